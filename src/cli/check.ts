@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { formatDiagnostic, hasErrors, loadRuleFiles, type VarValue } from '../rules/index.js';
+import { oneOf, plural, type Io, type OutputFormat } from './output.js';
+import { collectVar } from './vars.js';
+
+interface CheckOptions {
+  output: OutputFormat;
+  var?: Map<string, VarValue>;
+}
+
+export function registerCheck(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command('check')
+    .description('validate rule files: schema, PromQL, severities and vigil extensions')
+    .argument('[paths...]', 'rule files or folders of *.yaml files', ['rules/'])
+    .option('-o, --output <format>', 'text or json', oneOf('--output', ['text', 'json'] as const), 'text')
+    .option('--var <name=value>', 'override a group var (repeatable)', collectVar)
+    .action(async (paths: string[], opts: CheckOptions) => setExit(await check(paths, opts, io)));
+}
+
+export async function check(paths: string[], opts: CheckOptions, io: Io): Promise<number> {
+  const result = await loadRuleFiles(paths, { vars: opts.var });
+  const ok = !hasErrors(result.diagnostics) && result.problems.length === 0;
+  if (opts.output === 'json') {
+    io.out(
+      JSON.stringify(
+        {
+          ok,
+          files: result.files.map((f) => ({
+            file: f.file,
+            groups: f.groups.map((g) => ({ name: g.name, rules: g.rules.length })),
+          })),
+          diagnostics: result.diagnostics,
+          problems: result.problems,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    return ok ? 0 : 1;
+  }
+  for (const p of result.problems) io.err(`error: ${p}\n`);
+  for (const d of result.diagnostics) io.err(formatDiagnostic(d) + '\n');
+  for (const f of result.files) {
+    const rules = f.groups.reduce((n, g) => n + g.rules.length, 0);
+    io.out(`${f.file}: ${plural(f.groups.length, 'group')}, ${plural(rules, 'rule')}\n`);
+  }
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length + result.problems.length;
+  if (!ok) io.err(`FAILED: ${plural(errors, 'error')}\n`);
+  else io.out(`SUCCESS: ${plural(result.files.length, 'file')} valid\n`);
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { registerCheck } from './check.js';
+import { registerGenerate } from './generate.js';
+import { processIo, type Io } from './output.js';
+
+export const VERSION = '0.1.0';
+
+/** Builds the `vigil` command; each subcommand lives in its own file. */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('vigil')
+    .description('alerting rules engine and incident router for AI agents in production')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  registerCheck(program, io, setExit);
+  registerGenerate(program, io, setExit);
+  program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }));
+  return program;
+}
+
+/** Runs the CLI and returns the exit code instead of exiting, so tests can run it in-process too. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    io.err(`error: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

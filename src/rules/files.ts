@@ -1,0 +1,58 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadRuleFile, type LoadOptions } from './load.js';
+import type { Diagnostic } from './diagnostic.js';
+import type { RuleFile } from './types.js';
+
+const RULE_FILE = /\.ya?ml$/;
+
+/** Files as given, and every *.yaml / *.yml below each folder, in a stable order. */
+export async function findRuleFiles(paths: string[]): Promise<{ files: string[]; missing: string[] }> {
+  const files: string[] = [];
+  const missing: string[] = [];
+  for (const p of paths) {
+    const info = await stat(p).catch(() => undefined);
+    if (!info) missing.push(p);
+    else if (info.isDirectory()) files.push(...(await walk(p)));
+    else files.push(p);
+  }
+  return { files: [...new Set(files)], missing };
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const out: string[] = [];
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(full)));
+    else if (RULE_FILE.test(e.name)) out.push(full);
+  }
+  return out;
+}
+
+export interface LoadAllResult {
+  files: RuleFile[];
+  diagnostics: Diagnostic[];
+  /** Problems that belong to no file: a path that does not exist, an unused --var. */
+  problems: string[];
+}
+
+/** Loads every rule file under `paths`; a `--var` that no group declares is a problem (likely a typo). */
+export async function loadRuleFiles(paths: string[], options: LoadOptions = {}): Promise<LoadAllResult> {
+  const { files: found, missing } = await findRuleFiles(paths);
+  const problems = missing.map((p) => `${p}: no such file or directory`);
+  if (found.length === 0 && missing.length === 0) problems.push(`no rule files (*.yaml, *.yml) in ${paths.join(', ')}`);
+  const files: RuleFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const overridesUsed = new Set<string>();
+  for (const path of found) {
+    const result = await loadRuleFile(path, options);
+    diagnostics.push(...result.diagnostics);
+    result.overridesUsed.forEach((v) => overridesUsed.add(v));
+    if (result.file) files.push(result.file);
+  }
+  for (const name of options.vars?.keys() ?? []) {
+    if (!overridesUsed.has(name)) problems.push(`--var ${name}: no group in ${paths.join(', ')} declares a var "${name}"`);
+  }
+  return { files, diagnostics, problems };
+}

@@ -1,0 +1,8 @@
+export type { Diagnostic } from './diagnostic.js';
+export { formatDiagnostic, hasErrors } from './diagnostic.js';
+export type { AlertingRule, RecordingRule, Rule, RuleFile, RuleGroup, Severity, SourceLocation } from './types.js';
+export { SEVERITIES } from './types.js';
+export { parseRuleFile, loadRuleFile, type LoadOptions, type LoadResult } from './load.js';
+export { findRuleFiles, loadRuleFiles, type LoadAllResult } from './files.js';
+export { generateRuleFile, GENERATE_FORMATS, type GenerateFormat, type GenerateOptions, type GeneratedFile } from './generate.js';
+export { parseVarOverride, renderVar, type VarValue, type Vars } from './vars.js';

@@ -1,0 +1,21 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const REPO = resolve(process.cwd());
+const BIN = resolve(REPO, 'bin/vigil.js');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `vigil` binary as a user would, from `cwd` (the repo by default). */
+export function vigil(args: string[], cwd = REPO): Promise<RunResult> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}

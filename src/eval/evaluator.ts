@@ -1,0 +1,216 @@
+import type { Datasource } from '../datasource/index.js';
+import type { RuleGroup as RuleGroupSpec } from '../rules/index.js';
+import type { Store } from '../store/index.js';
+import type { Alert } from './alert.js';
+import { AlertingRule } from './alerting-rule.js';
+import { systemClock, type Clock } from './clock.js';
+import { Group, type GroupEvaluation } from './group.js';
+
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
+export interface AlertTransition {
+  group: Group;
+  rule: AlertingRule;
+  alert: Alert;
+  from: Alert['state'] | 'new';
+  to: Alert['state'];
+}
+
+export interface EvaluatorOptions {
+  datasource: Datasource;
+  /** Where state is persisted after every evaluation; none for one-shot use. */
+  store?: Store;
+  externalLabels?: Record<string, string>;
+  externalURL?: string;
+  /** A restart within this long after the last evaluation keeps `for` clocks (Prometheus' for-outage-tolerance). */
+  outageToleranceMs?: number;
+  /** VigilDatasourceDown fires after this many consecutive evaluations that could not reach the datasource. */
+  datasourceDownAfter?: number;
+  /** Named in VigilDatasourceDown's labels. */
+  datasourceName?: string;
+  clock?: Clock;
+  logger?: Logger;
+  onEvaluated?: (group: Group, result: GroupEvaluation) => void;
+  onMissed?: (group: Group, missed: number) => void;
+  onTransition?: (t: AlertTransition) => void;
+}
+
+export const SELF_GROUP = 'vigil-self-monitoring';
+
+/**
+ * Runs rule groups on their intervals, keeps their alerts across restarts, and
+ * raises VigilDatasourceDown through the same state machine as every alert.
+ */
+export class Evaluator {
+  readonly groups: Group[];
+  readonly selfGroup: Group;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private consecutiveDatasourceFailures = 0;
+  private abort?: AbortController;
+  private loops: Promise<void>[] = [];
+
+  constructor(specs: RuleGroupSpec[], private readonly options: EvaluatorOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.log = options.logger ?? silent;
+    this.groups = specs.map((s) => new Group(s));
+    this.selfGroup = new Group({
+      name: SELF_GROUP,
+      source: { file: 'vigil', line: 0 },
+      rules: [
+        {
+          kind: 'alerting',
+          alert: 'VigilDatasourceDown',
+          expr: 'vigil_datasource_consecutive_failures >= ' + this.downAfter,
+          labels: { severity: 'P1' },
+          annotations: {
+            summary: 'vigil cannot evaluate rules: {{ $labels.datasource }} is unreachable',
+            description:
+              'The last {{ $value }} evaluations could not query {{ $labels.datasource }}. Alert states are frozen at their last known values until it answers again; nothing resolves meanwhile.',
+          },
+          source: { file: 'vigil', line: 0 },
+        },
+      ],
+    });
+  }
+
+  private get downAfter(): number {
+    return this.options.datasourceDownAfter ?? 3;
+  }
+
+  /** Every group including vigil's own, for the API. */
+  allGroups(): Group[] {
+    return [...this.groups, this.selfGroup];
+  }
+
+  /** Loads persisted alerts; a restart after longer than the outage tolerance starts clean. */
+  restore(): { restored: number; discarded: number } {
+    const store = this.options.store;
+    let restored = 0;
+    let discarded = 0;
+    if (!store) return { restored, discarded };
+    const now = this.clock.now();
+    const tolerance = this.options.outageToleranceMs ?? 3_600_000;
+    for (const group of this.allGroups()) {
+      const state = store.loadGroupState(group.key);
+      if (!state) continue;
+      if (now - state.lastEvaluation > tolerance) {
+        discarded += state.alerts.length;
+        continue;
+      }
+      for (const rule of group.alertingRules()) {
+        const alerts = state.alerts.filter((a) => a.rule === rule.name).map((a) => a.alert);
+        rule.restore(alerts, now);
+        restored += alerts.length;
+      }
+    }
+    return { restored, discarded };
+  }
+
+  /** Evaluates one group at `ts`, then vigil's own rules; persists both. */
+  async evaluateGroup(group: Group, ts: number): Promise<GroupEvaluation> {
+    const before = snapshot(group);
+    const result = await group.evaluate(ts, {
+      datasource: this.options.datasource,
+      externalLabels: this.options.externalLabels ?? {},
+      externalURL: this.options.externalURL ?? '',
+      now: () => this.clock.now(),
+    });
+    this.consecutiveDatasourceFailures = result.datasourceFailures > 0 ? this.consecutiveDatasourceFailures + 1 : 0;
+    if (result.failures > 0) {
+      for (const r of group.rules.filter((r) => r.status.health === 'err')) {
+        this.log.warn({ group: group.name, rule: r.rule.name, err: r.status.lastError }, 'rule evaluation failed; its alerts keep their state');
+      }
+    }
+    this.report(group, before);
+    this.persist(group);
+    await this.evaluateSelf(ts);
+    this.options.onEvaluated?.(group, result);
+    return result;
+  }
+
+  private async evaluateSelf(ts: number): Promise<void> {
+    const [rule] = this.selfGroup.alertingRules();
+    const before = snapshot(this.selfGroup);
+    const failing = this.consecutiveDatasourceFailures >= this.downAfter;
+    const samples = failing ? [{ metric: { datasource: this.options.datasourceName ?? 'prometheus' }, value: this.consecutiveDatasourceFailures }] : [];
+    await rule.apply(ts, samples, { externalLabels: this.options.externalLabels ?? {}, externalURL: this.options.externalURL ?? '' });
+    this.selfGroup.lastEvaluation = ts;
+    this.selfGroup.rules[0].status = { health: 'ok', lastEvaluation: ts, evaluationTimeMs: 0 };
+    this.report(this.selfGroup, before);
+    this.persist(this.selfGroup);
+  }
+
+  private persist(group: Group): void {
+    if (!this.options.store || group.lastEvaluation === undefined) return;
+    const alerts = group.alertingRules().flatMap((rule) => [...rule.active.values()].map((alert) => ({ rule: rule.name, alert })));
+    try {
+      this.options.store.saveGroupState({ groupKey: group.key, lastEvaluation: group.lastEvaluation, alerts });
+    } catch (err) {
+      this.log.error({ group: group.name, err: (err as Error).message }, 'could not persist alert state');
+    }
+  }
+
+  private report(group: Group, before: Map<string, Alert['state']>): void {
+    for (const rule of group.alertingRules()) {
+      for (const alert of rule.active.values()) {
+        const from = before.get(`${rule.name}/${alert.fingerprint}/${alert.activeAt}`) ?? 'new';
+        if (from === alert.state) continue;
+        this.options.onTransition?.({ group, rule, alert, from, to: alert.state });
+      }
+    }
+  }
+
+  /** Starts one loop per group, each on its own aligned ticks. */
+  start(): void {
+    this.abort = new AbortController();
+    this.loops = this.groups.map((g) => this.run(g, this.abort!.signal));
+  }
+
+  /** Stops scheduling, waits for running evaluations to finish (their state is persisted). */
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    await Promise.all(this.loops);
+    this.loops = [];
+  }
+
+  private async run(group: Group, signal: AbortSignal): Promise<void> {
+    let ts = group.evalTimestamp(this.clock.now()) + group.intervalMs;
+    while (!signal.aborted) {
+      await this.clock.sleep(ts - this.clock.now(), signal);
+      if (signal.aborted) return;
+      try {
+        await this.evaluateGroup(group, ts);
+      } catch (err) {
+        this.log.error({ group: group.name, err: (err as Error).message }, 'group evaluation failed');
+      }
+      // No overlapping evaluations: ticks that passed while this one ran are skipped and counted.
+      let next = ts + group.intervalMs;
+      let missed = 0;
+      const now = this.clock.now();
+      while (next + group.intervalMs <= now) {
+        next += group.intervalMs;
+        missed++;
+      }
+      if (missed > 0) {
+        this.log.warn({ group: group.name, missed }, 'evaluation took longer than the interval; skipped ticks');
+        this.options.onMissed?.(group, missed);
+      }
+      ts = next;
+    }
+  }
+}
+
+function snapshot(group: Group): Map<string, Alert['state']> {
+  const states = new Map<string, Alert['state']>();
+  for (const rule of group.alertingRules()) {
+    for (const a of rule.active.values()) states.set(`${rule.name}/${a.fingerprint}/${a.activeAt}`, a.state);
+  }
+  return states;
+}

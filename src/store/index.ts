@@ -1,0 +1,2 @@
+export type { Store, GroupState } from './types.js';
+export { SqliteStore } from './sqlite.js';

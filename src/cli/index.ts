@@ -1,6 +1,9 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { registerCheck } from './check.js';
+import { registerBacktest } from './backtest.js';
+import { registerEval } from './eval.js';
 import { registerGenerate } from './generate.js';
+import { registerServe } from './serve.js';
 import { processIo, type Io } from './output.js';
 
 export const VERSION = '0.1.0';
@@ -15,6 +18,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   registerCheck(program, io, setExit);
   registerGenerate(program, io, setExit);
+  registerEval(program, io, setExit);
+  registerBacktest(program, io, setExit, () => Boolean(process.stderr.isTTY));
+  registerServe(program, io, setExit);
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }));
   return program;
 }
@@ -27,6 +33,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     await program.parseAsync(argv);
     return code;
   } catch (err) {
+    if (err instanceof InvalidArgumentError) {
+      io.err(`error: ${err.message}\n`);
+      return 2;
+    }
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     io.err(`error: ${(err as Error).message}\n`);
     return 1;

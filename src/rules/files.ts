@@ -1,31 +1,55 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { loadRuleFile, type LoadOptions } from './load.js';
-import type { Diagnostic } from './diagnostic.js';
+import type { Diagnostic } from '../yaml/index.js';
 import type { RuleFile } from './types.js';
 
 const RULE_FILE = /\.ya?ml$/;
 
-/** Files as given, and every *.yaml / *.yml below each folder, in a stable order. */
+/** Files as given, every *.yaml / *.yml below each folder, and glob matches (`rules/*.yaml`), in a stable order. */
 export async function findRuleFiles(paths: string[]): Promise<{ files: string[]; missing: string[] }> {
   const files: string[] = [];
   const missing: string[] = [];
   for (const p of paths) {
+    if (/[*?[]/.test(p)) {
+      const matches = await glob(p);
+      if (matches.length === 0) missing.push(p);
+      files.push(...matches);
+      continue;
+    }
     const info = await stat(p).catch(() => undefined);
     if (!info) missing.push(p);
-    else if (info.isDirectory()) files.push(...(await walk(p)));
+    else if (info.isDirectory()) files.push(...(await walkAll(p)).filter((f) => RULE_FILE.test(f)));
     else files.push(p);
   }
   return { files: [...new Set(files)], missing };
 }
 
-async function walk(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
+/** Shell-style globs (`*`, `?`, `**`): Node 20 has no fs.glob, and this is all rule_files needs. */
+async function glob(pattern: string): Promise<string[]> {
+  const parts = pattern.split('/');
+  const firstWild = parts.findIndex((part) => /[*?[]/.test(part));
+  const base = parts.slice(0, firstWild).join('/') || (pattern.startsWith('/') ? '/' : '.');
+  const matcher = globToRegExp(parts.slice(firstWild).join('/'));
+  const all = await walkAll(base).catch(() => [] as string[]);
+  return all.filter((f) => matcher.test(relative(base, f).split(sep).join('/')));
+}
+
+function globToRegExp(glob: string): RegExp {
+  const source = glob
+    .split('/')
+    .map((seg) => (seg === '**' ? '(?:[^/]+/)*' : seg.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '/'))
+    .join('')
+    .replace(/\/$/, '');
+  return new RegExp(`^${source}$`);
+}
+
+async function walkAll(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     const full = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(full)));
-    else if (RULE_FILE.test(e.name)) out.push(full);
+    if (e.isDirectory()) out.push(...(await walkAll(full)));
+    else out.push(full);
   }
   return out;
 }

@@ -1,5 +1,5 @@
-export type { Diagnostic } from './diagnostic.js';
-export { formatDiagnostic, hasErrors } from './diagnostic.js';
+export type { Diagnostic } from '../yaml/index.js';
+export { formatDiagnostic, hasErrors } from '../yaml/index.js';
 export type { AlertingRule, RecordingRule, Rule, RuleFile, RuleGroup, Severity, SourceLocation } from './types.js';
 export { SEVERITIES } from './types.js';
 export { parseRuleFile, loadRuleFile, type LoadOptions, type LoadResult } from './load.js';

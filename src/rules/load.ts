@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parsePromQL, parseDuration } from '../promql/index.js';
-import { type Diagnostic } from './diagnostic.js';
-import { formatPath } from './diagnostic.js';
+import { formatPath, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
 import { validateRuleFileShape } from './schema.js';
-import { YamlSource, type Path } from './source.js';
 import { SEVERITIES, type AlertingRule, type Rule, type RuleFile, type RuleGroup } from './types.js';
 import { substitute, VAR_NAME, type VarValue, type Vars } from './vars.js';
 

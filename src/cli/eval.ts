@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { InstantValue } from '../datasource/index.js';
+import { Group, toSamples } from '../eval/index.js';
+import { formatDiagnostic, hasErrors, loadRuleFiles } from '../rules/index.js';
+import { datasourceFromFlags, datasourceOptions, type DatasourceFlags } from './datasource.js';
+import { oneOf, plural, repeatable, type Io } from './output.js';
+import { labelsText, table } from './table.js';
+import { iso, parseTime } from './time.js';
+
+interface EvalFlags extends DatasourceFlags {
+  rules: string[];
+  expr?: string;
+  at?: number;
+  output: 'table' | 'json';
+}
+
+export function registerEval(program: Command, io: Io, setExit: (code: number) => void): void {
+  datasourceOptions(
+    program
+      .command('eval')
+      .description('evaluate every rule (or one --expr) against Prometheus at one instant; `for` is not applied'),
+  )
+    .option('--rules <path>', 'rule file or folder (repeatable; default rules/)', repeatable, [])
+    .option('--expr <promql>', 'run one ad-hoc PromQL query instead of the rules')
+    .option('--at <time>', 'evaluation time: RFC 3339, Unix seconds or now-DURATION (default now)', parseTime('--at'))
+    .option('-o, --output <format>', 'table or json', oneOf('--output', ['table', 'json'] as const), 'table')
+    .action(async (flags: EvalFlags) => setExit(await evaluate(flags, io)));
+}
+
+async function evaluate(flags: EvalFlags, io: Io): Promise<number> {
+  const datasource = datasourceFromFlags(flags);
+  const at = flags.at ?? Date.now();
+  if (flags.expr !== undefined) {
+    if (flags.rules.length) throw new InvalidArgumentError('--expr and --rules cannot be used together');
+    const { value, warnings } = await datasource.instantQuery(flags.expr, at);
+    for (const w of warnings) io.err(`warning: ${w}\n`);
+    if (flags.output === 'json') io.out(JSON.stringify({ at: iso(at), expr: flags.expr, result: valueJson(value) }, null, 2) + '\n');
+    else io.out(valueTable(value));
+    return 0;
+  }
+
+  const loaded = await loadRuleFiles(flags.rules.length ? flags.rules : ['rules/']);
+  if (hasErrors(loaded.diagnostics) || loaded.problems.length) {
+    for (const p of loaded.problems) io.err(`error: ${p}\n`);
+    for (const d of loaded.diagnostics) io.err(formatDiagnostic(d) + '\n');
+    return 1;
+  }
+  const results: { group: string; alert: string; severity: string; labels: Record<string, string>; value: number }[] = [];
+  const errors: { group: string; rule: string; error: string }[] = [];
+  for (const spec of loaded.files.flatMap((f) => f.groups)) {
+    const group = new Group(spec);
+    for (const rule of group.alertingRules()) {
+      try {
+        const { value } = await datasource.instantQuery(rule.spec.expr, at - group.queryOffsetMs);
+        // A fresh rule with for=0 gives exactly the alerts Prometheus would have at this instant, labels templated.
+        await rule.apply(at, toSamples(value), { externalLabels: {}, externalURL: '' }, { annotations: false });
+        for (const a of rule.active.values()) {
+          results.push({ group: group.name, alert: rule.name, severity: a.labels.severity ?? '', labels: a.labels, value: a.value });
+        }
+      } catch (err) {
+        errors.push({ group: group.name, rule: rule.name, error: (err as Error).message });
+      }
+    }
+  }
+  if (flags.output === 'json') {
+    io.out(JSON.stringify({ at: iso(at), results, errors }, null, 2) + '\n');
+  } else {
+    if (results.length) {
+      io.out(table(['ALERT', 'SEVERITY', 'LABELS', 'VALUE'], results.map((r) => [r.alert, r.severity, labelsText(r.labels, ['alertname', 'severity']), String(r.value)])));
+    }
+    for (const e of errors) io.err(`error: ${e.group}/${e.rule}: ${e.error}\n`);
+    io.out(`${plural(results.length, 'alert')} active at ${iso(at)} (conditions true at that instant; \`for\` not applied)\n`);
+  }
+  return errors.length ? 1 : 0;
+}
+
+function valueJson(value: InstantValue) {
+  switch (value.resultType) {
+    case 'vector':
+      return { resultType: 'vector', result: value.samples.map((s) => ({ metric: s.metric, value: String(s.value) })) };
+    case 'matrix':
+      return { resultType: 'matrix', result: value.series.map((s) => ({ metric: s.metric, values: s.points.map(([t, v]) => [iso(t), String(v)]) })) };
+    default:
+      return { resultType: value.resultType, result: String(value.value) };
+  }
+}
+
+function valueTable(value: InstantValue): string {
+  switch (value.resultType) {
+    case 'vector':
+      if (!value.samples.length) return '(empty result: no series)\n';
+      return table(['SERIES', 'VALUE'], value.samples.map((s) => [seriesName(s.metric), String(s.value)]));
+    case 'matrix':
+      return table(['SERIES', 'POINTS'], value.series.map((s) => [seriesName(s.metric), s.points.map(([t, v]) => `${v} @${t / 1000}`).join(' ')]));
+    case 'scalar':
+      return table(['SCALAR'], [[String(value.value)]]);
+    case 'string':
+      return table(['STRING'], [[value.value]]);
+  }
+}
+
+function seriesName(metric: Record<string, string>): string {
+  const { __name__: name, ...rest } = metric;
+  return `${name ?? ''}${labelsText(rest)}`;
+}

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isScalar, visit } from 'yaml';
+import { parseDuration } from '../promql/index.js';
+import { compileSchema, formatPath, validateShape, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
+import { configSchema } from './schema.js';
+import type { Config } from './types.js';
+
+const validate = compileSchema(configSchema);
+const ENV_REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+export class ConfigError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.path ? d.path + ': ' : ''}${d.message}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file, line: 1, column: 1, path: '', message: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, severity: 'error' }]);
+  }
+  return parseConfig(file, text, env);
+}
+
+/**
+ * Parses vigil.yaml: `${VAR}` from the environment in any value, `*_file` secrets
+ * read from disk, then schema and meaning checked. Throws ConfigError listing every problem.
+ */
+export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const src = new YamlSource(file, text);
+  const diagnostics: Diagnostic[] = [];
+  const report = (offset: number, path: Path, message: string) => {
+    const { line, column } = src.position(offset);
+    diagnostics.push({ file, line, column, path: formatPath(path), message, severity: 'error' });
+  };
+  for (const e of src.doc.errors) report(e.pos[0], [], `YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
+  if (diagnostics.length) throw new ConfigError(diagnostics);
+
+  visit(src.doc, {
+    Scalar(_, node, path) {
+      if (!isScalar(node) || typeof node.value !== 'string' || !node.value.includes('${')) return;
+      const start = node.range?.[0] ?? 0;
+      node.value = node.value.replace(ENV_REFERENCE, (match: string, name: string | undefined) => {
+        if (match === '$${') return '${';
+        const value = env[name!];
+        if (value === undefined) {
+          report(start, pathOf(path), `environment variable ${name} is not set`);
+          return match;
+        }
+        return value;
+      });
+    },
+  });
+  const data = (src.doc.toJS() ?? {}) as Record<string, unknown>;
+  for (const e of validateShape(validate, data)) report(src.offsetOf(e.path, e.at), e.path, e.message);
+  if (diagnostics.length) throw new ConfigError(diagnostics);
+
+  const dir = dirname(resolve(file));
+  const at = (path: Path) => src.offsetOf(path);
+  const get = (path: Path): unknown => path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], data);
+  const durationAt = (path: Path, fallback: number): number => {
+    const raw = get(path);
+    if (typeof raw !== 'string') return fallback;
+    try {
+      return parseDuration(raw);
+    } catch (err) {
+      report(at(path), path, (err as Error).message);
+      return fallback;
+    }
+  };
+  const secretFile = (path: Path): string | undefined => {
+    const raw = get(path);
+    if (typeof raw !== 'string') return undefined;
+    try {
+      return readFileSync(isAbsolute(raw) ? raw : resolve(dir, raw), 'utf8').trim();
+    } catch (err) {
+      report(at(path), path, `cannot read secret file "${raw}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return undefined;
+    }
+  };
+  const exclusive = (a: Path, b: Path) => {
+    if (get(a) !== undefined && get(b) !== undefined) report(at(b), b, `set either ${a[a.length - 1]} or ${b[b.length - 1]}, not both`);
+  };
+
+  const prom = ['datasource', 'prometheus'];
+  const url = String(get([...prom, 'url']));
+  if (!/^https?:\/\/[^/]/.test(url)) report(at([...prom, 'url']), [...prom, 'url'], `"${redact(url)}" is not an http(s) URL`);
+  exclusive([...prom, 'bearer_token'], [...prom, 'bearer_token_file']);
+  exclusive([...prom, 'basic_auth', 'password'], [...prom, 'basic_auth', 'password_file']);
+  const bearerToken = (get([...prom, 'bearer_token']) as string | undefined) ?? secretFile([...prom, 'bearer_token_file']);
+  const basic = get([...prom, 'basic_auth']) as { username: string; password?: string } | undefined;
+  const basicPassword = basic ? (basic.password ?? secretFile([...prom, 'basic_auth', 'password_file']) ?? '') : undefined;
+
+  const listen = (get(['server', 'listen']) as string | undefined) ?? '127.0.0.1:9095';
+  const listenMatch = /^(.*):(\d{1,5})$/.exec(listen);
+  if (!listenMatch || Number(listenMatch[2]) > 65535) report(at(['server', 'listen']), ['server', 'listen'], `"${listen}" is not host:port (e.g. 127.0.0.1:9095)`);
+
+  const config: Config = {
+    file,
+    datasource: {
+      prometheus: {
+        url,
+        bearerToken,
+        basicAuth: basic ? { username: basic.username, password: basicPassword ?? '' } : undefined,
+        headers: (get([...prom, 'headers']) as Record<string, string> | undefined) ?? {},
+        timeoutMs: durationAt([...prom, 'timeout'], 30_000),
+        retries: (get([...prom, 'retries']) as number | undefined) ?? 3,
+      },
+    },
+    ruleFiles: ((get(['rule_files']) as string[] | undefined) ?? ['rules/']).map((p) => (isAbsolute(p) ? p : resolve(dir, p))),
+    storage: { sqlite: { path: resolve(dir, (get(['storage', 'sqlite', 'path']) as string | undefined) ?? 'data/vigil.db') } },
+    server: {
+      host: listenMatch?.[1].replace(/^\[|\]$/g, '') || '127.0.0.1',
+      port: Number(listenMatch?.[2] ?? 9095),
+      externalURL: (get(['server', 'external_url']) as string | undefined) ?? `http://${listen}`,
+    },
+    evaluation: {
+      externalLabels: (get(['evaluation', 'external_labels']) as Record<string, string> | undefined) ?? {},
+      outageToleranceMs: durationAt(['evaluation', 'outage_tolerance'], 3_600_000),
+      datasourceDownAfter: (get(['evaluation', 'datasource_down_after']) as number | undefined) ?? 3,
+    },
+  };
+  if (diagnostics.length) throw new ConfigError(diagnostics);
+  return config;
+}
+
+function pathOf(path: readonly unknown[]): Path {
+  const out: Path = [];
+  for (const node of path) {
+    const n = node as { key?: { value?: unknown }; items?: unknown[] };
+    if (n && typeof n === 'object' && 'key' in n && n.key && typeof n.key === 'object') out.push(String((n.key as { value: unknown }).value));
+  }
+  return out;
+}
+
+/** A URL without its userinfo, safe to print. */
+export function redact(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//***@');
+}

@@ -1,0 +1,76 @@
+// PromQL front-end: lezer-promql parses, this module builds a typed AST and checks it the way
+// Prometheus' parser does, so `vigil check` rejects what `promtool check rules` rejects.
+import { parser } from '@prometheus-io/lezer-promql';
+import type { Expr, PromQLDiagnostic, ValueType } from './ast.js';
+import { Builder } from './build.js';
+import { checkAST } from './check.js';
+import { exprType } from './functions.js';
+import { tokenize, type Token } from './lexer.js';
+import { syntaxErrors } from './syntax.js';
+
+export type {
+  AggregateExpr, AggregateOp, ArithmeticOp, AtModifier, BinaryExpr, BinaryOp, Call, ComparisonOp, Expr, LabelMatcher,
+  MatchOp, MatrixSelector, NumberLiteral, ParenExpr, PosRange, PromQLDiagnostic, SetOp, StringLiteral, SubqueryExpr,
+  UnaryExpr, ValueType, VectorMatchCardinality, VectorMatching, VectorSelector,
+} from './ast.js';
+export { documentedType } from './ast.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { FUNCTIONS, AGGREGATE_OPS, exprType, type PromQLFunction } from './functions.js';
+export { compileRegex, RegexSyntaxError } from './regex.js';
+
+export interface ParseResult {
+  /** Set only when there are no errors. */
+  ast?: Expr;
+  /** The value type of the expression; set with ast. */
+  type?: ValueType;
+  /** Errors and warnings, ordered by position. */
+  diagnostics: PromQLDiagnostic[];
+}
+
+const byPosition = (a: PromQLDiagnostic, b: PromQLDiagnostic) => a.from - b.from || a.to - b.to;
+
+/**
+ * The text lezer-promql parses: numbers and durations that Prometheus accepts but lezer's
+ * tokenizer does not (`1.`, `0X1F`, `5m3h`) become digits of the same length, so positions
+ * stay and the builder reads the real literal from the original text.
+ */
+function lezerInput(src: string, tokens: Token[]): string {
+  let out = '';
+  let at = 0;
+  for (const t of tokens) {
+    if ((t.kind !== 'number' && t.kind !== 'duration') || /^(inf|nan)$/i.test(t.text)) continue;
+    const stand = t.kind === 'number' ? '1'.repeat(t.to - t.from) : '1'.repeat(t.to - t.from - 1) + 's';
+    out += src.slice(at, t.from) + stand;
+    at = t.to;
+  }
+  return out + src.slice(at);
+}
+
+/** Parses and type-checks a PromQL expression. */
+export function parsePromQL(expr: string): ParseResult {
+  try {
+    return parse(expr);
+  } catch (err) {
+    // A bug here must not take down the caller (e.g. the service reloading its rules).
+    const message = `internal error while checking this expression: ${(err as Error).message}`;
+    return { diagnostics: [{ from: 0, to: expr.length, message, severity: 'error' }] };
+  }
+}
+
+function parse(expr: string): ParseResult {
+  const lexed = tokenize(expr);
+  if (lexed.error) return { diagnostics: [lexed.error] };
+  const tree = parser.parse(lezerInput(expr, lexed.tokens));
+  const syntax = syntaxErrors(tree, expr, lexed.tokens);
+  if (syntax.length > 0) return { diagnostics: syntax };
+
+  const builder = new Builder(expr);
+  const ast = builder.build(tree.topNode);
+  const diagnostics = [...builder.diagnostics];
+  const failed = () => diagnostics.some((d) => d.severity === 'error');
+  // Like Prometheus, type-check only a tree that was built without errors.
+  if (ast && !failed()) diagnostics.push(...checkAST(ast, expr, builder.operators));
+  diagnostics.sort(byPosition);
+  if (!ast || failed()) return { diagnostics };
+  return { ast, type: exprType(ast), diagnostics };
+}

@@ -1,0 +1,68 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, parseConfig } from '../../src/config/index.js';
+
+function errors(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parseConfig('vigil.yaml', text, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.split('\n');
+    throw err;
+  }
+  return [];
+}
+
+describe('vigil.yaml', () => {
+  test('defaults fill what is not set; relative paths resolve against the file', () => {
+    const c = parseConfig('/etc/vigil/vigil.yaml', 'datasource:\n  prometheus:\n    url: http://prom:9090\n', {});
+    expect(c.datasource.prometheus).toEqual({ url: 'http://prom:9090', headers: {}, timeoutMs: 30_000, retries: 3, bearerToken: undefined, basicAuth: undefined });
+    expect(c.ruleFiles).toEqual(['/etc/vigil/rules']);
+    expect(c.storage.sqlite.path).toBe('/etc/vigil/data/vigil.db');
+    expect(c.server).toEqual({ host: '127.0.0.1', port: 9095, externalURL: 'http://127.0.0.1:9095' });
+    expect(c.evaluation).toEqual({ externalLabels: {}, outageToleranceMs: 3_600_000, datasourceDownAfter: 3 });
+  });
+
+  test('${VAR} comes from the environment; $${ is a literal', () => {
+    const c = parseConfig('v.yaml', 'datasource:\n  prometheus:\n    url: ${PROM_URL}\n    headers: { X-Note: "$${not-a-var}" }\n', { PROM_URL: 'http://10.0.0.1:9090' });
+    expect(c.datasource.prometheus.url).toBe('http://10.0.0.1:9090');
+    expect(c.datasource.prometheus.headers).toEqual({ 'X-Note': '${not-a-var}' });
+  });
+
+  test('an unset variable, an unknown key and a bad duration are all reported with their lines', () => {
+    const text = `datasource:
+  prometheus:
+    url: \${PROM_URL}
+    timout: 5s
+evaluation:
+  outage_tolerance: an hour
+`;
+    expect(errors(text)).toEqual([
+      'vigil.yaml:3:10: datasource.prometheus.url: environment variable PROM_URL is not set',
+      'vigil.yaml:4:5: datasource.prometheus.timout: unknown field "timout" (did you mean "timeout"?)',
+    ]);
+    expect(errors(text.replace('    timout: 5s\n', ''), { PROM_URL: 'http://p:9090' })).toEqual([
+      'vigil.yaml:5:21: evaluation.outage_tolerance: "an hour" is not a duration (e.g. 5m, 1h30m)',
+    ]);
+  });
+
+  test('secrets come from *_file, never both ways at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-config-'));
+    await writeFile(join(dir, 'token'), 's3cret\n');
+    const c = parseConfig(join(dir, 'vigil.yaml'), 'datasource:\n  prometheus:\n    url: http://p:9090\n    bearer_token_file: token\n', {});
+    expect(c.datasource.prometheus.bearerToken).toBe('s3cret');
+    expect(errors('datasource:\n  prometheus:\n    url: http://p:9090\n    bearer_token: a\n    bearer_token_file: /nonexistent\n')).toEqual([
+      'vigil.yaml:5:24: datasource.prometheus.bearer_token_file: set either bearer_token or bearer_token_file, not both',
+    ]);
+    expect(errors('datasource:\n  prometheus:\n    url: http://p:9090\n    bearer_token_file: /nonexistent/token\n')).toEqual([
+      'vigil.yaml:4:24: datasource.prometheus.bearer_token_file: cannot read secret file "/nonexistent/token": ENOENT',
+    ]);
+  });
+
+  test('a URL that is not http(s) and a listen address that is not host:port are errors; credentials are not echoed', () => {
+    expect(errors('datasource:\n  prometheus:\n    url: ftp://user:pw@host\nserver:\n  listen: localhost\n')).toEqual([
+      'vigil.yaml:3:10: datasource.prometheus.url: "ftp://***@host" is not an http(s) URL',
+      'vigil.yaml:5:11: server.listen: "localhost" is not host:port (e.g. 127.0.0.1:9095)',
+    ]);
+  });
+});

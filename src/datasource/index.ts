@@ -1,0 +1,2 @@
+export * from './types.js';
+export { PrometheusDatasource, type PrometheusDatasourceOptions, type DatasourceLogger } from './prometheus.js';

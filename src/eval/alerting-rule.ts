@@ -105,13 +105,14 @@ export class AlertingRule {
     const options = { query: ctx.query, now: ts };
     const labels: Labels = { ...seriesLabels };
     for (const [name, text] of Object.entries(this.spec.labels)) {
-      labels[name] = await expandTemplate(`__alert_${this.name}`, text, data, options);
+      // Most rule labels are plain text (severity: P1): no template to run.
+      labels[name] = text.includes('{{') ? await expandTemplate(`__alert_${this.name}`, text, data, options) : text;
     }
     labels.alertname = this.name;
     const annotations: Record<string, string> = {};
     if (withAnnotations) {
       for (const [name, text] of Object.entries(this.spec.annotations)) {
-        annotations[name] = await expandTemplate(`__alert_${this.name}`, text, data, options);
+        annotations[name] = text.includes('{{') ? await expandTemplate(`__alert_${this.name}`, text, data, options) : text;
       }
     }
     return { labels, annotations };

@@ -83,7 +83,7 @@ try {
   const m0 = await prometheusSelfMetrics(prom.url);
   const loadBefore = loadAverage();
   const before = { wall: performance.now(), vigil: vigilCpuSeconds(), prom: prom.cpuSeconds(), sys: systemCpuSeconds() };
-  const episodes = await evaluation.backtest(groups, counting, { from: btFrom, to: end, onProgress });
+  const { episodes } = await evaluation.backtest(groups, counting, { from: btFrom, to: end, onProgress });
   const total = {
     wallMs: performance.now() - before.wall,
     vigilCpuMs: (vigilCpuSeconds() - before.vigil) * 1000,

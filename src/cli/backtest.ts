@@ -36,12 +36,14 @@ async function run(flags: BacktestFlags, io: Io, tty: boolean): Promise<number> 
     for (const d of loaded.diagnostics) io.err(formatDiagnostic(d) + '\n');
     return 1;
   }
-  const episodes = await backtest(
+  const { episodes, errors } = await backtest(
     loaded.files.flatMap((f) => f.groups),
     datasource,
     { from: flags.from, to: flags.to, onProgress: tty ? (p) => io.err(progressBar(p)) : undefined },
   );
   if (tty) io.err('\r\x1b[K');
+  for (const e of errors.slice(0, 20)) io.err(`warning: ${e.alert} at ${iso(e.ts)}: ${e.message}\n`);
+  if (errors.length > 20) io.err(`warning: ... and ${errors.length - 20} more evaluation errors\n`);
   if (flags.output === 'json') {
     io.out(JSON.stringify({ from: iso(flags.from), to: iso(flags.to), episodes: episodes.map(episodeJson) }, null, 2) + '\n');
   } else {

@@ -16,6 +16,18 @@ export interface Episode {
   maxValue: number;
 }
 
+/** A step at which a rule could not be evaluated (duplicate label sets, limit exceeded, a template query failing). */
+export interface BacktestError {
+  alert: string;
+  ts: number;
+  message: string;
+}
+
+export interface BacktestResult {
+  episodes: Episode[];
+  errors: BacktestError[];
+}
+
 export interface BacktestProgress {
   group: string;
   rule: string;
@@ -40,8 +52,9 @@ export interface BacktestOptions {
  * state machine the live evaluator uses. One range query per rule gives the
  * result at every step: a range query is exactly an instant query at each step.
  */
-export async function backtest(groups: RuleGroupSpec[], datasource: Datasource, options: BacktestOptions): Promise<Episode[]> {
+export async function backtest(groups: RuleGroupSpec[], datasource: Datasource, options: BacktestOptions): Promise<BacktestResult> {
   const episodes: Episode[] = [];
+  const errors: BacktestError[] = [];
   const work = groups.map((spec) => new Group(spec)).flatMap((g) => g.alertingRules().map((rule) => ({ group: g, rule })));
   let done = 0;
   let next = 0;
@@ -50,16 +63,17 @@ export async function backtest(groups: RuleGroupSpec[], datasource: Datasource, 
     while (next < work.length) {
       const { group, rule } = work[next++];
       options.onProgress?.({ group: group.name, rule: rule.name, done, total: work.length });
-      episodes.push(...(await replayRule(group, rule, datasource, options)));
+      episodes.push(...(await replayRule(group, rule, datasource, options, errors)));
       done++;
     }
   };
   await Promise.all([worker(), worker()]);
   options.onProgress?.({ group: '', rule: '', done, total: work.length });
-  return episodes.sort((a, b) => a.activeAt - b.activeAt || a.alert.localeCompare(b.alert));
+  episodes.sort((a, b) => a.activeAt - b.activeAt || a.alert.localeCompare(b.alert));
+  return { episodes, errors: errors.sort((a, b) => a.ts - b.ts) };
 }
 
-async function replayRule(group: Group, rule: AlertingRule, datasource: Datasource, options: BacktestOptions): Promise<Episode[]> {
+async function replayRule(group: Group, rule: AlertingRule, datasource: Datasource, options: BacktestOptions, errors: BacktestError[]): Promise<Episode[]> {
   const step = group.intervalMs;
   const offset = group.queryOffsetMs;
   const result = await datasource.rangeQuery(rule.spec.expr, options.from - offset, options.to - offset, step);
@@ -82,8 +96,9 @@ async function replayRule(group: Group, rule: AlertingRule, datasource: Datasour
     };
     try {
       await rule.apply(ts, byTime.get(ts) ?? [], ctx, { limit: group.limit, annotations: options.annotations ?? false });
-    } catch {
-      // Over the limit or duplicate labels: the rule has no alerts at this step, as live.
+    } catch (err) {
+      // As live: the rule keeps its alerts (or, over the limit, drops them) and the error is reported.
+      errors.push({ alert: rule.name, ts, message: (err as Error).message });
     }
     options.onEvaluation?.(rule, ts);
     for (const [fp, episode] of open) {

@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { PrometheusDatasource } from '../../src/datasource/index.js';
-import { backtest, DEFAULT_INTERVAL_MS, fingerprint, type AlertingRule, type Episode } from '../../src/eval/index.js';
+import { backtest, DEFAULT_INTERVAL_MS, fingerprint, type AlertingRule, type BacktestError, type Episode } from '../../src/eval/index.js';
 import { parseDuration } from '../../src/promql/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type RuleGroup } from '../../src/rules/index.js';
 import { expandNotation, fromPromtoolSeries, requireOrSkip, startPrometheus, which, type PrometheusInstance } from './support/prometheus.js';
@@ -369,14 +369,17 @@ const available = requireOrSkip('differential test', ['prometheus', 'promtool'])
     const prom: PrometheusInstance = await startPrometheus({ series });
     let episodes: Episode[];
     try {
-      episodes = await backtest(groups, new PrometheusDatasource({ url: prom.url }), {
+      let errors: BacktestError[];
+      ({ episodes, errors } = await backtest(groups, new PrometheusDatasource({ url: prom.url }), {
         from,
         to,
         annotations: true,
         externalLabels: s.test.external_labels,
         externalURL: s.test.external_url,
         onEvaluation: (rule, ts) => record(rec, rule, ts),
-      });
+      }));
+      // An evaluation error would otherwise only show as a state disagreement with promtool.
+      expect(errors).toEqual([]);
     } finally {
       await prom.stop();
     }

@@ -1,0 +1,60 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Alert } from '../../src/eval/index.js';
+import { SqliteStore } from '../../src/store/index.js';
+
+const alert = (over: Partial<Alert> = {}): Alert => ({
+  fingerprint: 'f1',
+  labels: { alertname: 'A', agent_id: 'x' },
+  annotations: { summary: 's' },
+  state: 'pending',
+  value: 0.5,
+  activeAt: 1000,
+  ...over,
+});
+
+async function dbPath(): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), 'vigil-store-')), 'nested', 'vigil.db');
+}
+
+describe('SqliteStore', () => {
+  test('state saved by one process is read back by the next, on a real file in WAL mode', async () => {
+    const path = await dbPath();
+    const a = new SqliteStore(path);
+    a.saveGroupState({ groupKey: 'rules/x.yaml;g', lastEvaluation: 60_000, alerts: [{ rule: 'A', alert: alert() }] });
+    a.close();
+    const b = new SqliteStore(path);
+    expect(b.loadGroupState('rules/x.yaml;g')).toEqual({ groupKey: 'rules/x.yaml;g', lastEvaluation: 60_000, alerts: [{ rule: 'A', alert: alert() }] });
+    expect(b.loadGroupState('other')).toBeUndefined();
+    b.close();
+    const raw = new Database(path);
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+  });
+
+  test('a save replaces the group state; NaN and infinite values survive', async () => {
+    const store = new SqliteStore(await dbPath());
+    store.saveGroupState({ groupKey: 'g', lastEvaluation: 1, alerts: [{ rule: 'A', alert: alert() }, { rule: 'A', alert: alert({ fingerprint: 'f2', value: NaN }) }] });
+    store.saveGroupState({ groupKey: 'g', lastEvaluation: 2, alerts: [{ rule: 'A', alert: alert({ fingerprint: 'f2', value: NaN, state: 'firing', firedAt: 2 }) }, { rule: 'B', alert: alert({ fingerprint: 'f3', value: -Infinity }) }] });
+    const state = store.loadGroupState('g')!;
+    expect(state.lastEvaluation).toBe(2);
+    expect(state.alerts.map((a) => [a.rule, a.alert.fingerprint, a.alert.state, a.alert.value])).toEqual([
+      ['A', 'f2', 'firing', NaN],
+      ['B', 'f3', 'pending', -Infinity],
+    ]);
+    store.close();
+  });
+
+  test('migrations are versioned; a database from a newer vigil is refused, not touched', async () => {
+    const path = await dbPath();
+    const store = new SqliteStore(path);
+    expect(store.schemaVersion).toBe(1);
+    store.close();
+    const raw = new Database(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => new SqliteStore(path)).toThrow('the database was written by a newer vigil (schema 99, this vigil knows 1); refusing to touch it');
+  });
+});

@@ -53,6 +53,8 @@ export class Evaluator {
   private readonly clock: Clock;
   private readonly log: Logger;
   private consecutiveDatasourceFailures = 0;
+  /** Groups run concurrently; vigil's own rule is evaluated after each, one at a time. */
+  private selfEvaluation: Promise<void> = Promise.resolve();
   private abort?: AbortController;
   private loops: Promise<void>[] = [];
 
@@ -130,7 +132,10 @@ export class Evaluator {
     }
     this.report(group, before);
     this.persist(group);
-    await this.evaluateSelf(ts);
+    this.selfEvaluation = this.selfEvaluation
+      .then(() => this.evaluateSelf(ts))
+      .catch((err) => this.log.error({ err: (err as Error).message }, 'self-monitoring evaluation failed'));
+    await this.selfEvaluation;
     this.options.onEvaluated?.(group, result);
     return result;
   }

@@ -71,7 +71,7 @@ const CONTINUE = Symbol('continue');
 
 /** Go's maxExecDepth; JS stacks are shallower, so the real limit is lower but the message is Go's. */
 const MAX_EXEC_DEPTH_SHOWN = 100000;
-const MAX_EXEC_DEPTH = 1000;
+const MAX_EXEC_DEPTH = 200;
 
 function canBeNil(t: GoType): boolean {
   switch (t.kind) {

@@ -48,8 +48,10 @@ function parse(text: string): ParsedSet | ParseError {
   try {
     got = parseTemplate(PRELUDE + text, hasFunction);
   } catch (e) {
-    if (!(e instanceof ParseError)) throw e;
-    got = e;
+    // JS stacks are shallower than Go's: nesting that exhausts them reads as Go's depth error.
+    if (e instanceof RangeError) got = new ParseError('max expression depth exceeded', 1, PRELUDE.length);
+    else if (e instanceof ParseError) got = e;
+    else throw e;
   }
   if (cache.size >= CACHE_LIMIT) {
     // Drop the oldest quarter; annotations of a rule set are few, so this is rare.
@@ -143,7 +145,12 @@ export async function expandTemplate(name: string, text: string, data: TemplateD
  * fault.
  */
 export function checkTemplate(text: string): { message: string; offset: number } | undefined {
-  const parsed = parse(text);
+  let parsed: ParsedSet | ParseError;
+  try {
+    parsed = parse(text);
+  } catch (e) {
+    return { message: e instanceof Error ? e.message : String(e), offset: 0 };
+  }
   if (!(parsed instanceof ParseError)) return undefined;
   const message = parsed.detail.split(' started at \u0000NAME:').join(' started at line ');
   return { message, offset: Math.min(text.length, Math.max(0, parsed.pos - PRELUDE.length)) };

@@ -227,7 +227,7 @@ export interface ParsedSet {
   endPos: number;
 }
 
-const MAX_STACK_DEPTH = 10000;
+const MAX_STACK_DEPTH = 1000; // Go allows 10000; JS stacks are shallower
 
 /** A lexer cursor shared by the trees of one parse ({{define}} bodies read from the same stream). */
 class Cursor {

@@ -9,14 +9,12 @@
  * wait on a promise.
  */
 import { sprint1 } from './fmt.js';
-import { nodeString, type BranchNode, type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type ListNode, type Node, type NumberNode, type ParsedSet, type PipeNode, type TemplateNode, type VariableNode } from './parse.js';
+import { nodeString, type BranchNode, type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type Node, type NumberNode, type ParsedSet, type PipeNode, type TemplateNode, type VariableNode } from './parse.js';
 import { quote } from './strconv.js';
 import {
-  ANY,
   BOOL,
   COMPLEX128,
   FLOAT64,
-  FuncError,
   GoMap,
   GoNamed,
   GoNil,
@@ -634,9 +632,3 @@ export class State {
     this.out += sprint1(v);
   }
 }
-
-/** The value ANY stands for when a list needs it (re-exported for funcs). */
-export { ANY };
-
-/** Lists of nodes a tree holds (exported for tests of the parser). */
-export type { ListNode };

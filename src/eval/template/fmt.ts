@@ -173,7 +173,7 @@ class Printer {
 
   fmtInteger(v: bigint, base: number, isSigned: boolean, verb: string, upper: boolean): void {
     const negative = isSigned && v < 0n;
-    let u = v < 0n ? (isSigned ? -v : v + (1n << 64n)) : v;
+    const u = v < 0n ? (isSigned ? -v : v + (1n << 64n)) : v;
     let prec = 0;
     if (this.precPresent) {
       prec = this.prec;
@@ -200,7 +200,6 @@ class Printer {
     if (negative) s = '-' + s;
     else if (this.plus) s = '+' + s;
     else if (this.space) s = ' ' + s;
-    u = 0n;
     const oldZero = this.zero;
     this.zero = false;
     this.pad(s);

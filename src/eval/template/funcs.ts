@@ -11,8 +11,6 @@ import { matchString, mustCompile, compile, replaceAllString } from './regexp.js
 import { formatFloat, isPrint, quote } from './strconv.js';
 import {
   ANY,
-  BOOL,
-  FLOAT64,
   FuncError,
   GoMap,
   GoNamed,
@@ -21,13 +19,11 @@ import {
   GoSlice,
   GoStruct,
   HTML,
-  INT,
   MAP_STRING_ANY,
   MAP_STRING_STRING,
   REFLECT_VALUE,
   STRING,
   compareGoStrings,
-  floatValue,
   intValue,
   isNilValue,
   isTrue,
@@ -636,6 +632,7 @@ export const builtins = new Map<string, FuncDef>([
   ['ge', def([V, V], ([a, b]) => !lt(a, b))],
 ]);
 
+/** Arguments validated as Go strings arrive as JS strings. */
 function str(v: Value): string {
   return v as string;
 }
@@ -753,8 +750,3 @@ export const promFuncs = new Map<string, FuncDef>([
   ['externalURL', def([], (_args, env) => env.externalURL)],
   ['parseDuration', def([STRING], ([d]) => parseDuration(str(d)))],
 ]);
-
-void BOOL;
-void FLOAT64;
-void INT;
-void floatValue;

@@ -1,0 +1,542 @@
+/**
+ * Aggregation groups and their timing, as Alertmanager's dispatch/ and notify/
+ * DedupStage have them, with time as a parameter: nothing here holds a timer.
+ * A caller asks `nextFlushAt()`, sleeps until then, and calls `flush(now)`.
+ *
+ * Where vigil deliberately differs from Alertmanager (issue 4, "Beyond Alertmanager"):
+ * - a notification says what changed since the last one (new, still firing, resolved);
+ * - repeat_interval is kept to the tick: a flush is scheduled at lastNotified.at +
+ *   repeat_interval, and `at` is the flush time, not the time the send finished;
+ * - an alert that resolves and re-fires often is marked flapping, and its further
+ *   transitions are collapsed instead of notified one by one.
+ */
+import type { Labels, Route, RoutedAlert } from './types.js';
+
+/** Why a flush notifies; `null` from needsNotify means it does not. */
+export type NotifyReason =
+  | 'first' // nothing notified yet for this group and receiver, or the last notification resolved it all
+  | 'new-alerts' // alerts fire that the receiver was not told about
+  | 'flapping' // an alert started flapping
+  | 'resolved' // some alerts resolved (only with send_resolved)
+  | 'all-resolved' // no alert fires any more
+  | 'repeat'; // nothing changed and repeat_interval has elapsed
+
+/**
+ * What was last notified for one group and receiver. The Store persists these so that a
+ * restart neither re-pages nor resets repeat_interval (Alertmanager's nflog entry).
+ */
+export interface NotificationLogEntry {
+  groupKey: string;
+  receiver: string;
+  /** Sorted fingerprints of the alerts that were firing at the notified flush. */
+  firingFingerprints: string[];
+  /** Sorted fingerprints of the alerts that were resolved at the notified flush. */
+  resolvedFingerprints: string[];
+  /** Sorted fingerprints the receiver was told are flapping. */
+  flappingFingerprints: string[];
+  /** The flush time of the notification (not the time its send finished). */
+  at: number;
+  /** After this the entry may be forgotten if no group holds it: at + 2 × repeat_interval, as Alertmanager. */
+  expiresAt: number;
+}
+
+/** The state of a group at a flush, as fingerprints: what needsNotify compares. */
+export interface FlushCandidate {
+  firing: string[];
+  resolved: string[];
+  /** Alerts of the group that are flapping at the flush, whatever their state. */
+  flapping: string[];
+}
+
+/** How a group notification changed since the last one the receiver got. */
+export interface NotificationChanges {
+  /** Firing now, not firing at the last notification (all firing alerts on a first notification). */
+  new: string[];
+  /** Firing now and at the last notification. */
+  stillFiring: string[];
+  /** Resolved since the last notification (empty when the receiver does not take resolved notifications). */
+  resolved: string[];
+}
+
+export interface FlappingAlert {
+  fingerprint: string;
+  /** Times it re-fired after resolving within the flapping window. */
+  refires: number;
+}
+
+/** One group flush that must be delivered to the group's receiver. */
+export interface Notification {
+  groupKey: string;
+  routeKey: string;
+  receiver: string;
+  groupLabels: Labels;
+  /** The flush time; becomes the log entry's `at` once the caller reports success. */
+  at: number;
+  /** After this the flush is abandoned as failed (Alertmanager: the group_interval timeout); abort the send by then. */
+  deadline: number;
+  reason: NotifyReason;
+  isRepeat: boolean;
+  /** Every alert firing at the flush, oldest first. */
+  firing: RoutedAlert[];
+  /** Alerts resolved at the flush, oldest first; empty when the receiver does not take resolved notifications. */
+  resolved: RoutedAlert[];
+  changes: NotificationChanges;
+  flapping: FlappingAlert[];
+  sendResolved: boolean;
+}
+
+// ---------------------------------------------------------------------------------------
+// needsNotify: Alertmanager's DedupStage.needsUpdate, plus flapping and an exact repeat.
+
+/**
+ * Decides whether a flush notifies, given what was last notified for the group and
+ * receiver. Alertmanager's rules, in its order: nothing notified yet → only if something
+ * fires; new firing alerts → yes; nothing fires → only if the receiver was told something
+ * fired (irrespective of send_resolved, so that the log is cleared); new resolved alerts →
+ * only with send_resolved; otherwise only once repeat_interval has elapsed.
+ *
+ * Differences: the repeat is due at exactly `last.at + repeatIntervalMs` (Alertmanager:
+ * strictly after); an alert that starts flapping notifies; transitions of an alert the
+ * receiver already knows is flapping are ignored.
+ */
+export function needsNotify(
+  last: NotificationLogEntry | null | undefined,
+  candidate: FlushCandidate,
+  now: number,
+  repeatIntervalMs: number,
+  sendResolved: boolean,
+): NotifyReason | null {
+  if (!last) return candidate.firing.length > 0 ? 'first' : null;
+
+  const knownFlapping = intersect(candidate.flapping, last.flappingFingerprints);
+  const firing = without(candidate.firing, knownFlapping);
+  const lastFiring = new Set(without(last.firingFingerprints, knownFlapping));
+
+  if (firing.some((fp) => !lastFiring.has(fp))) {
+    return last.firingFingerprints.length === 0 ? 'first' : 'new-alerts';
+  }
+  const lastFlapping = new Set(last.flappingFingerprints);
+  if (candidate.flapping.some((fp) => !lastFlapping.has(fp))) return 'flapping';
+
+  if (candidate.firing.length === 0) return lastFiring.size > 0 ? 'all-resolved' : null;
+
+  if (sendResolved) {
+    const lastResolved = new Set(last.resolvedFingerprints);
+    if (without(candidate.resolved, knownFlapping).some((fp) => !lastResolved.has(fp))) return 'resolved';
+  }
+  return now >= last.at + repeatIntervalMs ? 'repeat' : null;
+}
+
+function intersect(a: readonly string[], b: readonly string[]): Set<string> {
+  const bs = new Set(b);
+  return new Set(a.filter((x) => bs.has(x)));
+}
+
+function without(a: readonly string[], drop: ReadonlySet<string>): string[] {
+  return drop.size === 0 ? [...a] : a.filter((x) => !drop.has(x));
+}
+
+// ---------------------------------------------------------------------------------------
+// Flapping
+
+export interface FlappingOptions {
+  /** Re-fires (a firing alert after it had resolved) within the window that make an alert flapping. Default 3. */
+  minRefires: number;
+  /** Sliding window over which re-fires are counted. Default 1 hour. */
+  windowMs: number;
+}
+
+export const DEFAULT_FLAPPING_OPTIONS: Readonly<FlappingOptions> = Object.freeze({
+  minRefires: 3,
+  windowMs: 60 * 60_000,
+});
+
+interface FlapRecord {
+  lastEndsAt: number;
+  lastUpdatedAt: number;
+  lastSeen: number;
+  refires: number[];
+  flapping: boolean;
+}
+
+/**
+ * Counts, per alert fingerprint, how often an alert re-fires after resolving. It lives
+ * beside the groups rather than in them: a resolved alert leaves its group (and an empty
+ * group is destroyed) while its history must survive.
+ */
+export class FlapDetector {
+  readonly options: Readonly<FlappingOptions>;
+  /** How many times an alert started flapping (for /metrics). */
+  detected = 0;
+  /** Re-fires of alerts already flapping: each would otherwise have been a notification of its own. */
+  collapsedRefires = 0;
+  private readonly records = new Map<string, FlapRecord>();
+
+  constructor(options: Partial<FlappingOptions> = {}) {
+    this.options = { ...DEFAULT_FLAPPING_OPTIONS, ...options };
+    if (!(this.options.minRefires >= 1)) throw new RangeError('flapping minRefires must be at least 1');
+    if (!(this.options.windowMs > 0)) throw new RangeError('flapping windowMs must be positive');
+  }
+
+  /** Records an alert as it arrives at `now`; a firing alert whose previous version had resolved by `now` re-fires. */
+  observe(alert: RoutedAlert, now: number): void {
+    const rec = this.records.get(alert.fingerprint);
+    const firing = alert.endsAt > now;
+    if (!rec) {
+      this.records.set(alert.fingerprint, {
+        lastEndsAt: alert.endsAt,
+        lastUpdatedAt: alert.updatedAt,
+        lastSeen: now,
+        refires: [],
+        flapping: false,
+      });
+      return;
+    }
+    rec.lastSeen = now;
+    if (alert.updatedAt < rec.lastUpdatedAt) return; // a stale, out-of-order update says nothing new
+    if (firing && rec.lastEndsAt <= now) {
+      this.trim(rec, now);
+      if (rec.refires.length >= this.options.minRefires) this.collapsedRefires++;
+      rec.refires.push(now);
+      if (rec.refires.length >= this.options.minRefires && !rec.flapping) {
+        rec.flapping = true;
+        this.detected++;
+      }
+    }
+    rec.lastEndsAt = alert.endsAt;
+    rec.lastUpdatedAt = alert.updatedAt;
+  }
+
+  /** Whether the alert is flapping at `now`, and its re-fires within the window. */
+  state(fingerprint: string, now: number): { flapping: boolean; refires: number } {
+    const rec = this.records.get(fingerprint);
+    if (!rec) return { flapping: false, refires: 0 };
+    this.trim(rec, now);
+    rec.flapping = rec.refires.length >= this.options.minRefires;
+    return { flapping: rec.flapping, refires: rec.refires.length };
+  }
+
+  /** Forgets alerts not seen and without re-fires for a whole window. */
+  prune(now: number): void {
+    for (const [fp, rec] of this.records) {
+      this.trim(rec, now);
+      if (rec.refires.length === 0 && rec.lastSeen <= now - this.options.windowMs) this.records.delete(fp);
+    }
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  private trim(rec: FlapRecord, now: number): void {
+    const from = now - this.options.windowMs;
+    let i = 0;
+    while (i < rec.refires.length && rec.refires[i] <= from) i++;
+    if (i > 0) rec.refires.splice(0, i);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Alert merge
+
+/**
+ * Folds a re-sent alert into the version a group holds, as Alertmanager's store does:
+ * when the activity ranges overlap, the later update is authoritative but the earliest
+ * startsAt is kept, and the later endsAt wins (for two resolved versions, or while the
+ * newer one fires); otherwise (e.g. a re-fire after a resolution) the new alert replaces it.
+ * Unlike Alertmanager, an update older than the held one never replaces it outright, so a
+ * late, stale "firing" cannot resurrect an alert that has since resolved.
+ */
+export function mergeAlert(held: RoutedAlert, incoming: RoutedAlert, now: number): RoutedAlert {
+  const overlap =
+    (incoming.endsAt > held.startsAt && incoming.endsAt < held.endsAt) ||
+    (incoming.startsAt > held.startsAt && incoming.startsAt < held.endsAt);
+  if (!overlap && incoming.updatedAt >= held.updatedAt) return incoming;
+  const [older, younger] = incoming.updatedAt < held.updatedAt ? [incoming, held] : [held, incoming];
+  const merged: RoutedAlert = { ...younger };
+  if (older.startsAt < younger.startsAt) merged.startsAt = older.startsAt;
+  const youngerResolved = younger.endsAt <= now;
+  if (youngerResolved ? older.endsAt <= now && older.endsAt > younger.endsAt : older.endsAt > younger.endsAt) {
+    merged.endsAt = older.endsAt;
+  }
+  return merged;
+}
+
+// ---------------------------------------------------------------------------------------
+// AggregationGroup
+
+export interface AggregationGroupInit {
+  /** The group's identity: route key + group labels. */
+  key: string;
+  route: Route;
+  groupLabels: Labels;
+  /** What was last notified for this group and the route's receiver (from the log), if anything. */
+  lastNotified?: NotificationLogEntry;
+  /** Whether the receiver takes resolved notifications (Alertmanager's send_resolved). Default true. */
+  sendResolved?: boolean;
+  /** Shared flapping history; without it no alert is ever flapping. */
+  flapping?: FlapDetector;
+  /** Called with every entry this group writes to the notification log. */
+  onLog?: (entry: NotificationLogEntry) => void;
+}
+
+interface Held {
+  alert: RoutedAlert;
+  /** Bumped on every insert, so that an ack deletes a resolved alert only if it did not change since the flush. */
+  rev: number;
+}
+
+interface InFlight {
+  notification: Notification;
+  entry: NotificationLogEntry;
+  resolvedRevs: Map<string, number>;
+}
+
+/** What the last flush decided, for metrics and tests. */
+export interface FlushDecision {
+  at: number;
+  reason: NotifyReason | null;
+  /** Alertmanager would have notified, but the change concerned alerts already known to flap. */
+  collapsedByFlapping: boolean;
+  /** A notification was returned for delivery (false for an all-resolved flush to a receiver without send_resolved). */
+  delivered: boolean;
+}
+
+/**
+ * The alerts of one route that share group labels, and when they are notified. One per
+ * route × group key. Alerts are held by fingerprint; resolved alerts leave after a flush
+ * that notified successfully (or needed no notification), and an empty group is destroyed
+ * by its owner.
+ */
+export class AggregationGroup {
+  readonly key: string;
+  readonly route: Route;
+  readonly groupLabels: Labels;
+  readonly receiver: string;
+  readonly sendResolved: boolean;
+  /** When the first alert arrived; undefined before. */
+  createdAt: number | undefined;
+  hasFlushed = false;
+  lastDecision: FlushDecision | undefined;
+  private lastNotifiedEntry: NotificationLogEntry | undefined;
+  private readonly alertsByFp = new Map<string, Held>();
+  private readonly flapDetector: FlapDetector | undefined;
+  private readonly onLog: ((entry: NotificationLogEntry) => void) | undefined;
+  private firstFlushAt: number | undefined;
+  private lastFlushAt: number | undefined;
+  private nextTickAt: number | undefined;
+  private inFlight: InFlight | undefined;
+  private revs = 0;
+
+  constructor(init: AggregationGroupInit) {
+    const { groupIntervalMs, repeatIntervalMs, groupWaitMs } = init.route.options;
+    if (!(groupWaitMs >= 0)) throw new RangeError(`group_wait must not be negative (route ${init.route.key})`);
+    if (!(groupIntervalMs > 0)) throw new RangeError(`group_interval must be positive (route ${init.route.key})`);
+    if (!(repeatIntervalMs > 0)) throw new RangeError(`repeat_interval must be positive (route ${init.route.key})`);
+    this.key = init.key;
+    this.route = init.route;
+    this.groupLabels = { ...init.groupLabels };
+    this.receiver = init.route.options.receiver;
+    this.sendResolved = init.sendResolved ?? true;
+    this.lastNotifiedEntry = init.lastNotified;
+    this.flapDetector = init.flapping;
+    this.onLog = init.onLog;
+  }
+
+  /** What was last notified successfully for this group and receiver. */
+  get lastNotified(): NotificationLogEntry | undefined {
+    return this.lastNotifiedEntry;
+  }
+
+  get size(): number {
+    return this.alertsByFp.size;
+  }
+
+  isEmpty(): boolean {
+    return this.alertsByFp.size === 0;
+  }
+
+  /** A notification was handed out and neither acknowledged nor abandoned yet. */
+  get notifying(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  alerts(): RoutedAlert[] {
+    return sortAlerts([...this.alertsByFp.values()].map((h) => h.alert));
+  }
+
+  get(fingerprint: string): RoutedAlert | undefined {
+    return this.alertsByFp.get(fingerprint)?.alert;
+  }
+
+  /**
+   * Adds an alert or folds a re-sent one into the held version. Never moves a timer, except
+   * the group's very first alert: the first flush is group_wait later, or immediate when that
+   * alert started more than group_wait ago (as Alertmanager when it creates the group).
+   */
+  insert(alert: RoutedAlert, now: number): void {
+    const held = this.alertsByFp.get(alert.fingerprint);
+    const next = held ? mergeAlert(held.alert, alert, now) : alert;
+    this.alertsByFp.set(alert.fingerprint, { alert: next, rev: ++this.revs });
+    if (this.createdAt === undefined) {
+      this.createdAt = now;
+      const { groupWaitMs } = this.route.options;
+      this.firstFlushAt = alert.startsAt + groupWaitMs < now ? now : now + groupWaitMs;
+    }
+  }
+
+  /**
+   * When the group wants `flush` next: group_wait after its first alert, then every
+   * group_interval after the previous flush, or earlier at lastNotified.at + repeat_interval
+   * (kept to the tick). While a notification is out, its deadline.
+   */
+  nextFlushAt(): number | undefined {
+    if (this.inFlight) return this.inFlight.notification.deadline;
+    if (!this.hasFlushed) return this.firstFlushAt;
+    let next = this.nextTickAt as number;
+    const last = this.lastNotifiedEntry;
+    if (last && last.firingFingerprints.length > 0) {
+      const repeatAt = last.at + this.route.options.repeatIntervalMs;
+      // a repeat flush that failed is retried at the next tick, not in a loop
+      if (repeatAt > (this.lastFlushAt as number) && repeatAt < next) next = repeatAt;
+    }
+    return next;
+  }
+
+  /** The group's state at `now`, as needsNotify compares it. */
+  candidate(now: number): FlushCandidate {
+    const firing: string[] = [];
+    const resolved: string[] = [];
+    const flapping: string[] = [];
+    for (const [fp, { alert }] of this.alertsByFp) {
+      (alert.endsAt <= now ? resolved : firing).push(fp);
+      if (this.flapDetector?.state(fp, now).flapping) flapping.push(fp);
+    }
+    return { firing: firing.sort(), resolved: resolved.sort(), flapping: flapping.sort() };
+  }
+
+  /**
+   * Flushes at `now`: decides (needsNotify) against what was last notified, and returns the
+   * notification to deliver, or nothing. The caller reports the outcome with `ack`. When
+   * nothing needs notifying, resolved alerts leave the group at once, as in Alertmanager
+   * where such a flush counts as successful.
+   */
+  flush(now: number): Notification | undefined {
+    this.expire(now);
+    if (this.inFlight) return undefined;
+    const { groupIntervalMs, repeatIntervalMs } = this.route.options;
+    this.hasFlushed = true;
+    this.lastFlushAt = now;
+    this.nextTickAt = now + groupIntervalMs;
+
+    const cand = this.candidate(now);
+    const last = this.lastNotifiedEntry;
+    const reason = needsNotify(last, cand, now, repeatIntervalMs, this.sendResolved);
+    const plain =
+      cand.flapping.length > 0 || (last?.flappingFingerprints.length ?? 0) > 0
+        ? needsNotify(last && { ...last, flappingFingerprints: [] }, { ...cand, flapping: [] }, now, repeatIntervalMs, this.sendResolved)
+        : reason;
+    const decision: FlushDecision = { at: now, reason, collapsedByFlapping: reason === null && plain !== null, delivered: false };
+    this.lastDecision = decision;
+
+    const resolvedRevs = new Map(cand.resolved.map((fp) => [fp, (this.alertsByFp.get(fp) as Held).rev]));
+    if (reason === null) {
+      // a resolved alert known to flap stays until it stops flapping, so that its final resolution is still told
+      const knownFlapping = intersect(cand.flapping, last?.flappingFingerprints ?? []);
+      for (const fp of knownFlapping) resolvedRevs.delete(fp);
+      this.deleteResolved(resolvedRevs);
+      return undefined;
+    }
+    const entry: NotificationLogEntry = {
+      groupKey: this.key,
+      receiver: this.receiver,
+      firingFingerprints: cand.firing,
+      resolvedFingerprints: cand.resolved,
+      flappingFingerprints: cand.flapping,
+      at: now,
+      expiresAt: now + 2 * repeatIntervalMs,
+    };
+    if (cand.firing.length === 0 && !this.sendResolved) {
+      // Alertmanager logs an all-resolved flush even when nothing is sent, so that the next firing is a first notification
+      this.record(entry);
+      this.deleteResolved(resolvedRevs);
+      return undefined;
+    }
+
+    const notification = this.notification(cand, reason, now);
+    this.inFlight = { notification, entry, resolvedRevs };
+    decision.delivered = true;
+    return notification;
+  }
+
+  /**
+   * The outcome of delivering `notification`. On success it becomes the last notified
+   * state (returned, for the Store) and the resolved alerts it carried leave the group
+   * unless they changed meanwhile. On failure nothing changes: the next tick retries.
+   * An ack for a notification that is no longer out (abandoned at its deadline) is ignored.
+   */
+  ack(notification: Notification, success: boolean): NotificationLogEntry | undefined {
+    const f = this.inFlight;
+    if (!f || f.notification !== notification) return undefined;
+    this.inFlight = undefined;
+    if (!success) return undefined;
+    this.record(f.entry);
+    this.deleteResolved(f.resolvedRevs);
+    return f.entry;
+  }
+
+  /** Abandons a notification whose deadline passed, as failed. */
+  expire(now: number): boolean {
+    if (this.inFlight && now >= this.inFlight.notification.deadline) {
+      this.inFlight = undefined;
+      return true;
+    }
+    return false;
+  }
+
+  private notification(cand: FlushCandidate, reason: NotifyReason, now: number): Notification {
+    const last = this.lastNotifiedEntry;
+    const knownFlapping = intersect(cand.flapping, last?.flappingFingerprints ?? []);
+    const lastFiring = new Set(last?.firingFingerprints ?? []);
+    const lastResolved = new Set(last?.resolvedFingerprints ?? []);
+    const pick = (fps: string[]) => sortAlerts(fps.map((fp) => (this.alertsByFp.get(fp) as Held).alert));
+    const copy = (a: RoutedAlert): RoutedAlert => ({ ...a, labels: { ...a.labels }, annotations: { ...a.annotations } });
+    return {
+      groupKey: this.key,
+      routeKey: this.route.key,
+      receiver: this.receiver,
+      groupLabels: { ...this.groupLabels },
+      at: now,
+      deadline: now + this.route.options.groupIntervalMs,
+      reason,
+      isRepeat: reason === 'repeat',
+      firing: pick(cand.firing).map(copy),
+      resolved: this.sendResolved ? pick(cand.resolved).map(copy) : [],
+      changes: {
+        new: cand.firing.filter((fp) => !lastFiring.has(fp) && !knownFlapping.has(fp)),
+        stillFiring: cand.firing.filter((fp) => lastFiring.has(fp)),
+        resolved: this.sendResolved ? cand.resolved.filter((fp) => !lastResolved.has(fp) && !knownFlapping.has(fp)) : [],
+      },
+      flapping: cand.flapping.map((fp) => ({
+        fingerprint: fp,
+        refires: (this.flapDetector as FlapDetector).state(fp, now).refires,
+      })),
+      sendResolved: this.sendResolved,
+    };
+  }
+
+  private record(entry: NotificationLogEntry): void {
+    this.lastNotifiedEntry = entry;
+    this.onLog?.(entry);
+  }
+
+  private deleteResolved(revs: Map<string, number>): void {
+    for (const [fp, rev] of revs) {
+      if (this.alertsByFp.get(fp)?.rev === rev) this.alertsByFp.delete(fp);
+    }
+  }
+}
+
+function sortAlerts(alerts: RoutedAlert[]): RoutedAlert[] {
+  return alerts.sort((a, b) => a.startsAt - b.startsAt || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
+}

@@ -1,0 +1,198 @@
+/**
+ * The dispatcher: sorts incoming alerts into aggregation groups (one per route × group
+ * key) and tells its caller when to wake and what to deliver. Time is a parameter and
+ * nothing here sleeps: the server loops `sleep(nextWakeAt() - now)`, `flush(now)`,
+ * delivers, and reports each outcome with `ack`.
+ */
+import {
+  AggregationGroup,
+  FlapDetector,
+  type FlappingOptions,
+  type Notification,
+  type NotificationLogEntry,
+} from './aggregation.js';
+import type { Labels, Route, RoutedAlert } from './types.js';
+
+/** The routing tree's answers, injected (tree.ts provides them). */
+export interface Routing {
+  /** The routes an alert with these labels takes (`matchRoutes(root, labels)`). */
+  routes(labels: Labels): Route[];
+  /** The alert's labels that group it on this route (group_by). */
+  groupLabels(route: Route, labels: Labels): Labels;
+  /** The aggregation group's identity on this route (route key + group labels). */
+  groupKey(route: Route, groupLabels: Labels): string;
+}
+
+export interface DispatcherOptions {
+  /** Whether a receiver takes resolved notifications (send_resolved). Default: every receiver does. */
+  sendResolved?: (receiver: string) => boolean;
+  /** Flapping detection; `false` turns it off. Defaults in DEFAULT_FLAPPING_OPTIONS. */
+  flapping?: Partial<FlappingOptions> | false;
+  /** What was notified before a restart, as the Store persisted it. */
+  notificationLog?: Iterable<NotificationLogEntry>;
+  /** Every entry written to the notification log, for the Store to persist. */
+  onNotificationLog?: (entry: NotificationLogEntry) => void;
+}
+
+export interface DispatcherCounters {
+  groupsCreated: number;
+  groupsDestroyed: number;
+  /** Alerts that started flapping. */
+  flappingDetected: number;
+  /** Re-fires of alerts already flapping, collapsed instead of notified one by one. */
+  flappingCollapsed: number;
+  notificationsSucceeded: number;
+  notificationsFailed: number;
+  /** Notifications not acknowledged by their deadline, counted as failed too. */
+  notificationsAbandoned: number;
+}
+
+export type NotifyOutcome = 'success' | 'failure';
+
+const logKey = (groupKey: string, receiver: string) => `${receiver}\u0000${groupKey}`;
+
+export class Dispatcher {
+  private readonly routing: Routing;
+  private readonly sendResolved: (receiver: string) => boolean;
+  private readonly flapDetector: FlapDetector | undefined;
+  private readonly onNotificationLog: ((entry: NotificationLogEntry) => void) | undefined;
+  private readonly byKey = new Map<string, AggregationGroup>();
+  private readonly log = new Map<string, NotificationLogEntry>();
+  private readonly count: Omit<DispatcherCounters, 'flappingDetected' | 'flappingCollapsed'> = {
+    groupsCreated: 0,
+    groupsDestroyed: 0,
+    notificationsSucceeded: 0,
+    notificationsFailed: 0,
+    notificationsAbandoned: 0,
+  };
+
+  constructor(routing: Routing, options: DispatcherOptions = {}) {
+    this.routing = routing;
+    this.sendResolved = options.sendResolved ?? (() => true);
+    this.flapDetector = options.flapping === false ? undefined : new FlapDetector(options.flapping ?? {});
+    this.onNotificationLog = options.onNotificationLog;
+    for (const entry of options.notificationLog ?? []) {
+      const k = logKey(entry.groupKey, entry.receiver);
+      const held = this.log.get(k);
+      if (!held || entry.at >= held.at) this.log.set(k, entry);
+    }
+  }
+
+  /**
+   * Routes an alert into the groups of every route it takes, creating groups as needed.
+   * Existing groups keep their timers; a re-sent alert updates the held one.
+   */
+  insert(alert: RoutedAlert, now: number): AggregationGroup[] {
+    this.flapDetector?.observe(alert, now);
+    const touched: AggregationGroup[] = [];
+    for (const route of this.routing.routes(alert.labels)) {
+      const groupLabels = this.routing.groupLabels(route, alert.labels);
+      const key = this.routing.groupKey(route, groupLabels);
+      let group = this.byKey.get(key);
+      if (!group) {
+        group = new AggregationGroup({
+          key,
+          route,
+          groupLabels,
+          lastNotified: this.log.get(logKey(key, route.options.receiver)),
+          sendResolved: this.sendResolved(route.options.receiver),
+          flapping: this.flapDetector,
+          onLog: (entry) => this.logged(entry),
+        });
+        this.byKey.set(key, group);
+        this.count.groupsCreated++;
+      }
+      group.insert(alert, now);
+      touched.push(group);
+    }
+    return touched;
+  }
+
+  /** When the earliest group wants a flush (or a notification's deadline passes); undefined when there are no groups. */
+  nextWakeAt(): number | undefined {
+    let next: number | undefined;
+    for (const g of this.byKey.values()) {
+      const t = g.nextFlushAt();
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    }
+    return next;
+  }
+
+  /** The groups whose flush time has come at `now`, earliest first. Abandons notifications past their deadline. */
+  due(now: number): AggregationGroup[] {
+    const due: [number, AggregationGroup][] = [];
+    for (const g of this.byKey.values()) {
+      if (g.expire(now)) {
+        this.count.notificationsAbandoned++;
+        this.count.notificationsFailed++;
+      }
+      const t = g.nextFlushAt();
+      if (t !== undefined && t <= now && !g.notifying) due.push([t, g]);
+    }
+    return due.sort((a, b) => a[0] - b[0] || (a[1].key < b[1].key ? -1 : 1)).map(([, g]) => g);
+  }
+
+  /** Flushes every due group; returns the notifications to deliver. Report each with `ack`. */
+  flush(now: number): Notification[] {
+    const out: Notification[] = [];
+    for (const g of this.due(now)) {
+      const n = g.flush(now);
+      if (n) out.push(n);
+      this.destroyIfEmpty(g);
+    }
+    this.prune(now);
+    return out;
+  }
+
+  /** The outcome of delivering a notification; returns the log entry written on success. */
+  ack(notification: Notification, outcome: NotifyOutcome): NotificationLogEntry | undefined {
+    const g = this.byKey.get(notification.groupKey);
+    if (!g || !g.notifying) return undefined;
+    const entry = g.ack(notification, outcome === 'success');
+    if (g.notifying) return undefined; // not the notification that is out: a late ack after its deadline
+    if (outcome === 'success') this.count.notificationsSucceeded++;
+    else this.count.notificationsFailed++;
+    this.destroyIfEmpty(g);
+    return entry;
+  }
+
+  groups(): AggregationGroup[] {
+    return [...this.byKey.values()];
+  }
+
+  group(key: string): AggregationGroup | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** The latest entry per group and receiver, live or not yet expired. */
+  notificationLog(): NotificationLogEntry[] {
+    return [...this.log.values()];
+  }
+
+  get counters(): DispatcherCounters {
+    return {
+      ...this.count,
+      flappingDetected: this.flapDetector?.detected ?? 0,
+      flappingCollapsed: this.flapDetector?.collapsedRefires ?? 0,
+    };
+  }
+
+  private logged(entry: NotificationLogEntry): void {
+    this.log.set(logKey(entry.groupKey, entry.receiver), entry);
+    this.onNotificationLog?.(entry);
+  }
+
+  private destroyIfEmpty(g: AggregationGroup): void {
+    if (g.isEmpty() && !g.notifying && this.byKey.get(g.key) === g) {
+      this.byKey.delete(g.key);
+      this.count.groupsDestroyed++;
+    }
+  }
+
+  private prune(now: number): void {
+    for (const [k, entry] of this.log) {
+      if (entry.expiresAt <= now && !this.byKey.has(entry.groupKey)) this.log.delete(k);
+    }
+    this.flapDetector?.prune(now);
+  }
+}

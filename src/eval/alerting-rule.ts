@@ -1,5 +1,5 @@
 import type { Labels, Sample } from '../datasource/index.js';
-import { expandTemplate, type QueryFn as TemplateQueryFn } from './template/index.js';
+import { expandTemplate, type QueryFn as TemplateQueryFn } from '../template/index.js';
 import { RESOLVED_RETENTION_MS, type Alert, type AlertState } from './alert.js';
 import { fingerprint, formatLabels } from './labels.js';
 

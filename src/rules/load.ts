@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parsePromQL, parseDuration } from '../promql/index.js';
+import { checkTemplate } from '../template/index.js';
 import { formatPath, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
 import { validateRuleFileShape } from './schema.js';
 import { SEVERITIES, type AlertingRule, type Rule, type RuleFile, type RuleGroup } from './types.js';
@@ -187,9 +188,9 @@ class RuleFileChecker {
       const sub = substitute(text, vars);
       sub.used.forEach((v) => used.add(v));
       for (const p of sub.problems) this.errorInValue([...path, name], text, p.from, p.message);
-      const unbalanced = unbalancedAction(sub.text);
-      if (unbalanced !== undefined) {
-        this.errorInValue([...path, name], text, sub.toRaw(unbalanced.at), `template: ${unbalanced.message}`);
+      const problem = checkTemplate(sub.text);
+      if (problem !== undefined) {
+        this.errorInValue([...path, name], text, sub.toRaw(problem.offset), `template: ${problem.message}`);
       }
       out[name] = sub.text;
     }
@@ -262,24 +263,6 @@ class RuleFileChecker {
     const { line, column } = this.src.position(offset);
     this.diagnostics.push({ file: this.src.file, line, column, path: formatPath(path), message, severity });
   }
-}
-
-/** Finds a `{{` without its `}}` (or the reverse); full template parsing comes with the template engine. */
-function unbalancedAction(text: string): { at: number; message: string } | undefined {
-  let open = -1;
-  for (let i = 0; i < text.length - 1; i++) {
-    const two = text.slice(i, i + 2);
-    if (two === '{{') {
-      if (open >= 0) return { at: open, message: '"{{" is not closed by "}}" before the next "{{"' };
-      open = i;
-      i++;
-    } else if (two === '}}') {
-      if (open < 0) return { at: i, message: '"}}" without an opening "{{"' };
-      open = -1;
-      i++;
-    }
-  }
-  return open >= 0 ? { at: open, message: '"{{" is not closed by "}}"' } : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

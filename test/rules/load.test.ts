@@ -136,10 +136,11 @@ describe('rule file validation', () => {
     ]);
   });
 
-  test('an unclosed template action is reported', () => {
-    expect(problems(rule('        annotations:\n          summary: "{{ $labels.agent_id is down"\n'))).toEqual([
-      'rules/test.yaml:9:21: groups[0].rules[0].annotations.summary: template: "{{" is not closed by "}}"',
+  test('templates are parsed as Prometheus parses them: a typo in a function name is an error', () => {
+    expect(problems(rule('        annotations:\n          summary: "{{ $value | humanizePercentag }}"\n'))).toEqual([
+      'rules/test.yaml:9:33: groups[0].rules[0].annotations.summary: template: function "humanizePercentag" not defined',
     ]);
+    expect(problems(rule('        annotations:\n          summary: "agent {{ $labels.agent_id"\n'))[0]).toMatch(/^rules\/test.yaml:9:\d+: groups\[0\].rules\[0\].annotations.summary: template: unclosed action/);
   });
 });
 

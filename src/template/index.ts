@@ -9,7 +9,7 @@
  * Parse results are cached by text, so the same annotation expanded for every
  * alert of every evaluation is parsed once.
  */
-import type { Sample } from '../../datasource/types.js';
+import type { Sample } from '../datasource/index.js';
 import { ExecError, NeedQuery, State, type Env } from './exec.js';
 import { ALERT_DATA, builtins, promFuncs } from './funcs.js';
 import { ParseError, isEmpty, parseTemplate, type ParsedSet } from './parse.js';

@@ -3,8 +3,8 @@
  * digits for explicit precisions, flags, widths, and fmt's error forms.
  * Expected strings are Go's (checked against a Go-built promtool).
  */
-import { sprint, sprintf, sprintln } from '../../../src/eval/template/fmt.js';
-import { formatFloat } from '../../../src/eval/template/strconv.js';
+import { sprint, sprintf, sprintln } from '../../src/template/fmt.js';
+import { formatFloat } from '../../src/template/strconv.js';
 
 describe('float64 %v (shortest, exponent from 1e21 or below 1e-4)', () => {
   it.each<[number, string]>([

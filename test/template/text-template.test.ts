@@ -4,7 +4,7 @@
  * (1.23), range over an integer (1.24), comparison errors naming the types.
  * Error columns include the 112 bytes of Prometheus' alert prelude.
  */
-import { expandTemplate } from '../../../src/eval/template/index.js';
+import { expandTemplate } from '../../src/template/index.js';
 
 const NAME = '__alert_T';
 const data = { labels: { job: 'api', a: 'a', b: 'b' }, value: 0.0512 };

@@ -6,8 +6,8 @@
  * Prometheus/Go behave differently (error texts of Go ≥ 1.22, `Value
  * interface {}`, cases.Title, (?<name>) groups) are tested in the other files.
  */
-import { expandTemplate } from '../../../src/eval/template/index.js';
-import type { Sample } from '../../../src/datasource/types.js';
+import { expandTemplate } from '../../src/template/index.js';
+import type { Sample } from '../../src/datasource/index.js';
 
 const series: Sample[] = [
   { metric: { __name__: 'up', agent_id: 'b2', instance: '10.0.0.1:80', job: 'y' }, value: 2 },

@@ -3,8 +3,8 @@
  * datasource behind `query`, options, the guarantee never to throw, and
  * parse-only checks with positions for `vigil check`.
  */
-import { checkTemplate, expandTemplate, type QueryFn } from '../../../src/eval/template/index.js';
-import type { Sample } from '../../../src/datasource/types.js';
+import { checkTemplate, expandTemplate, type QueryFn } from '../../src/template/index.js';
+import type { Sample } from '../../src/datasource/index.js';
 
 const data = { labels: { agent_id: 'a1', instance: 'host.example.com:9090' }, value: 0.0512 };
 

@@ -7,8 +7,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { checkTemplate, expandTemplate, type ExpandOptions, type TemplateData } from '../../../src/eval/template/index.js';
-import type { Sample } from '../../../src/datasource/types.js';
+import { checkTemplate, expandTemplate, type ExpandOptions, type TemplateData } from '../../src/template/index.js';
+import type { Sample } from '../../src/datasource/index.js';
 
 const data: TemplateData = { labels: { instance: 'a', job: 'api' }, value: 0.0512, externalURL: 'http://testhost:9090/path/prefix' };
 
@@ -278,7 +278,7 @@ describe("vigil's rule pack", () => {
   });
 
   it('expands every label and annotation of rules/*.yaml without error', async () => {
-    const dir = new URL('../../../rules/', import.meta.url);
+    const dir = new URL('../../rules/', import.meta.url);
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThan(0);
     let count = 0;

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { requireOrSkip, startPrometheus, type PrometheusInstance, type SeriesSpec } from './support/prometheus.js';
 import { vigil } from '../cli/run.js';
 
@@ -57,6 +60,15 @@ describeProm('vigil eval and vigil backtest', () => {
     expect(firing.episodes[0]).toMatchObject({ firedAt: at(67), resolvedAt: null });
     const pending = JSON.parse((await vigil(['backtest', '--prometheus', prom.url, '--from', at(30), '--to', at(65), '-o', 'json'])).stdout);
     expect(pending.episodes[0]).toMatchObject({ activeAt: at(62), firedAt: null, resolvedAt: null });
+  });
+
+  test("a group's query_offset shifts every query, so the episode comes that much later", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-offset-'));
+    const pack = await readFile('rules/error-spike.yaml', 'utf8');
+    await writeFile(join(dir, 'offset.yaml'), pack.replace('    interval: 1m\n', '    interval: 1m\n    query_offset: 10m\n'));
+    const r = await vigil(['backtest', '--prometheus', prom.url, '--rules', join(dir, 'offset.yaml'), '--from', at(30), '--to', at(150), '-o', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).episodes[0]).toMatchObject({ activeAt: at(72), firedAt: at(77), resolvedAt: at(134) });
   });
 
   test('the table summary counts fires and time spent firing', async () => {

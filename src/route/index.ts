@@ -1,0 +1,17 @@
+// The router (issue 4, in progress): pure logic with time as a parameter; not yet wired into `vigil serve`.
+export type { Labels, Matcher, MatchType, Route, RouteOptions, RoutedAlert } from './types.js';
+export { parseMatchers, parseMatcher, matches, matchesAll, formatMatcher, formatMatchers, MatcherParseError } from './matchers.js';
+export { buildRouteTree, matchRoutes, walkRoutes, groupLabels, groupKey, RouteConfigError, DEFAULT_ROUTE_OPTIONS, type RouteConfig } from './tree.js';
+export { silenceState, validateSilence, isMuted, expireSilence, canUpdateSilence, type Silence, type SilenceState, type SilenceIssue } from './silence.js';
+export { buildInhibitRules, isInhibited, InhibitRuleConfigError, type InhibitRule, type InhibitRuleConfig, type Inhibition } from './inhibit.js';
+export {
+  AggregationGroup,
+  needsNotify,
+  FlapDetector,
+  DEFAULT_FLAPPING_OPTIONS,
+  type Notification,
+  type NotificationLogEntry,
+  type NotifyReason,
+  type FlappingOptions,
+} from './aggregation.js';
+export { Dispatcher, type Routing, type DispatcherOptions, type NotifyOutcome } from './dispatch.js';

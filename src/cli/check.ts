@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { formatDiagnostic, hasErrors, loadRuleFiles, type VarValue } from '../rules/index.js';
+import { ConfigError, loadConfigFile } from '../config/index.js';
+import { formatDiagnostic, hasErrors, loadRuleFiles, type Diagnostic, type VarValue } from '../rules/index.js';
 import { oneOf, plural, type Io, type OutputFormat } from './output.js';
 import { collectVar } from './vars.js';
 
 interface CheckOptions {
   output: OutputFormat;
+  config?: string;
   var?: Map<string, VarValue>;
 }
 
@@ -12,14 +14,29 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
   program
     .command('check')
     .description('validate rule files: schema, PromQL, severities and vigil extensions')
-    .argument('[paths...]', 'rule files or folders of *.yaml files', ['rules/'])
+    .argument('[paths...]', 'rule files or folders of *.yaml files (default rules/, or the config\'s rule_files)')
+    .option('-c, --config <file>', "also validate vigil.yaml, and by default the rule files it names")
     .option('-o, --output <format>', 'text or json', oneOf('--output', ['text', 'json'] as const), 'text')
     .option('--var <name=value>', 'override a group var (repeatable)', collectVar)
     .action(async (paths: string[], opts: CheckOptions) => setExit(await check(paths, opts, io)));
 }
 
 export async function check(paths: string[], opts: CheckOptions, io: Io): Promise<number> {
-  const result = await loadRuleFiles(paths, { vars: opts.var });
+  const configDiagnostics: Diagnostic[] = [];
+  let ruleFiles = paths.length ? paths : ['rules/'];
+  if (opts.config) {
+    try {
+      const config = await loadConfigFile(opts.config);
+      if (!paths.length) ruleFiles = config.ruleFiles;
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      configDiagnostics.push(...err.diagnostics);
+      // Without a valid config its rule_files are unknown: report the config alone.
+      if (!paths.length) ruleFiles = [];
+    }
+  }
+  const loaded = ruleFiles.length ? await loadRuleFiles(ruleFiles, { vars: opts.var }) : { files: [], diagnostics: [], problems: [] };
+  const result = { ...loaded, diagnostics: [...configDiagnostics, ...loaded.diagnostics] };
   const ok = !hasErrors(result.diagnostics) && result.problems.length === 0;
   if (opts.output === 'json') {
     io.out(

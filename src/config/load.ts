@@ -3,15 +3,30 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isScalar, visit } from 'yaml';
 import { parseDuration } from '../promql/index.js';
+import { buildInhibitRules, buildRouteTree, InhibitRuleConfigError, RouteConfigError, type InhibitRule, type InhibitRuleConfig, type Route, type RouteConfig } from '../route/index.js';
 import { compileSchema, formatPath, validateShape, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
 import { configSchema } from './schema.js';
-import type { Config } from './types.js';
+import type { Config, Receiver } from './types.js';
 
 const validate = compileSchema(configSchema);
 const ENV_REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const PROTECTED_REFERENCE = /\uE003\uE003\uE003|\uE000\uE001([A-Za-z_][A-Za-z0-9_]*)\uE002/g;
+
+/**
+ * `${VAR}` is not valid YAML inside a flow mapping (`{ key: ${VAR} }`: the braces are
+ * syntax), yet that is how configs are written. So references are swapped, before
+ * parsing, for private-use characters of the same length (positions stay exact) and
+ * resolved in the parsed values.
+ */
+function protectEnvReferences(text: string): string {
+  return text.replace(ENV_REFERENCE, (match: string, name: string | undefined) =>
+    name === undefined ? '\uE003\uE003\uE003' : `\uE000\uE001${name}\uE002`,
+  );
+}
 
 export class ConfigError extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
+    diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
     super(diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.path ? d.path + ': ' : ''}${d.message}`).join('\n'));
     this.name = 'ConfigError';
   }
@@ -32,7 +47,7 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
  * read from disk, then schema and meaning checked. Throws ConfigError listing every problem.
  */
 export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv = process.env): Config {
-  const src = new YamlSource(file, text);
+  const src = new YamlSource(file, protectEnvReferences(text));
   const diagnostics: Diagnostic[] = [];
   const report = (offset: number, path: Path, message: string) => {
     const { line, column } = src.position(offset);
@@ -43,14 +58,14 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
 
   visit(src.doc, {
     Scalar(_, node, path) {
-      if (!isScalar(node) || typeof node.value !== 'string' || !node.value.includes('${')) return;
+      if (!isScalar(node) || typeof node.value !== 'string' || !/[\uE000\uE003]/.test(node.value)) return;
       const start = node.range?.[0] ?? 0;
-      node.value = node.value.replace(ENV_REFERENCE, (match: string, name: string | undefined) => {
-        if (match === '$${') return '${';
-        const value = env[name!];
+      node.value = node.value.replace(PROTECTED_REFERENCE, (match: string, name: string | undefined) => {
+        if (name === undefined) return '${';
+        const value = env[name];
         if (value === undefined) {
           report(start, pathOf(path), `environment variable ${name} is not set`);
-          return match;
+          return `\${${name}}`;
         }
         return value;
       });
@@ -96,6 +111,57 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
   const basic = get([...prom, 'basic_auth']) as { username: string; password?: string } | undefined;
   const basicPassword = basic ? (basic.password ?? secretFile([...prom, 'basic_auth', 'password_file']) ?? '') : undefined;
 
+  const receivers: Receiver[] = [];
+  const receiverNames = new Set<string>();
+  ((get(['receivers']) as Record<string, unknown>[] | undefined) ?? []).forEach((r, i) => {
+    const at_ = ['receivers', i];
+    const name = String(r.name);
+    if (receiverNames.has(name)) report(at([...at_, 'name']), [...at_, 'name'], `receiver "${name}" is defined twice; names must be unique`);
+    receiverNames.add(name);
+    const integrations = (kind: string) => ((r[kind] as Record<string, unknown>[] | undefined) ?? []).map((c, j) => ({ c, path: [...at_, kind, j] as Path }));
+    // The secret of an integration: the value (often ${VAR}) or the content of <field>_file, never both.
+    const secret = (c: Record<string, unknown>, path: Path, field: string): string => {
+      exclusive([...path, field], [...path, `${field}_file`]);
+      if (typeof c[field] === 'string') return c[field] as string;
+      if (typeof c[`${field}_file`] === 'string') return secretFile([...path, `${field}_file`]) ?? '';
+      report(at(path), path, `missing ${field} (or ${field}_file)`);
+      return '';
+    };
+    receivers.push({
+      name,
+      pagerduty: integrations('pagerduty_configs').map(({ c, path }) => ({
+        routingKey: secret(c, path, 'routing_key'),
+        url: (c.url as string | undefined) ?? 'https://events.pagerduty.com/v2/enqueue',
+        sendResolved: (c.send_resolved as boolean | undefined) ?? true,
+      })),
+      slack: integrations('slack_configs').map(({ c, path }) => ({
+        webhookUrl: secret(c, path, 'webhook_url'),
+        mention: c.mention as 'channel' | 'here' | 'none' | undefined,
+        channel: c.channel as string | undefined,
+        sendResolved: (c.send_resolved as boolean | undefined) ?? true,
+      })),
+      webhook: integrations('webhook_configs').map(({ c, path }) => ({ url: secret(c, path, 'url'), sendResolved: (c.send_resolved as boolean | undefined) ?? true })),
+    });
+  });
+  let route: Route | undefined;
+  if (get(['route']) !== undefined) {
+    try {
+      route = buildRouteTree(get(['route']) as RouteConfig, { receivers: receiverNames });
+    } catch (err) {
+      if (!(err instanceof RouteConfigError)) throw err;
+      const path = parsePath(err.field === undefined ? err.path : `${err.path}.${err.field}`);
+      report(at(path), path, err.reason);
+    }
+  }
+  let inhibitRules: InhibitRule[] = [];
+  try {
+    inhibitRules = buildInhibitRules((get(['inhibit_rules']) as InhibitRuleConfig[] | undefined) ?? []);
+  } catch (err) {
+    if (!(err instanceof InhibitRuleConfigError)) throw err;
+    const path = parsePath(err.field === undefined ? err.path : `${err.path}.${err.field}`);
+    report(at(path), path, err.reason);
+  }
+
   const listen = (get(['server', 'listen']) as string | undefined) ?? '127.0.0.1:9095';
   const listenMatch = /^(.*):(\d{1,5})$/.exec(listen);
   if (!listenMatch || Number(listenMatch[2]) > 65535) report(at(['server', 'listen']), ['server', 'listen'], `"${listen}" is not host:port (e.g. 127.0.0.1:9095)`);
@@ -119,6 +185,9 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
       port: Number(listenMatch?.[2] ?? 9095),
       externalURL: (get(['server', 'external_url']) as string | undefined) ?? `http://${listen}`,
     },
+    route,
+    receivers,
+    inhibitRules,
     evaluation: {
       externalLabels: (get(['evaluation', 'external_labels']) as Record<string, string> | undefined) ?? {},
       outageToleranceMs: durationAt(['evaluation', 'outage_tolerance'], 3_600_000),
@@ -135,6 +204,13 @@ function pathOf(path: readonly unknown[]): Path {
     const n = node as { key?: { value?: unknown }; items?: unknown[] };
     if (n && typeof n === 'object' && 'key' in n && n.key && typeof n.key === 'object') out.push(String((n.key as { value: unknown }).value));
   }
+  return out;
+}
+
+/** `route.routes[1].matchers[0]` → ['route', 'routes', 1, 'matchers', 0] */
+function parsePath(text: string): Path {
+  const out: Path = [];
+  for (const m of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
   return out;
 }
 

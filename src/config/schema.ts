@@ -1,4 +1,17 @@
 const duration = { type: 'string' };
+const sendResolved = { type: 'boolean' };
+
+/** One integration of a receiver; `secret` is the field that may instead come from `<secret>_file`. */
+function integration(secret: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: 'array',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { [secret]: { type: 'string', minLength: 1 }, [`${secret}_file`]: { type: 'string', minLength: 1 }, send_resolved: sendResolved, ...extra },
+    },
+  };
+}
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
 
 /** vigil.yaml. Names follow Prometheus and Alertmanager where they have one. */
@@ -49,6 +62,23 @@ export const configSchema = {
         external_url: { type: 'string' },
       },
     },
+    // The routing tree's own checks (inheritance, matchers, receivers) run in the route module.
+    route: { type: 'object' },
+    receivers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          pagerduty_configs: integration('routing_key', { url: { type: 'string', minLength: 1 } }),
+          slack_configs: integration('webhook_url', { mention: { enum: ['channel', 'here', 'none'] }, channel: { type: 'string' } }),
+          webhook_configs: integration('url'),
+        },
+      },
+    },
+    inhibit_rules: { type: 'array', items: { type: 'object' } },
     evaluation: {
       type: 'object',
       additionalProperties: false,

@@ -49,6 +49,8 @@ function toSchemaError(e: ErrorObject, root: object): SchemaError {
       const expected = (schemaAt(root, e.schemaPath) as { description?: string } | undefined)?.description;
       return { path, at: 'value', message: expected ? `must be ${expected}` : 'is not any of the allowed forms' };
     }
+    case 'enum':
+      return { path, at: 'value', message: `must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}` };
     case 'minLength':
       return { path, at: 'value', message: 'must not be empty' };
     case 'minItems':

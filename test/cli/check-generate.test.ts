@@ -54,6 +54,25 @@ describe('vigil check', () => {
     ]);
   });
 
+  test('--config validates vigil.yaml too, and by default checks the rule files it names', async () => {
+    const ok = await vigil(['check', '--config', 'vigil.yaml']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('SUCCESS: 6 files valid');
+    const dir = await scratch();
+    await writeFile(join(dir, 'vigil.yaml'), 'datasource:\n  prometheus: { url: http://p:9090, timeout: soon }\nrule_files: [rules.yaml]\nroute: { receiver: nobody }\n');
+    await writeFile(join(dir, 'rules.yaml'), BROKEN);
+    const bad = await vigil(['check', '--config', join(dir, 'vigil.yaml')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`${join(dir, 'vigil.yaml')}:2:46: datasource.prometheus.timeout: "soon" is not a duration`);
+    expect(bad.stderr).toContain(`${join(dir, 'vigil.yaml')}:4:20: route.receiver: undefined receiver "nobody" used in route`);
+    expect(bad.stderr).toContain('FAILED: 2 errors');
+    await writeFile(join(dir, 'vigil.yaml'), 'datasource:\n  prometheus: { url: http://p:9090 }\nrule_files: [rules.yaml]\nroute: { receiver: nobody }\n');
+    const rules = await vigil(['check', '-c', join(dir, 'vigil.yaml')]);
+    expect(rules.code).toBe(1);
+    expect(rules.stderr).toContain(`${join(dir, 'vigil.yaml')}:4:20: route.receiver: `);
+    expect(rules.stderr).toContain(`${join(dir, 'rules.yaml')}:6:14: groups[0].rules[0].for:`);
+  });
+
   test('a path that does not exist is an error, not a silent success', async () => {
     const r = await vigil(['check', 'no/such/rules.yaml']);
     expect(r.code).toBe(1);

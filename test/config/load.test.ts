@@ -66,3 +66,69 @@ evaluation:
     ]);
   });
 });
+
+describe('vigil.yaml routing, in Alertmanager words', () => {
+  const EXAMPLE = `datasource: { prometheus: { url: http://127.0.0.1:9090 } }
+rule_files: [rules/*.yaml]
+route:
+  receiver: observe
+  group_by: [alertname, agent_id]
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 4h
+  routes:
+    - { matchers: ['severity="P1"'], receiver: page }
+    - { matchers: ['severity="P2"'], receiver: triage }
+    - { matchers: ['severity="P3"'], receiver: observe }
+receivers:
+  - name: page
+    pagerduty_configs: [{ routing_key: \${PAGERDUTY_ROUTING_KEY} }]
+    slack_configs: [{ webhook_url: \${SLACK_WEBHOOK_URL}, mention: channel }]
+  - name: triage
+    slack_configs: [{ webhook_url: \${SLACK_WEBHOOK_URL}, mention: here }]
+  - name: observe
+    slack_configs: [{ webhook_url: \${SLACK_WEBHOOK_URL}, mention: none }]
+inhibit_rules:
+  - { source_matchers: ['severity="P1"'], target_matchers: ['severity=~"P2|P3"'], equal: [agent_id] }
+`;
+  const env = { PAGERDUTY_ROUTING_KEY: 'a'.repeat(32), SLACK_WEBHOOK_URL: 'https://hooks.slack.example/T/B/x' };
+
+  test("the issue's example config loads: tree, receivers with secrets from the environment, inhibit rules", () => {
+    const c = parseConfig('vigil.yaml', EXAMPLE, env);
+    expect(c.route!.options).toEqual({ receiver: 'observe', groupBy: ['alertname', 'agent_id'], groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 14_400_000 });
+    expect(c.route!.routes.map((r) => [r.options.receiver, r.options.groupWaitMs])).toEqual([
+      ['page', 30_000],
+      ['triage', 30_000],
+      ['observe', 30_000],
+    ]);
+    expect(c.receivers[0]).toEqual({
+      name: 'page',
+      pagerduty: [{ routingKey: 'a'.repeat(32), url: 'https://events.pagerduty.com/v2/enqueue', sendResolved: true }],
+      slack: [{ webhookUrl: env.SLACK_WEBHOOK_URL, mention: 'channel', channel: undefined, sendResolved: true }],
+      webhook: [],
+    });
+    expect(c.inhibitRules).toHaveLength(1);
+    expect(c.inhibitRules[0].equal).toEqual(['agent_id']);
+  });
+
+  test('shape mistakes are reported at their line: a typo in a key, a value outside its enum', () => {
+    const broken = EXAMPLE.replace('  - name: triage\n    slack_configs', '  - name: triage\n    slack_config').replace('mention: none', 'mention: nobody');
+    expect(errors(broken, env)).toEqual([
+      'vigil.yaml:18:5: receivers[1].slack_config: unknown field "slack_config" (did you mean "slack_configs"?)',
+      'vigil.yaml:20:67: receivers[2].slack_configs[0].mention: must be one of channel, here, none',
+    ]);
+  });
+
+  test('meaning mistakes are reported at their line: unknown receiver, bad matcher, missing secret', () => {
+    const unknownReceiver = EXAMPLE.replace('receiver: triage }', 'receiver: triag }').replace(
+      'pagerduty_configs: [{ routing_key: ${PAGERDUTY_ROUTING_KEY} }]',
+      'pagerduty_configs: [{ url: https://pd.example/v2/enqueue }]',
+    );
+    expect(errors(unknownReceiver, env)).toEqual([
+      expect.stringMatching(/^vigil.yaml:11:\d+: route.routes\[1\].receiver: .*"triag"/),
+      'vigil.yaml:15:25: receivers[0].pagerduty_configs[0]: missing routing_key (or routing_key_file)',
+    ]);
+    const badMatcher = EXAMPLE.replace(`['severity="P3"']`, `['severity=="P3"']`);
+    expect(errors(badMatcher, env)).toEqual([expect.stringMatching(/^vigil.yaml:12:\d+: route.routes\[2\].matchers\[0\]: /)]);
+  });
+});

@@ -66,10 +66,10 @@ describe('vigil check', () => {
     expect(bad.stderr).toContain(`${join(dir, 'vigil.yaml')}:2:46: datasource.prometheus.timeout: "soon" is not a duration`);
     expect(bad.stderr).toContain(`${join(dir, 'vigil.yaml')}:4:20: route.receiver: undefined receiver "nobody" used in route`);
     expect(bad.stderr).toContain('FAILED: 2 errors');
-    await writeFile(join(dir, 'vigil.yaml'), 'datasource:\n  prometheus: { url: http://p:9090 }\nrule_files: [rules.yaml]\nroute: { receiver: nobody }\n');
+    // With a valid config, the rule files it names are checked (relative to the config's folder).
+    await writeFile(join(dir, 'vigil.yaml'), 'datasource:\n  prometheus: { url: http://p:9090 }\nrule_files: [rules.yaml]\n');
     const rules = await vigil(['check', '-c', join(dir, 'vigil.yaml')]);
     expect(rules.code).toBe(1);
-    expect(rules.stderr).toContain(`${join(dir, 'vigil.yaml')}:4:20: route.receiver: `);
     expect(rules.stderr).toContain(`${join(dir, 'rules.yaml')}:6:14: groups[0].rules[0].for:`);
   });
 

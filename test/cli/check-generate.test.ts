@@ -1,12 +1,11 @@
-import { mkdtemp, readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { scratchDir } from '../support/scratch.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { vigil } from './run.js';
 
-async function scratch(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'vigil-cli-'));
-}
+const scratch = () => scratchDir(join(tmpdir(), 'vigil-cli-'));
 
 const BROKEN = `groups:
   - name: cost

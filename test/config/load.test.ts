@@ -1,5 +1,6 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { scratchDir } from '../support/scratch.js';
 import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../../src/config/index.js';
 
@@ -47,7 +48,7 @@ evaluation:
   });
 
   test('secrets come from *_file, never both ways at once', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vigil-config-'));
+    const dir = await scratchDir(join(tmpdir(), 'vigil-config-'));
     await writeFile(join(dir, 'token'), 's3cret\n');
     const c = parseConfig(join(dir, 'vigil.yaml'), 'datasource:\n  prometheus:\n    url: http://p:9090\n    bearer_token_file: token\n', {});
     expect(c.datasource.prometheus.bearerToken).toBe('s3cret');

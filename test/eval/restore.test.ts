@@ -1,5 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { scratchDir } from '../support/scratch.js';
 import { join } from 'node:path';
 import { PrometheusDatasource } from '../../src/datasource/index.js';
 import { Evaluator, type Alert, type Clock } from '../../src/eval/index.js';
@@ -23,7 +23,7 @@ function evaluatorAt(now: number, store: SqliteStore): Evaluator {
 describe('restoring alert state at start', () => {
   let store: SqliteStore;
   beforeEach(async () => {
-    store = new SqliteStore(join(await mkdtemp(join(tmpdir(), 'vigil-restore-')), 'vigil.db'));
+    store = new SqliteStore(join(await scratchDir(join(tmpdir(), 'vigil-restore-')), 'vigil.db'));
     store.saveGroupState({ groupKey: 'rules/g.yaml;g', lastEvaluation: 4 * MIN, alerts: [{ rule: 'A', alert: pending }] });
   });
   afterEach(() => store.close());

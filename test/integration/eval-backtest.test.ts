@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireOrSkip, startPrometheus, type PrometheusInstance, type SeriesSpec } from './support/prometheus.js';
@@ -69,6 +69,7 @@ describeProm('vigil eval and vigil backtest', () => {
     const r = await vigil(['backtest', '--prometheus', prom.url, '--rules', join(dir, 'offset.yaml'), '--from', at(30), '--to', at(150), '-o', 'json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).episodes[0]).toMatchObject({ activeAt: at(72), firedAt: at(77), resolvedAt: at(134) });
+    await rm(dir, { recursive: true, force: true });
   });
 
   test('the table summary counts fires and time spent firing', async () => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, requireOrSkip, startPrometheus, type PrometheusInstance } from './support/prometheus.js';
@@ -101,6 +101,7 @@ evaluation: { datasource_down_after: 3 }
   afterAll(async () => {
     if (vigil && vigil.exitCode === null) vigil.kill('SIGKILL');
     await prom?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   test('serves health, readiness, metrics and the rules API in Prometheus shape', async () => {

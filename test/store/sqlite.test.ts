@@ -1,5 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { scratchDir } from '../support/scratch.js';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert } from '../../src/eval/index.js';
@@ -16,7 +16,7 @@ const alert = (over: Partial<Alert> = {}): Alert => ({
 });
 
 async function dbPath(): Promise<string> {
-  return join(await mkdtemp(join(tmpdir(), 'vigil-store-')), 'nested', 'vigil.db');
+  return join(await scratchDir(join(tmpdir(), 'vigil-store-')), 'nested', 'vigil.db');
 }
 
 describe('SqliteStore', () => {

@@ -52,6 +52,15 @@ describe('AlertingRule state machine (Prometheus semantics)', () => {
     expect(a.annotations).toEqual({ summary: 'agent a at 5.12%' });
   });
 
+  test('a template error renders in the annotation and never stops the rule', async () => {
+    const r = rule({ forMs: 0, annotations: { summary: '{{ $value | humanizePercentag }}', description: 'ok {{ $labels.agent_id }}' } });
+    await r.apply(0, [sample('a', 0.1)], ctx);
+    const a = only(r);
+    expect(a.state).toBe('firing');
+    expect(a.annotations.summary).toMatch(/^<error expanding template: error parsing template __alert_AgentErrorRateSpike: .*function "humanizePercentag" not defined>$/);
+    expect(a.annotations.description).toBe('ok a');
+  });
+
   test('a pending alert whose condition clears is dropped without a resolution', async () => {
     const r = rule();
     await r.apply(0, [sample('a', 0.1)], ctx);

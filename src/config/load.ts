@@ -6,7 +6,7 @@ import { parseDuration } from '../promql/index.js';
 import { buildInhibitRules, buildRouteTree, InhibitRuleConfigError, RouteConfigError, type InhibitRule, type InhibitRuleConfig, type Route, type RouteConfig } from '../route/index.js';
 import { compileSchema, formatPath, validateShape, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
 import { configSchema } from './schema.js';
-import type { Config, Receiver } from './types.js';
+import type { Config, HttpConfig, Receiver } from './types.js';
 
 const validate = compileSchema(configSchema);
 const ENV_REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -127,20 +127,40 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
       report(at(path), path, `missing ${field} (or ${field}_file)`);
       return '';
     };
+    const http = (path: Path): HttpConfig => ({
+      ca: get([...path, 'http_config', 'tls_config', 'ca_file']) === undefined ? undefined : secretFile([...path, 'http_config', 'tls_config', 'ca_file']),
+      insecureSkipVerify: (get([...path, 'http_config', 'tls_config', 'insecure_skip_verify']) as boolean | undefined) ?? false,
+      timeoutMs: durationAt([...path, 'http_config', 'timeout'], 10_000),
+    });
+    const httpUrl = (value: string, path: Path) => {
+      if (value && !/^https?:\/\/[^/]/.test(value)) report(at(path), path, `"${redact(value)}" is not an http(s) URL`);
+      return value;
+    };
+    const rateLimit = r.rate_limit as { max: number; per: string } | undefined;
     receivers.push({
       name,
+      rateLimit: rateLimit && { max: rateLimit.max, perMs: durationAt([...at_, 'rate_limit', 'per'], 3_600_000) },
+      stormThreshold: r.storm_threshold as number | undefined,
       pagerduty: integrations('pagerduty_configs').map(({ c, path }) => ({
         routingKey: secret(c, path, 'routing_key'),
-        url: (c.url as string | undefined) ?? 'https://events.pagerduty.com/v2/enqueue',
+        url: httpUrl((c.url as string | undefined) ?? 'https://events.pagerduty.com/v2/enqueue', [...path, 'url']),
         sendResolved: (c.send_resolved as boolean | undefined) ?? true,
+        http: http(path),
       })),
       slack: integrations('slack_configs').map(({ c, path }) => ({
-        webhookUrl: secret(c, path, 'webhook_url'),
+        webhookUrl: httpUrl(secret(c, path, 'webhook_url'), [...path, 'webhook_url']),
         mention: c.mention as 'channel' | 'here' | 'none' | undefined,
         channel: c.channel as string | undefined,
+        maxAlerts: (c.max_alerts as number | undefined) ?? 10,
         sendResolved: (c.send_resolved as boolean | undefined) ?? true,
+        http: http(path),
       })),
-      webhook: integrations('webhook_configs').map(({ c, path }) => ({ url: secret(c, path, 'url'), sendResolved: (c.send_resolved as boolean | undefined) ?? true })),
+      webhook: integrations('webhook_configs').map(({ c, path }) => ({
+        url: httpUrl(secret(c, path, 'url'), [...path, 'url']),
+        maxAlerts: (c.max_alerts as number | undefined) ?? 0,
+        sendResolved: (c.send_resolved as boolean | undefined) ?? true,
+        http: http(path),
+      })),
     });
   });
   let route: Route | undefined;
@@ -161,6 +181,10 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
     const path = parsePath(err.field === undefined ? err.path : `${err.path}.${err.field}`);
     report(at(path), path, err.reason);
   }
+
+  exclusive(['server', 'bearer_token'], ['server', 'bearer_token_file']);
+  const serverToken = (get(['server', 'bearer_token']) as string | undefined) ?? secretFile(['server', 'bearer_token_file']);
+  const flapping = get(['global', 'flapping']) as { enabled?: boolean; min_refires?: number } | undefined;
 
   const listen = (get(['server', 'listen']) as string | undefined) ?? '127.0.0.1:9095';
   const listenMatch = /^(.*):(\d{1,5})$/.exec(listen);
@@ -184,6 +208,15 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
       host: listenMatch?.[1].replace(/^\[|\]$/g, '') || '127.0.0.1',
       port: Number(listenMatch?.[2] ?? 9095),
       externalURL: (get(['server', 'external_url']) as string | undefined) ?? `http://${listen}`,
+      bearerToken: serverToken,
+      maxRequestBytes: (get(['server', 'max_request_bytes']) as number | undefined) ?? 4 * 1024 * 1024,
+    },
+    global: {
+      resolveTimeoutMs: durationAt(['global', 'resolve_timeout'], 5 * 60_000),
+      flapping:
+        flapping?.enabled === false
+          ? undefined
+          : { minRefires: flapping?.min_refires ?? 3, windowMs: durationAt(['global', 'flapping', 'window'], 3_600_000) },
     },
     route,
     receivers,

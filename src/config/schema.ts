@@ -13,6 +13,20 @@ function integration(secret: string, extra: Record<string, unknown> = {}) {
   };
 }
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+/** Alertmanager's http_config, the part a notifier needs: TLS trust and a send timeout. */
+const httpConfig = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    tls_config: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { ca_file: { type: 'string', minLength: 1 }, insecure_skip_verify: { type: 'boolean' } },
+    },
+    timeout: duration,
+  },
+};
+const maxAlerts = { type: 'integer', minimum: 0 };
 
 /** vigil.yaml. Names follow Prometheus and Alertmanager where they have one. */
 export const configSchema = {
@@ -60,6 +74,22 @@ export const configSchema = {
       properties: {
         listen: { type: 'string' },
         external_url: { type: 'string' },
+        // Required of every POST/DELETE (ingestion, silences, reload) when set.
+        bearer_token: { type: 'string', minLength: 1 },
+        bearer_token_file: { type: 'string', minLength: 1 },
+        max_request_bytes: { type: 'integer', minimum: 1024 },
+      },
+    },
+    global: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        resolve_timeout: duration,
+        flapping: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { min_refires: { type: 'integer', minimum: 1 }, window: duration, enabled: { type: 'boolean' } },
+        },
       },
     },
     // The routing tree's own checks (inheritance, matchers, receivers) run in the route module.
@@ -72,9 +102,22 @@ export const configSchema = {
         required: ['name'],
         properties: {
           name: { type: 'string', minLength: 1 },
-          pagerduty_configs: integration('routing_key', { url: { type: 'string', minLength: 1 } }),
-          slack_configs: integration('webhook_url', { mention: { enum: ['channel', 'here', 'none'] }, channel: { type: 'string' } }),
-          webhook_configs: integration('url'),
+          // Volume guards: at most `max` notifications per `per`, and one summary for a group above storm_threshold alerts.
+          rate_limit: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['max', 'per'],
+            properties: { max: { type: 'integer', minimum: 1 }, per: duration },
+          },
+          storm_threshold: { type: 'integer', minimum: 1 },
+          pagerduty_configs: integration('routing_key', { url: { type: 'string', minLength: 1 }, http_config: httpConfig }),
+          slack_configs: integration('webhook_url', {
+            mention: { enum: ['channel', 'here', 'none'] },
+            channel: { type: 'string' },
+            max_alerts: maxAlerts,
+            http_config: httpConfig,
+          }),
+          webhook_configs: integration('url', { max_alerts: maxAlerts, http_config: httpConfig }),
         },
       },
     },

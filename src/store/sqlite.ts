@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert } from '../eval/alert.js';
+import type { NotificationLogEntry, Silence } from '../route/index.js';
 import type { GroupState, Store } from './types.js';
 
 /** Versioned migrations: append only; each runs once, in order, in a transaction. */
@@ -16,6 +17,19 @@ const MIGRATIONS: string[] = [
      fingerprint TEXT NOT NULL,
      alert TEXT NOT NULL,
      PRIMARY KEY (group_key, rule, fingerprint)
+   );`,
+  `CREATE TABLE silence (
+     id TEXT PRIMARY KEY,
+     ends_at INTEGER NOT NULL,
+     silence TEXT NOT NULL
+   );
+   CREATE TABLE notification_log (
+     receiver TEXT NOT NULL,
+     group_key TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     entry TEXT NOT NULL,
+     PRIMARY KEY (receiver, group_key)
    );`,
 ];
 
@@ -72,6 +86,36 @@ export class SqliteStore implements Store {
       lastEvaluation: group.last_evaluation,
       alerts: rows.map((r) => ({ rule: r.rule, alert: decodeAlert(r.alert) })),
     };
+  }
+
+  saveSilence(silence: Silence): void {
+    this.db
+      .prepare('INSERT INTO silence (id, ends_at, silence) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET ends_at = excluded.ends_at, silence = excluded.silence')
+      .run(silence.id, silence.endsAt, JSON.stringify(silence));
+  }
+
+  loadSilences(): Silence[] {
+    const rows = this.db.prepare('SELECT silence FROM silence ORDER BY id').all() as { silence: string }[];
+    return rows.map((r) => JSON.parse(r.silence) as Silence);
+  }
+
+  deleteSilencesEndedBefore(t: number): number {
+    return this.db.prepare('DELETE FROM silence WHERE ends_at < ?').run(t).changes;
+  }
+
+  saveNotificationLogEntry(entry: NotificationLogEntry): void {
+    this.db
+      .prepare(
+        'INSERT INTO notification_log (receiver, group_key, at, expires_at, entry) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(receiver, group_key) DO UPDATE SET at = excluded.at, expires_at = excluded.expires_at, entry = excluded.entry WHERE excluded.at >= notification_log.at',
+      )
+      .run(entry.receiver, entry.groupKey, entry.at, entry.expiresAt, JSON.stringify(entry));
+  }
+
+  loadNotificationLog(now: number): NotificationLogEntry[] {
+    this.db.prepare('DELETE FROM notification_log WHERE expires_at <= ?').run(now);
+    const rows = this.db.prepare('SELECT entry FROM notification_log ORDER BY receiver, group_key').all() as { entry: string }[];
+    return rows.map((r) => JSON.parse(r.entry) as NotificationLogEntry);
   }
 
   close(): void {

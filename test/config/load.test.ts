@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { scratchDir } from '../support/scratch.js';
 import { join } from 'node:path';
@@ -14,13 +15,16 @@ function errors(text: string, env: Record<string, string> = {}): string[] {
   return [];
 }
 
+const defaultHttp = { ca: undefined, insecureSkipVerify: false, timeoutMs: 10_000 };
+
 describe('vigil.yaml', () => {
   test('defaults fill what is not set; relative paths resolve against the file', () => {
     const c = parseConfig('/etc/vigil/vigil.yaml', 'datasource:\n  prometheus:\n    url: http://prom:9090\n', {});
     expect(c.datasource.prometheus).toEqual({ url: 'http://prom:9090', headers: {}, timeoutMs: 30_000, retries: 3, bearerToken: undefined, basicAuth: undefined });
     expect(c.ruleFiles).toEqual(['/etc/vigil/rules']);
     expect(c.storage.sqlite.path).toBe('/etc/vigil/data/vigil.db');
-    expect(c.server).toEqual({ host: '127.0.0.1', port: 9095, externalURL: 'http://127.0.0.1:9095' });
+    expect(c.server).toEqual({ host: '127.0.0.1', port: 9095, externalURL: 'http://127.0.0.1:9095', bearerToken: undefined, maxRequestBytes: 4 * 1024 * 1024 });
+    expect(c.global).toEqual({ resolveTimeoutMs: 300_000, flapping: { minRefires: 3, windowMs: 3_600_000 } });
     expect(c.evaluation).toEqual({ externalLabels: {}, outageToleranceMs: 3_600_000, datasourceDownAfter: 3 });
   });
 
@@ -104,8 +108,10 @@ inhibit_rules:
     ]);
     expect(c.receivers[0]).toEqual({
       name: 'page',
-      pagerduty: [{ routingKey: 'a'.repeat(32), url: 'https://events.pagerduty.com/v2/enqueue', sendResolved: true }],
-      slack: [{ webhookUrl: env.SLACK_WEBHOOK_URL, mention: 'channel', channel: undefined, sendResolved: true }],
+      rateLimit: undefined,
+      stormThreshold: undefined,
+      pagerduty: [{ routingKey: 'a'.repeat(32), url: 'https://events.pagerduty.com/v2/enqueue', sendResolved: true, http: defaultHttp }],
+      slack: [{ webhookUrl: env.SLACK_WEBHOOK_URL, mention: 'channel', channel: undefined, maxAlerts: 10, sendResolved: true, http: defaultHttp }],
       webhook: [],
     });
     expect(c.inhibitRules).toHaveLength(1);
@@ -131,5 +137,37 @@ inhibit_rules:
     ]);
     const badMatcher = EXAMPLE.replace(`['severity="P3"']`, `['severity=="P3"']`);
     expect(errors(badMatcher, env)).toEqual([expect.stringMatching(/^vigil.yaml:12:\d+: route.routes\[2\].matchers\[0\]: /)]);
+  });
+});
+
+describe('vigil.yaml delivery settings', () => {
+  const base = 'datasource:\n  prometheus:\n    url: http://p:9090\n';
+  test('volume guards, http_config and the server token load; a CA file is read', async () => {
+    const dir = await scratchDir(join(tmpdir(), 'vigil-config-'));
+    writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    writeFileSync(join(dir, 'token'), 's3cret\n');
+    const text =
+      base +
+      'server:\n  bearer_token_file: token\n  max_request_bytes: 65536\n' +
+      'global:\n  resolve_timeout: 2m\n  flapping: { min_refires: 4, window: 30m }\n' +
+      'receivers:\n  - name: page\n    rate_limit: { max: 6, per: 1h }\n    storm_threshold: 25\n' +
+      '    pagerduty_configs:\n      - routing_key: k\n        url: https://127.0.0.1:8443/v2/enqueue\n' +
+      '        http_config: { timeout: 3s, tls_config: { ca_file: ca.pem } }\n';
+    const c = parseConfig(join(dir, 'vigil.yaml'), text, {});
+    expect(c.server.bearerToken).toBe('s3cret');
+    expect(c.server.maxRequestBytes).toBe(65536);
+    expect(c.global).toEqual({ resolveTimeoutMs: 120_000, flapping: { minRefires: 4, windowMs: 1_800_000 } });
+    expect(c.receivers[0].rateLimit).toEqual({ max: 6, perMs: 3_600_000 });
+    expect(c.receivers[0].stormThreshold).toBe(25);
+    expect(c.receivers[0].pagerduty[0].http).toEqual({ ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----', insecureSkipVerify: false, timeoutMs: 3000 });
+  });
+
+  test('flapping can be turned off; a bad duration or URL names its line', () => {
+    expect(parseConfig('v.yaml', base + 'global:\n  flapping: { enabled: false }\n', {}).global.flapping).toBeUndefined();
+    const text = base + 'receivers:\n  - name: r\n    rate_limit: { max: 2, per: soon }\n    slack_configs: [{ webhook_url: "hooks.slack.com/x" }]\n';
+    expect(errors(text)).toEqual([
+      expect.stringMatching(/^vigil.yaml:6:\d+: receivers\[0\]\.rate_limit\.per: /),
+      expect.stringMatching(/^vigil.yaml:7:\d+: receivers\[0\]\.slack_configs\[0\]\.webhook_url: "hooks.slack.com\/x" is not an http\(s\) URL/),
+    ]);
   });
 });

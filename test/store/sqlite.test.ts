@@ -50,11 +50,57 @@ describe('SqliteStore', () => {
   test('migrations are versioned; a database from a newer vigil is refused, not touched', async () => {
     const path = await dbPath();
     const store = new SqliteStore(path);
-    expect(store.schemaVersion).toBe(1);
+    expect(store.schemaVersion).toBe(2);
     store.close();
     const raw = new Database(path);
     raw.pragma('user_version = 99');
     raw.close();
-    expect(() => new SqliteStore(path)).toThrow('the database was written by a newer vigil (schema 99, this vigil knows 1); refusing to touch it');
+    expect(() => new SqliteStore(path)).toThrow('the database was written by a newer vigil (schema 99, this vigil knows 2); refusing to touch it');
+  });
+
+  test('a version-1 database is migrated in place and keeps its alert state', async () => {
+    const path = await dbPath();
+    const store = new SqliteStore(path);
+    store.saveGroupState({ groupKey: 'g', lastEvaluation: 5, alerts: [{ rule: 'A', alert: alert() }] });
+    store.close();
+    const raw = new Database(path);
+    raw.exec('DROP TABLE silence; DROP TABLE notification_log');
+    raw.pragma('user_version = 1');
+    raw.close();
+    const again = new SqliteStore(path);
+    expect(again.schemaVersion).toBe(2);
+    expect(again.loadGroupState('g')?.alerts).toHaveLength(1);
+    expect(again.loadSilences()).toEqual([]);
+    again.close();
+  });
+
+  test('silences survive a reopen; an expiry is an update; old ones can be dropped', async () => {
+    const path = await dbPath();
+    const s = { id: 'a1', matchers: [{ name: 'agent_id', type: '=' as const, value: 'x' }], startsAt: 1000, endsAt: 5000, createdBy: 'ann', comment: 'deploy', updatedAt: 1000 };
+    const a = new SqliteStore(path);
+    a.saveSilence(s);
+    a.saveSilence({ ...s, id: 'b2', endsAt: 9000 });
+    a.saveSilence({ ...s, endsAt: 2000, updatedAt: 2000 });
+    a.close();
+    const b = new SqliteStore(path);
+    expect(b.loadSilences()).toEqual([{ ...s, endsAt: 2000, updatedAt: 2000 }, { ...s, id: 'b2', endsAt: 9000 }]);
+    expect(b.deleteSilencesEndedBefore(3000)).toBe(1);
+    expect(b.loadSilences().map((x) => x.id)).toEqual(['b2']);
+    b.close();
+  });
+
+  test('the notification log keeps the latest entry per group and receiver; expired entries go', async () => {
+    const path = await dbPath();
+    const entry = (over: object) => ({ groupKey: 'g1', receiver: 'page', firingFingerprints: ['f1'], resolvedFingerprints: [], flappingFingerprints: [], at: 1000, expiresAt: 10_000, ...over });
+    const a = new SqliteStore(path);
+    a.saveNotificationLogEntry(entry({}));
+    a.saveNotificationLogEntry(entry({ at: 2000, firingFingerprints: ['f1', 'f2'] }));
+    a.saveNotificationLogEntry(entry({ at: 1500, firingFingerprints: [] })); // a late, older write never wins
+    a.saveNotificationLogEntry(entry({ receiver: 'triage', expiresAt: 3000 }));
+    a.close();
+    const b = new SqliteStore(path);
+    expect(b.loadNotificationLog(2500)).toEqual([entry({ at: 2000, firingFingerprints: ['f1', 'f2'] }), entry({ receiver: 'triage', expiresAt: 3000 })]);
+    expect(b.loadNotificationLog(5000)).toEqual([entry({ at: 2000, firingFingerprints: ['f1', 'f2'] })]);
+    b.close();
   });
 });

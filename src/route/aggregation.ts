@@ -46,7 +46,14 @@ export interface FlushCandidate {
   resolved: string[];
   /** Alerts of the group that are flapping at the flush, whatever their state. */
   flapping: string[];
+  /** Firing alerts left out because a silence or an inhibition mutes them. */
+  muted?: string[];
+  /** Resolved alerts left out because they are muted and the receiver never heard of them: they just leave. */
+  mutedResolved?: string[];
 }
+
+/** Whether an alert is silenced or inhibited at a flush (the mute stage, in front of the dedup decision). */
+export type MuteFn = (alert: RoutedAlert) => boolean;
 
 /** How a group notification changed since the last one the receiver got. */
 export interface NotificationChanges {
@@ -118,12 +125,15 @@ export function needsNotify(
   const lastFlapping = new Set(last.flappingFingerprints);
   if (candidate.flapping.some((fp) => !lastFlapping.has(fp))) return 'flapping';
 
-  if (candidate.firing.length === 0) return lastFiring.size > 0 ? 'all-resolved' : null;
+  // muted alerts still fire: the group is not "all resolved", only quiet
+  const muted = candidate.muted?.length ?? 0;
+  if (candidate.firing.length === 0 && muted === 0) return lastFiring.size > 0 ? 'all-resolved' : null;
 
   if (sendResolved) {
     const lastResolved = new Set(last.resolvedFingerprints);
     if (without(candidate.resolved, knownFlapping).some((fp) => !lastResolved.has(fp))) return 'resolved';
   }
+  if (candidate.firing.length === 0) return null;
   return now >= last.at + repeatIntervalMs ? 'repeat' : null;
 }
 
@@ -403,25 +413,37 @@ export class AggregationGroup {
     return next;
   }
 
-  /** The group's state at `now`, as needsNotify compares it. */
-  candidate(now: number): FlushCandidate {
+  /**
+   * The group's state at `now`, as needsNotify compares it. A muted firing alert is left out;
+   * a muted resolved alert too, unless the receiver was told it fired — then its resolution
+   * is still told (Alertmanager never sends it).
+   */
+  candidate(now: number, mute?: MuteFn): FlushCandidate {
     const firing: string[] = [];
     const resolved: string[] = [];
     const flapping: string[] = [];
+    const muted: string[] = [];
+    const mutedResolved: string[] = [];
+    const told = new Set(this.lastNotifiedEntry?.firingFingerprints ?? []);
     for (const [fp, { alert }] of this.alertsByFp) {
-      (alert.endsAt <= now ? resolved : firing).push(fp);
+      const isResolved = alert.endsAt <= now;
+      if (mute && (!isResolved || !told.has(fp)) && mute(alert)) {
+        (isResolved ? mutedResolved : muted).push(fp);
+        continue;
+      }
+      (isResolved ? resolved : firing).push(fp);
       if (this.flapDetector?.state(fp, now).flapping) flapping.push(fp);
     }
-    return { firing: firing.sort(), resolved: resolved.sort(), flapping: flapping.sort() };
+    return { firing: firing.sort(), resolved: resolved.sort(), flapping: flapping.sort(), muted: muted.sort(), mutedResolved };
   }
 
   /**
    * Flushes at `now`: decides (needsNotify) against what was last notified, and returns the
    * notification to deliver, or nothing. The caller reports the outcome with `ack`. When
    * nothing needs notifying, resolved alerts leave the group at once, as in Alertmanager
-   * where such a flush counts as successful.
+   * where such a flush counts as successful. `mute` is the silence and inhibition stage.
    */
-  flush(now: number): Notification | undefined {
+  flush(now: number, mute?: MuteFn): Notification | undefined {
     this.expire(now);
     if (this.inFlight) return undefined;
     const { groupIntervalMs, repeatIntervalMs } = this.route.options;
@@ -429,7 +451,7 @@ export class AggregationGroup {
     this.lastFlushAt = now;
     this.nextTickAt = now + groupIntervalMs;
 
-    const cand = this.candidate(now);
+    const cand = this.candidate(now, mute);
     const last = this.lastNotifiedEntry;
     const reason = needsNotify(last, cand, now, repeatIntervalMs, this.sendResolved);
     const plain =
@@ -439,7 +461,7 @@ export class AggregationGroup {
     const decision: FlushDecision = { at: now, reason, collapsedByFlapping: reason === null && plain !== null, delivered: false };
     this.lastDecision = decision;
 
-    const resolvedRevs = new Map(cand.resolved.map((fp) => [fp, (this.alertsByFp.get(fp) as Held).rev]));
+    const resolvedRevs = new Map([...cand.resolved, ...(cand.mutedResolved ?? [])].map((fp) => [fp, (this.alertsByFp.get(fp) as Held).rev]));
     if (reason === null) {
       // a resolved alert known to flap stays until it stops flapping, so that its final resolution is still told
       const knownFlapping = intersect(cand.flapping, last?.flappingFingerprints ?? []);
@@ -450,7 +472,8 @@ export class AggregationGroup {
     const entry: NotificationLogEntry = {
       groupKey: this.key,
       receiver: this.receiver,
-      firingFingerprints: cand.firing,
+      // a muted alert the receiver was told fires stays told, so that its resolution is told too
+      firingFingerprints: [...cand.firing, ...(cand.muted ?? []).filter((fp) => last?.firingFingerprints.includes(fp))].sort(),
       resolvedFingerprints: cand.resolved,
       flappingFingerprints: cand.flapping,
       at: now,

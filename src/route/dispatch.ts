@@ -8,6 +8,7 @@ import {
   AggregationGroup,
   FlapDetector,
   type FlappingOptions,
+  type MuteFn,
   type Notification,
   type NotificationLogEntry,
 } from './aggregation.js';
@@ -45,9 +46,12 @@ export interface DispatcherCounters {
   notificationsFailed: number;
   /** Notifications not acknowledged by their deadline, counted as failed too. */
   notificationsAbandoned: number;
+  /** Notifications a volume guard held back. */
+  notificationsSuppressed: number;
 }
 
-export type NotifyOutcome = 'success' | 'failure';
+/** `suppressed`: a volume guard held it back; like a failure the next tick tries again, but it is not counted as one. */
+export type NotifyOutcome = 'success' | 'failure' | 'suppressed';
 
 const logKey = (groupKey: string, receiver: string) => `${receiver}\u0000${groupKey}`;
 
@@ -64,6 +68,7 @@ export class Dispatcher {
     notificationsSucceeded: 0,
     notificationsFailed: 0,
     notificationsAbandoned: 0,
+    notificationsSuppressed: 0,
   };
 
   constructor(routing: Routing, options: DispatcherOptions = {}) {
@@ -132,11 +137,11 @@ export class Dispatcher {
     return due.sort((a, b) => a[0] - b[0] || (a[1].key < b[1].key ? -1 : 1)).map(([, g]) => g);
   }
 
-  /** Flushes every due group; returns the notifications to deliver. Report each with `ack`. */
-  flush(now: number): Notification[] {
+  /** Flushes every due group; returns the notifications to deliver. Report each with `ack`. `mute`: silences and inhibition. */
+  flush(now: number, mute?: MuteFn): Notification[] {
     const out: Notification[] = [];
     for (const g of this.due(now)) {
-      const n = g.flush(now);
+      const n = g.flush(now, mute);
       if (n) out.push(n);
       this.destroyIfEmpty(g);
     }
@@ -151,6 +156,7 @@ export class Dispatcher {
     const entry = g.ack(notification, outcome === 'success');
     if (g.notifying) return undefined; // not the notification that is out: a late ack after its deadline
     if (outcome === 'success') this.count.notificationsSucceeded++;
+    else if (outcome === 'suppressed') this.count.notificationsSuppressed++;
     else this.count.notificationsFailed++;
     this.destroyIfEmpty(g);
     return entry;

@@ -1,4 +1,4 @@
-// The router (issue 4, in progress): pure logic with time as a parameter; not yet wired into `vigil serve`.
+// The router: pure logic with time as a parameter. `vigil serve` runs it (src/server/router.ts).
 export type { Labels, Matcher, MatchType, Route, RouteOptions, RoutedAlert } from './types.js';
 export { parseMatchers, parseMatcher, matches, matchesAll, formatMatcher, formatMatchers, MatcherParseError } from './matchers.js';
 export { buildRouteTree, matchRoutes, walkRoutes, groupLabels, groupKey, RouteConfigError, DEFAULT_ROUTE_OPTIONS, type RouteConfig } from './tree.js';
@@ -13,5 +13,7 @@ export {
   type NotificationLogEntry,
   type NotifyReason,
   type FlappingOptions,
+  type MuteFn,
 } from './aggregation.js';
-export { Dispatcher, type Routing, type DispatcherOptions, type NotifyOutcome } from './dispatch.js';
+export { RateLimiter, isStorm, type RateLimitDecision, type RateLimitOptions } from './guards.js';
+export { Dispatcher, type Routing, type DispatcherOptions, type DispatcherCounters, type NotifyOutcome } from './dispatch.js';

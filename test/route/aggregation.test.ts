@@ -407,3 +407,79 @@ describe('FlapDetector', () => {
     expect(d.size).toBe(0);
   });
 });
+
+describe('the mute stage at a flush: silences and inhibition', () => {
+  /** Flushes as `advance` does, with a mute function. */
+  function advanceMuted(g: AggregationGroup, until: number, mute: (a: RoutedAlert) => boolean): Notification[] {
+    const sent: Notification[] = [];
+    for (let t = g.nextFlushAt(); t !== undefined && t <= until; t = g.nextFlushAt()) {
+      const n = g.flush(t, mute);
+      if (n) {
+        sent.push(n);
+        g.ack(n, true);
+      }
+    }
+    return sent;
+  }
+
+  test('a muted firing alert is left out; when all are muted nothing is sent, not even "resolved"', () => {
+    const { g } = group();
+    const a = alert('a', { startsAt: T0 });
+    const b = alert('b', { startsAt: T0 });
+    g.insert(a, T0);
+    g.insert(b, T0);
+    const muted = new Set<string>(['b']);
+    const mute = (x: RoutedAlert) => muted.has(x.fingerprint);
+    const [first] = advanceMuted(g, T0 + 30 * S, mute);
+    expect(fps(first.firing)).toEqual(['a']);
+    muted.add('a');
+    expect(advanceMuted(g, T0 + 6 * H, mute)).toEqual([]); // no repeat, no all-resolved while everything is silenced
+  });
+
+  test('an alert that was notified and is then silenced still gets its resolved notification', () => {
+    const { g, log } = group();
+    const a = alert('a', { startsAt: T0 });
+    g.insert(a, T0);
+    const muted = new Set<string>();
+    const mute = (x: RoutedAlert) => muted.has(x.fingerprint);
+    expect(advanceMuted(g, T0 + 30 * S, mute)).toHaveLength(1);
+    muted.add('a'); // silenced after it paged
+    expect(advanceMuted(g, T0 + 20 * MIN, mute)).toEqual([]);
+    g.insert(resolved(a, T0 + 21 * MIN), T0 + 21 * MIN);
+    const [n] = advanceMuted(g, T0 + 26 * MIN, mute);
+    expect(n.reason).toBe('all-resolved');
+    expect(fps(n.resolved)).toEqual(['a']);
+    expect(log.at(-1)!.firingFingerprints).toEqual([]);
+  });
+
+  test('a silenced alert stays "told" across a later notification, so its resolution is still sent', () => {
+    const { g } = group();
+    const a = alert('a', { startsAt: T0 });
+    g.insert(a, T0);
+    const muted = new Set<string>();
+    const mute = (x: RoutedAlert) => muted.has(x.fingerprint);
+    advanceMuted(g, T0 + 30 * S, mute);
+    muted.add('a');
+    g.insert(alert('b', { startsAt: T0 + 2 * MIN }), T0 + 2 * MIN);
+    const [withB] = advanceMuted(g, T0 + 6 * MIN, mute);
+    expect(fps(withB.firing)).toEqual(['b']);
+    expect(withB.changes.new).toEqual(['b']);
+    g.insert(resolved(a, T0 + 7 * MIN), T0 + 7 * MIN);
+    const [res] = advanceMuted(g, T0 + 11 * MIN, mute);
+    expect(res.reason).toBe('resolved');
+    expect(fps(res.resolved)).toEqual(['a']);
+  });
+
+  test('an alert that was muted all along never gets a resolved notification (nobody was told it fired)', () => {
+    const { g } = group();
+    const a = alert('a', { startsAt: T0 });
+    const b = alert('b', { startsAt: T0 });
+    g.insert(a, T0);
+    g.insert(b, T0);
+    const mute = (x: RoutedAlert) => x.fingerprint === 'b';
+    advanceMuted(g, T0 + 30 * S, mute);
+    g.insert(resolved(b, T0 + MIN), T0 + MIN);
+    expect(advanceMuted(g, T0 + 10 * MIN, mute)).toEqual([]);
+    expect(g.get('b')).toBeUndefined(); // and it left the group
+  });
+});

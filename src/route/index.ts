@@ -3,7 +3,7 @@ export type { Labels, Matcher, MatchType, Route, RouteOptions, RoutedAlert } fro
 export { parseMatchers, parseMatcher, matches, matchesAll, formatMatcher, formatMatchers, MatcherParseError } from './matchers.js';
 export { buildRouteTree, matchRoutes, walkRoutes, groupLabels, groupKey, RouteConfigError, DEFAULT_ROUTE_OPTIONS, type RouteConfig } from './tree.js';
 export { silenceState, validateSilence, isMuted, expireSilence, canUpdateSilence, type Silence, type SilenceState, type SilenceIssue } from './silence.js';
-export { buildInhibitRules, isInhibited, InhibitRuleConfigError, type InhibitRule, type InhibitRuleConfig, type Inhibition } from './inhibit.js';
+export { buildInhibitRules, isInhibited, InhibitIndex, InhibitRuleConfigError, type InhibitRule, type InhibitRuleConfig, type Inhibition } from './inhibit.js';
 export {
   AggregationGroup,
   needsNotify,

@@ -130,3 +130,52 @@ function lastsLonger(a: InhibitSource, b: InhibitSource): boolean {
   if (b.endsAt === 0) return false;
   return a.endsAt === 0 || a.endsAt > b.endsAt;
 }
+
+/**
+ * isInhibited over many targets at one instant: the sources of each rule are indexed once by
+ * their `equal` label values, so a flush of many alerts costs one lookup per target and rule
+ * instead of a scan of every alert. Same answers as isInhibited.
+ */
+export class InhibitIndex<A extends InhibitSource = RoutedAlert> {
+  private readonly byRule: Map<string, A[]>[];
+
+  constructor(
+    private readonly rules: readonly InhibitRule[],
+    sourceAlerts: Iterable<A>,
+    private readonly now: number,
+  ) {
+    this.byRule = rules.map(() => new Map());
+    if (rules.length === 0) return;
+    for (const a of sourceAlerts) {
+      if (resolvedAt(a, now)) continue;
+      rules.forEach((rule, i) => {
+        if (!matchesAll(rule.sourceMatchers, a.labels)) return;
+        const key = equalKey(rule.equal, a.labels);
+        const list = this.byRule[i].get(key);
+        if (list) list.push(a);
+        else this.byRule[i].set(key, [a]);
+      });
+    }
+  }
+
+  inhibits(targetLabels: Labels): Inhibition<A> | undefined {
+    for (let i = 0; i < this.rules.length; i++) {
+      const rule = this.rules[i];
+      if (!matchesAll(rule.targetMatchers, targetLabels)) continue;
+      const sources = this.byRule[i].get(equalKey(rule.equal, targetLabels));
+      if (!sources) continue;
+      const excludeTwoSided = matchesAll(rule.sourceMatchers, targetLabels);
+      let best: A | undefined;
+      for (const a of sources) {
+        if (excludeTwoSided && matchesAll(rule.targetMatchers, a.labels)) continue;
+        if (best === undefined || lastsLonger(a, best)) best = a;
+      }
+      if (best !== undefined) return { rule, ruleIndex: i, source: best };
+    }
+    return undefined;
+  }
+}
+
+function equalKey(equal: readonly string[], labels: Labels): string {
+  return JSON.stringify(equal.map((name) => labels[name] ?? ''));
+}

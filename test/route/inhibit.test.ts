@@ -4,6 +4,7 @@ import {
   buildInhibitRule,
   buildInhibitRules,
   isInhibited,
+  InhibitIndex,
   type InhibitRuleConfig,
   type InhibitSource,
 } from '../../src/route/inhibit.js';
@@ -15,7 +16,15 @@ let nextId = 0;
 function alert(labels: Record<string, string>, endsAt = NOW + HOUR): InhibitSource {
   return { fingerprint: `fp${++nextId}`, labels, endsAt };
 }
-const muted = (...args: Parameters<typeof isInhibited>) => isInhibited(...args) !== undefined;
+/** Whether the target is muted; the indexed inhibitor must give the very same answer (rule and source). */
+const muted = (...args: Parameters<typeof isInhibited>) => {
+  const [rules, target, sources, now] = args;
+  const direct = isInhibited(rules, target, [...sources], now);
+  const indexed = new InhibitIndex(rules, [...sources], now).inhibits(target);
+  expect(indexed?.ruleIndex).toBe(direct?.ruleIndex);
+  expect(indexed?.source).toBe(direct?.source);
+  return direct !== undefined;
+};
 
 // inhibit/inhibit_test.go TestInhibitRuleHasEqual: every source qualifies (no source matchers),
 // the target is told apart by a label of its own.

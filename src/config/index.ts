@@ -1,2 +1,2 @@
-export type { Config } from './types.js';
+export type { Config, HttpConfig, PagerdutyConfig, RateLimit, Receiver, SlackConfig, WebhookConfig } from './types.js';
 export { loadConfigFile, parseConfig, ConfigError, redact } from './load.js';

@@ -9,7 +9,7 @@ export class EvaluationMetrics {
   private readonly failures: Counter<'rule_group'>;
   private readonly missed: Counter<'rule_group'>;
 
-  constructor(evaluator: Evaluator) {
+  constructor(evaluator: Pick<Evaluator, 'allGroups'>) {
     collectDefaultMetrics({ register: this.registry });
     this.duration = new Histogram({
       name: 'vigil_rule_group_evaluation_duration_seconds',

@@ -1,11 +1,17 @@
 import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { loadConfigFile, redact } from '../config/index.js';
+import { loadConfigFile, redact, type Config, type Receiver } from '../config/index.js';
 import { PrometheusDatasource } from '../datasource/index.js';
 import { Evaluator } from '../eval/index.js';
-import { formatDiagnostic, hasErrors, loadRuleFiles } from '../rules/index.js';
+import { buildIntegrations, deliver, type Integration } from '../notify/index.js';
+import { DEFAULT_ROUTE_OPTIONS, type Route } from '../route/index.js';
+import { Silences } from '../route/silences.js';
+import { formatDiagnostic, hasErrors, loadRuleFiles, type RuleGroup as RuleGroupSpec } from '../rules/index.js';
 import { createApp, EvaluationMetrics } from '../server/index.js';
+import { evaluatorAlerts } from '../server/from-evaluator.js';
+import { Router, type RoutingConfig } from '../server/router.js';
+import { RouterMetrics } from '../server/router-metrics.js';
 import { SqliteStore } from '../store/index.js';
 import type { Io } from './output.js';
 
@@ -17,73 +23,166 @@ interface ServeFlags {
 export function registerServe(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command('serve')
-    .description('evaluate the rules on schedule and serve /metrics, /healthz, /readyz and the alerts/rules API')
+    .description('evaluate the rules on schedule, take alerts from Prometheus and Alertmanager, route and notify them; serve the API and /metrics')
     .option('-c, --config <file>', 'vigil.yaml', 'vigil.yaml')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .action(async (flags: ServeFlags) => setExit(await serve(flags, io)));
 }
 
-async function serve(flags: ServeFlags, io: Io): Promise<number> {
-  const config = await loadConfigFile(flags.config);
-  const log = pino({ level: flags.logLevel, base: { service: 'vigil' } });
+/** Without a `route` in vigil.yaml every alert goes to one receiver with no integrations: visible in the API, sent nowhere. */
+const UNROUTED: Route = { options: { ...DEFAULT_ROUTE_OPTIONS, receiver: 'unrouted' }, matchers: [], continue: false, routes: [], key: '{}' };
+
+function routingConfig(config: Config): RoutingConfig {
+  return {
+    route: config.route ?? UNROUTED,
+    receivers: config.route ? config.receivers : [...config.receivers, { name: 'unrouted', pagerduty: [], slack: [], webhook: [] }],
+    inhibitRules: config.inhibitRules,
+    flapping: config.global.flapping,
+  };
+}
+
+async function loadRules(config: Config): Promise<RuleGroupSpec[] | string> {
   const loaded = await loadRuleFiles(config.ruleFiles);
   if (hasErrors(loaded.diagnostics) || loaded.problems.length) {
-    for (const p of loaded.problems) io.err(`error: ${p}\n`);
-    for (const d of loaded.diagnostics) io.err(formatDiagnostic(d) + '\n');
+    return [...loaded.problems.map((p) => `error: ${p}`), ...loaded.diagnostics.map(formatDiagnostic)].join('\n');
+  }
+  return loaded.files.flatMap((f) => f.groups);
+}
+
+async function serve(flags: ServeFlags, io: Io): Promise<number> {
+  let config = await loadConfigFile(flags.config);
+  const log = pino({ level: flags.logLevel, base: { service: 'vigil' } });
+  const rules = await loadRules(config);
+  if (typeof rules === 'string') {
+    io.err(rules + '\n');
     return 1;
   }
-  const prom = config.datasource.prometheus;
-  const datasource = new PrometheusDatasource({ ...prom, logger: log });
   const store = new SqliteStore(config.storage.sqlite.path);
-  let metrics: EvaluationMetrics | undefined;
-  const evaluator: Evaluator = new Evaluator(
-    loaded.files.flatMap((f) => f.groups),
-    {
-      datasource,
+  const silences = new Silences({ store });
+  const integrations = new Map<string, Integration[]>();
+  const indexIntegrations = (receivers: Receiver[]) => {
+    integrations.clear();
+    for (const r of receivers) integrations.set(r.name, buildIntegrations(r));
+  };
+  indexIntegrations(config.receivers);
+  if (!config.route) log.warn({}, 'vigil.yaml has no route: alerts are kept and shown, but nobody is notified');
+
+  let evaluator: Evaluator | undefined;
+  // The API and /metrics read through this, so a reload can swap the evaluator underneath.
+  const evaluation = { allGroups: () => evaluator?.allGroups() ?? [] };
+  const metrics = new EvaluationMetrics(evaluation);
+  const routerMetrics = new RouterMetrics(metrics.registry, () => router);
+  const router: Router = new Router({
+    config: routingConfig(config),
+    silences,
+    store,
+    deliver: (receiver, delivery, deadline) => deliver(integrations.get(receiver.name) ?? [], delivery, { deadline }),
+    externalURL: config.server.externalURL,
+    resolveTimeoutMs: config.global.resolveTimeoutMs,
+    logger: log.child({ component: 'router' }),
+    metrics: routerMetrics,
+  });
+
+  const startEvaluator = (cfg: Config, groups: RuleGroupSpec[]) => {
+    const prom = cfg.datasource.prometheus;
+    const ev: Evaluator = new Evaluator(groups, {
+      datasource: new PrometheusDatasource({ ...prom, logger: log }),
       store,
-      externalLabels: config.evaluation.externalLabels,
-      externalURL: config.server.externalURL,
-      outageToleranceMs: config.evaluation.outageToleranceMs,
-      datasourceDownAfter: config.evaluation.datasourceDownAfter,
+      externalLabels: cfg.evaluation.externalLabels,
+      externalURL: cfg.server.externalURL,
+      outageToleranceMs: cfg.evaluation.outageToleranceMs,
+      datasourceDownAfter: cfg.evaluation.datasourceDownAfter,
       datasourceName: redact(prom.url),
       logger: log,
-      onEvaluated: (group, result) => metrics?.observe(group, result),
-      onMissed: (group, missed) => metrics?.observeMissed(group, missed),
+      onEvaluated: (group, result) => {
+        metrics.observe(group, result);
+        router.receive(evaluatorAlerts([group, ev.selfGroup], result.ts, redact(prom.url)), 'evaluator');
+      },
+      onMissed: (group, missed) => metrics.observeMissed(group, missed),
       onTransition: ({ rule, alert, to }) => {
         const fields = { alertname: rule.name, labels: alert.labels, value: alert.value, activeAt: new Date(alert.activeAt).toISOString() };
         if (to === 'firing') log.warn({ ...fields, annotations: alert.annotations }, 'alert firing');
         else if (to === 'inactive') log.info(fields, 'alert resolved');
         else if (to === 'pending') log.info(fields, 'alert pending');
       },
-    },
-  );
-  metrics = new EvaluationMetrics(evaluator);
-  const { restored, discarded } = evaluator.restore();
-  log.info({ restored, discarded, groups: evaluator.groups.length, store: config.storage.sqlite.path }, 'alert state restored');
+    });
+    const { restored, discarded } = ev.restore();
+    log.info({ restored, discarded, groups: ev.groups.length, store: cfg.storage.sqlite.path }, 'alert state restored');
+    ev.start();
+    return ev;
+  };
+
+  /** Re-reads vigil.yaml and the rule files; on any error the running config stays, untouched. */
+  let reloading: Promise<void> = Promise.resolve();
+  const reload = (): Promise<void> => {
+    const run = reloading.then(async () => {
+      const next = await loadConfigFile(flags.config);
+      const groups = await loadRules(next);
+      if (typeof groups === 'string') throw new Error(`rule files: ${groups}`);
+      for (const [what, before, after] of [
+        ['server.listen', `${config.server.host}:${config.server.port}`, `${next.server.host}:${next.server.port}`],
+        ['storage.sqlite.path', config.storage.sqlite.path, next.storage.sqlite.path],
+        ['server.max_request_bytes', String(config.server.maxRequestBytes), String(next.server.maxRequestBytes)],
+      ]) {
+        if (before !== after) log.warn({ setting: what }, 'this setting changes only on restart');
+      }
+      indexIntegrations(next.receivers);
+      router.reload(routingConfig(next));
+      await evaluator?.stop(); // finishes and persists the running evaluations; the new one restores them
+      evaluator = startEvaluator(next, groups);
+      config = next;
+      log.info({ config: flags.config, groups: groups.length, receivers: next.receivers.length }, 'configuration reloaded');
+    });
+    reloading = run.catch(() => undefined);
+    return run;
+  };
+  const reloadLogged = (how: string) =>
+    reload().then(
+      () => true,
+      (err: Error) => {
+        log.error({ how, err: err.message }, 'reload failed; the previous configuration keeps running');
+        return false;
+      },
+    );
 
   let ready = false;
-  const app = createApp({ evaluator, metrics, isReady: () => ready });
+  const app = createApp({
+    evaluator: evaluation,
+    metrics,
+    router,
+    isReady: () => ready,
+    bearerToken: () => config.server.bearerToken,
+    maxRequestBytes: config.server.maxRequestBytes,
+    reload,
+    logger: log,
+  });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.server.port, config.server.host, () => resolve(s));
     s.once('error', reject);
   });
-  evaluator.start();
+  evaluator = startEvaluator(config, rules);
   ready = true;
   const address = server.address();
-  log.info({ listen: typeof address === 'object' && address ? `${address.address}:${address.port}` : address, prometheus: redact(prom.url) }, 'vigil serving');
+  log.info({ listen: typeof address === 'object' && address ? `${address.address}:${address.port}` : address, prometheus: redact(config.datasource.prometheus.url) }, 'vigil serving');
 
+  const onHup = () => void reloadLogged('SIGHUP');
+  process.on('SIGHUP', onHup);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      log.info({ signal }, 'shutting down: finishing the running evaluations');
+      log.info({ signal }, 'shutting down: finishing the running evaluations and notifications');
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  process.off('SIGHUP', onHup);
   ready = false;
-  await evaluator.stop();
+  await reloading;
+  await evaluator?.stop();
+  await router.stop();
   await new Promise((resolve) => server.close(resolve));
   store.close();
   log.info({}, 'state persisted; bye');
   return 0;
 }
+

@@ -7,6 +7,7 @@ export { buildInhibitRules, isInhibited, InhibitIndex, InhibitRuleConfigError, t
 export {
   AggregationGroup,
   needsNotify,
+  mergeAlert,
   FlapDetector,
   DEFAULT_FLAPPING_OPTIONS,
   type Notification,

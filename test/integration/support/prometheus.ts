@@ -166,12 +166,12 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
   }
 }
 
-class PortInUseError extends Error {}
+export class PortInUseError extends Error {}
 
 // A test that forgets stop() must not leave a Prometheus or a temp dir behind.
 const exitHooks = new Set<() => void>();
 let exitHooked = false;
-function atExit(fn: () => void): () => void {
+export function atExit(fn: () => void): () => void {
   if (!exitHooked) {
     exitHooked = true;
     process.on('exit', () => {
@@ -188,12 +188,12 @@ function atExit(fn: () => void): () => void {
   return () => exitHooks.delete(fn);
 }
 
-interface Launched {
+export interface Launched {
   logs(): string;
   stop(): Promise<void>;
 }
 
-async function launch(binary: string, args: string[], port: number, readyTimeoutMs: number): Promise<Launched> {
+export async function launch(binary: string, args: string[], port: number, readyTimeoutMs: number): Promise<Launched> {
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const collect = (chunk: Buffer) => {
@@ -222,12 +222,12 @@ async function launch(binary: string, args: string[], port: number, readyTimeout
     if (!alive) {
       await stop();
       if (/address already in use/.test(log)) throw new PortInUseError(log);
-      throw new Error(`prometheus exited before it was ready:\n${tail(log)}`);
+      throw new Error(`${binary} exited before it was ready:\n${tail(log)}`);
     }
     if (await ready(port)) return { logs: () => log, stop };
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`prometheus was not ready within ${readyTimeoutMs}ms:\n${tail(log)}`);
+      throw new Error(`${binary} was not ready within ${readyTimeoutMs}ms:\n${tail(log)}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

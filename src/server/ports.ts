@@ -1,0 +1,24 @@
+/** What the HTTP layer needs from the router runtime; serve wires the real one in. */
+import type { RoutedAlert } from '../route/index.js';
+import type { Silences } from '../route/silences.js';
+
+/** Where an alert came from, for /metrics and logs. */
+export type AlertSource = 'evaluator' | 'api-v2' | 'alertmanager-webhook';
+
+/** Alertmanager's alert status in API v2. */
+export interface AlertStatus {
+  state: 'active' | 'suppressed' | 'unprocessed';
+  silencedBy: string[];
+  inhibitedBy: string[];
+}
+
+export interface RouterPort {
+  /** Hands alerts to the dispatcher at once; they were validated and converted by the caller. */
+  receive(alerts: RoutedAlert[], source: AlertSource): void;
+  /** Every alert the router holds, with its status and the receivers it routes to (GET /api/v2/alerts). */
+  alerts(): { alert: RoutedAlert; status: AlertStatus; receivers: string[] }[];
+  /** The silences, persisted in the Store. */
+  readonly silences: Silences;
+  /** An ingested alert without endsAt resolves this long after it was received (resolve_timeout). */
+  readonly resolveTimeoutMs: number;
+}

@@ -1,0 +1,44 @@
+/** One HTTP POST as the notifiers need it: TLS from http_config, aborted by a signal, never throwing on a status. */
+import http from 'node:http';
+import https from 'node:https';
+import axios from 'axios';
+import type { HttpConfig } from '../config/index.js';
+
+export interface HttpAnswer {
+  status: number;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The agent a notifier keeps for its URL: the CA of tls_config, insecure_skip_verify, and no keep-alive so an abort closes the socket. */
+export function agentFor(url: string, config: HttpConfig): http.Agent {
+  if (new URL(url).protocol === 'https:') {
+    return new https.Agent({ ca: config.ca, rejectUnauthorized: !config.insecureSkipVerify, keepAlive: false });
+  }
+  return new http.Agent({ keepAlive: false });
+}
+
+/** POSTs `body` (a string is sent as is) and returns whatever the server answered; throws only when no answer came. */
+export async function post(
+  url: string,
+  body: unknown,
+  agent: http.Agent,
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
+  const res = await axios.post<string>(url, typeof body === 'string' ? body : JSON.stringify(body), {
+    headers: { 'Content-Type': 'application/json', 'User-Agent': 'vigil', ...headers },
+    httpAgent: agent,
+    httpsAgent: agent,
+    signal,
+    proxy: false,
+    maxRedirects: 0,
+    responseType: 'text',
+    transformResponse: (x: string) => x,
+    validateStatus: () => true,
+  });
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers ?? {})) if (v != null) out[k.toLowerCase()] = String(v);
+  return { status: res.status, headers: out, body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
+}

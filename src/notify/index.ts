@@ -1,0 +1,21 @@
+// Notifiers: one file per integration, the shared retry/timeout policy, and a receiver's integrations.
+import type { Receiver } from '../config/index.js';
+import { PagerdutyIntegration } from './pagerduty.js';
+import { SlackIntegration } from './slack.js';
+import type { Integration } from './types.js';
+import { WebhookIntegration } from './webhook.js';
+
+export { NotifyError, type Delivery, type Integration, type IntegrationResult } from './types.js';
+export { deliver, classifyError, parseRetryAfter, errorForStatus, type DeliverOptions, type AttemptInfo } from './policy.js';
+export { PagerdutyIntegration, pagerdutyEvent, pagerdutySeverity, dedupKey, type PagerdutyEvent } from './pagerduty.js';
+export { SlackIntegration, slackMessage, slackMention, escapeMrkdwn } from './slack.js';
+export { WebhookIntegration, webhookPayload, type WebhookPayloadV4, type WebhookAlert } from './webhook.js';
+
+/** The integrations of a receiver, numbered per kind as Alertmanager numbers them. */
+export function buildIntegrations(receiver: Receiver): Integration[] {
+  return [
+    ...receiver.pagerduty.map((c, i) => new PagerdutyIntegration(c, i)),
+    ...receiver.slack.map((c, i) => new SlackIntegration(c, i)),
+    ...receiver.webhook.map((c, i) => new WebhookIntegration(c, i)),
+  ];
+}

@@ -1,0 +1,81 @@
+/** Outgoing webhook with Alertmanager's payload, version 4, so anything that reads Alertmanager's webhooks reads vigil's. */
+import type http from 'node:http';
+import type { WebhookConfig } from '../config/index.js';
+import type { Labels, RoutedAlert } from '../route/index.js';
+import { agentFor, post } from './http.js';
+import { errorForStatus } from './policy.js';
+import { commonLabels, truncate } from './render.js';
+import type { Delivery, Integration } from './types.js';
+
+/** Go's zero time, which Alertmanager writes as endsAt of a firing alert. */
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export interface WebhookAlert {
+  status: 'firing' | 'resolved';
+  labels: Labels;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+  fingerprint: string;
+}
+
+export interface WebhookPayloadV4 {
+  version: '4';
+  groupKey: string;
+  truncatedAlerts: number;
+  status: 'firing' | 'resolved';
+  receiver: string;
+  groupLabels: Labels;
+  commonLabels: Labels;
+  commonAnnotations: Record<string, string>;
+  externalURL: string;
+  alerts: WebhookAlert[];
+}
+
+/** Alertmanager's webhook body for a delivery; `maxAlerts` > 0 keeps the first ones and counts the rest in truncatedAlerts. */
+export function webhookPayload(delivery: Delivery, maxAlerts = 0): WebhookPayloadV4 {
+  const n = delivery.notification;
+  const all: (readonly [RoutedAlert, 'firing' | 'resolved'])[] = [...n.firing.map((a) => [a, 'firing'] as const), ...n.resolved.map((a) => [a, 'resolved'] as const)];
+  const kept = maxAlerts > 0 ? all.slice(0, maxAlerts) : all;
+  return {
+    version: '4',
+    groupKey: n.groupKey,
+    truncatedAlerts: all.length - kept.length,
+    status: n.firing.length > 0 ? 'firing' : 'resolved',
+    receiver: n.receiver,
+    groupLabels: n.groupLabels,
+    // computed over every alert, as Alertmanager does before truncating
+    commonLabels: commonLabels(all.map(([a]) => a.labels)),
+    commonAnnotations: commonLabels(all.map(([a]) => a.annotations)),
+    externalURL: delivery.externalURL,
+    alerts: kept.map(([a, status]) => ({
+      status,
+      labels: a.labels,
+      annotations: a.annotations,
+      startsAt: new Date(a.startsAt).toISOString(),
+      endsAt: status === 'firing' ? ZERO_TIME : new Date(a.endsAt).toISOString(),
+      generatorURL: a.generatorURL ?? '',
+      fingerprint: a.fingerprint,
+    })),
+  };
+}
+
+export class WebhookIntegration implements Integration {
+  readonly kind = 'webhook';
+  readonly sendResolved: boolean;
+  readonly timeoutMs: number;
+  private readonly agent: http.Agent;
+
+  constructor(private readonly config: WebhookConfig, readonly index = 0) {
+    this.sendResolved = config.sendResolved;
+    this.timeoutMs = config.http.timeoutMs;
+    this.agent = agentFor(config.url, config.http);
+  }
+
+  async send(delivery: Delivery, signal: AbortSignal): Promise<void> {
+    const res = await post(this.config.url, webhookPayload(delivery, this.config.maxAlerts), this.agent, signal);
+    if (res.status >= 200 && res.status < 300) return;
+    throw errorForStatus(res.status, truncate(res.body.trim(), 200), res.headers);
+  }
+}

@@ -18,3 +18,4 @@ export {
 } from './aggregation.js';
 export { RateLimiter, isStorm, type RateLimitDecision, type RateLimitOptions } from './guards.js';
 export { Dispatcher, type Routing, type DispatcherOptions, type DispatcherCounters, type NotifyOutcome } from './dispatch.js';
+export { Silences, SilenceError, DEFAULT_SILENCE_RETENTION_MS, matchesFilter, type SilenceInput, type SilenceWithState, type SilencesOptions } from './silences.js';

@@ -1,18 +1,43 @@
 import express, { type Express } from 'express';
+import type { Logger } from 'pino';
 import type { Evaluator } from '../eval/index.js';
 import { alertsResponse, rulesResponse } from './api.js';
+import { requireBearerOnWrites } from './auth.js';
+import { bodyErrors, ingestRoutes, jsonBody, sendError } from './ingest.js';
 import type { EvaluationMetrics } from './metrics.js';
+import type { RouterPort } from './ports.js';
+import { silencesRoutes } from './silences-api.js';
+
+/** vigil.yaml's default server.max_request_bytes. */
+const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 export interface AppDeps {
-  evaluator: Evaluator;
+  /** Read through a view so that a reload can swap the evaluator underneath. */
+  evaluator: Pick<Evaluator, 'allGroups'>;
   metrics: EvaluationMetrics;
   /** Ready once state is restored and the scheduler runs. */
   isReady: () => boolean;
+  /** Alert ingestion, GET /api/v2/alerts and the silences API; without it those endpoints are absent. */
+  router?: RouterPort;
+  /** server.bearer_token, read per request so a reload applies; unset → writes are open. */
+  bearerToken?: () => string | undefined;
+  /** server.max_request_bytes; larger bodies get 413. */
+  maxRequestBytes?: number;
+  /** POST /-/reload, as Prometheus and Alertmanager have it; rejects when the new config is bad. */
+  reload?: () => Promise<void>;
+  logger?: Logger;
+  /** The clock the API stamps alerts and silences with. */
+  now?: () => number;
 }
 
-export function createApp({ evaluator, metrics, isReady }: AppDeps): Express {
+export function createApp(deps: AppDeps): Express {
+  const { evaluator, metrics, isReady, router, reload, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const limit = deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const app = express();
   app.disable('x-powered-by');
+  // before any body is read: an unauthenticated writer never gets to send megabytes
+  app.use(requireBearerOnWrites(deps.bearerToken ?? (() => undefined)));
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('vigil is healthy.\n');
   });
@@ -34,8 +59,29 @@ export function createApp({ evaluator, metrics, isReady }: AppDeps): Express {
     }
     res.json(rulesResponse(evaluator.allGroups(), type));
   });
+  if (reload) {
+    app.post('/-/reload', async (_req, res) => {
+      try {
+        await reload();
+        res.type('text/plain').send('vigil configuration reloaded.\n');
+      } catch (err) {
+        logger?.error({ err: (err as Error).message, how: 'POST /-/reload' }, 'reload failed; the previous configuration keeps running');
+        res.status(500).type('text/plain').send(`failed to reload config: ${(err as Error).message}\n`);
+      }
+    });
+  }
+  if (router) {
+    app.post(['/api/v2/alerts', '/api/v1/webhooks/alertmanager', '/api/v2/silences'], ...jsonBody(limit));
+    app.use(ingestRoutes({ router, now }));
+    app.use(silencesRoutes({ silences: router.silences, now }));
+  }
+  app.use(bodyErrors(limit));
   app.use((_req, res) => {
     res.status(404).json({ status: 'error', errorType: 'not_found', error: 'no such endpoint' });
   });
+  app.use(((err, _req, res, _next) => {
+    logger?.error({ err: (err as Error).message }, 'request failed');
+    sendError(res, 500, 'internal error');
+  }) as express.ErrorRequestHandler);
   return app;
 }

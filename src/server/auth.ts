@@ -1,0 +1,32 @@
+// Optional bearer token on every write (ingestion, silences, reload); reads stay open, as
+// Prometheus' and Alertmanager's read APIs are.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Hashing both sides first makes the comparison constant-time whatever the lengths. */
+function sameToken(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Requires `Authorization: Bearer <token>` on writes when a token is configured. The token is read
+ * per request (a reload may change it) and never logged or echoed.
+ */
+export function requireBearerOnWrites(token: () => string | undefined): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const expected = token();
+    if (!expected || !WRITE_METHODS.has(req.method)) return next();
+    const header = req.get('authorization') ?? '';
+    const m = /^Bearer[ \t]+(.+)$/i.exec(header);
+    if (m && sameToken(m[1].trim(), expected)) return next();
+    res
+      .status(401)
+      .set('WWW-Authenticate', 'Bearer realm="vigil"')
+      .json({ code: 401, message: header ? 'the bearer token is not valid' : 'this endpoint needs Authorization: Bearer <token> (server.bearer_token)' });
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * The router at run time, on jest's fake clock: what reaches each receiver, when, and what
+ * survives a restart. Delivery is recorded at the notify boundary (DeliverFn); the notifiers
+ * themselves are tested against loopback PagerDuty and Slack servers in test/notify.
+ */
+import { jest } from '@jest/globals';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Receiver } from '../../src/config/index.js';
+import type { Delivery, IntegrationResult } from '../../src/notify/index.js';
+import { buildInhibitRules, buildRouteTree, type RoutedAlert } from '../../src/route/index.js';
+import { Silences } from '../../src/route/silences.js';
+import { fingerprint } from '../../src/eval/labels.js';
+import { Router, type RoutingConfig } from '../../src/server/router.js';
+import { SqliteStore } from '../../src/store/index.js';
+import { scratchDir } from '../support/scratch.js';
+
+const S = 1000;
+const MIN = 60 * S;
+const H = 60 * MIN;
+const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
+
+const receiver = (name: string, extra: Partial<Receiver> = {}): Receiver => ({ name, pagerduty: [], slack: [], webhook: [], ...extra });
+
+function routing(extra: { receivers?: Receiver[] } = {}): RoutingConfig {
+  return {
+    route: buildRouteTree(
+      {
+        receiver: 'observe',
+        group_by: ['alertname', 'agent_id'],
+        group_wait: '30s',
+        group_interval: '5m',
+        repeat_interval: '4h',
+        routes: [
+          { matchers: ['severity="P1"'], receiver: 'page' },
+          { matchers: ['severity="P2"'], receiver: 'triage' },
+        ],
+      },
+      { receivers: new Set(['page', 'triage', 'observe']) },
+    ),
+    receivers: extra.receivers ?? [receiver('page'), receiver('triage'), receiver('observe')],
+    inhibitRules: buildInhibitRules([{ source_matchers: ['severity="P1"'], target_matchers: ['severity=~"P2|P3"'], equal: ['agent_id'] }]),
+    flapping: { minRefires: 3, windowMs: H },
+  };
+}
+
+function alert(labels: Record<string, string>, startsAt: number, endsAt = startsAt + 4 * MIN): RoutedAlert {
+  return { fingerprint: fingerprint(labels), labels, annotations: { summary: `${labels.alertname} on ${labels.agent_id}` }, startsAt, endsAt, updatedAt: startsAt };
+}
+
+interface Sent {
+  at: number;
+  receiver: string;
+  delivery: Delivery;
+}
+
+async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r: Receiver) => boolean } = {}) {
+  const path = opts.dbPath ?? join(await scratchDir(join(tmpdir(), 'vigil-router-')), 'vigil.db');
+  const store = new SqliteStore(path);
+  const silences = new Silences({ store });
+  const sent: Sent[] = [];
+  const router = new Router({
+    config: opts.config ?? routing(),
+    silences,
+    store,
+    deliver: async (r, delivery): Promise<IntegrationResult[]> => {
+      sent.push({ at: Date.now(), receiver: r.name, delivery });
+      return [{ kind: 'slack', index: 0, ok: !(opts.fail?.(r) ?? false), attempts: 1 }];
+    },
+    externalURL: 'http://vigil.test',
+    resolveTimeoutMs: 5 * MIN,
+    logger: pino({ level: 'silent' }),
+  });
+  return { router, store, silences, sent, path };
+}
+
+/** Advances the fake clock in small steps so that the router's timers and the deliveries they start all run. */
+async function advance(ms: number): Promise<void> {
+  const step = 5 * S;
+  for (let t = 0; t < ms; t += step) await jest.advanceTimersByTimeAsync(Math.min(step, ms - t));
+}
+
+/** Re-sends firing alerts every minute for `ms`, as Prometheus does, then stops. */
+async function keepFiring(router: Router, alerts: RoutedAlert[], ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += MIN) {
+    const now = Date.now();
+    router.receive(alerts.map((a) => ({ ...a, endsAt: now + 4 * MIN, updatedAt: now })), 'api-v2');
+    await advance(Math.min(MIN, ms - t));
+  }
+}
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: T0 });
+});
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+describe('the router at run time', () => {
+  test('a P1 reaches the page receiver group_wait after it arrives, once; a P2 reaches triage', async () => {
+    const { router, sent } = await setup();
+    router.receive([alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0)], 'api-v2');
+    router.receive([alert({ alertname: 'AgentToolFailure', agent_id: 'search', severity: 'P2' }, T0)], 'evaluator');
+    await advance(29 * S);
+    expect(sent).toEqual([]);
+    await keepFiring(router, [alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0), alert({ alertname: 'AgentToolFailure', agent_id: 'search', severity: 'P2' }, T0)], 20 * MIN);
+    expect(sent.map((s) => [s.receiver, s.at - T0, s.delivery.notification.reason])).toEqual([
+      ['page', 30 * S, 'first'],
+      ['triage', 30 * S, 'first'],
+    ]);
+    await router.stop();
+  });
+
+  test('inhibition: the agent P1 mutes its P2; another agent P2 still goes out', async () => {
+    const { router, sent } = await setup();
+    const p1 = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0);
+    const p2same = alert({ alertname: 'AgentToolFailure', agent_id: 'checkout', severity: 'P2' }, T0);
+    const p2other = alert({ alertname: 'AgentToolFailure', agent_id: 'search', severity: 'P2' }, T0);
+    await keepFiring(router, [p1, p2same, p2other], 2 * MIN);
+    expect(sent.map((s) => [s.receiver, s.delivery.notification.groupLabels.agent_id])).toEqual([
+      ['page', 'checkout'],
+      ['triage', 'search'],
+    ]);
+    const status = new Map(router.alerts().map((a) => [a.alert.labels.agent_id + a.alert.labels.severity, a.status]));
+    expect(status.get('checkoutP2')).toEqual({ state: 'suppressed', silencedBy: [], inhibitedBy: [p1.fingerprint] });
+    expect(status.get('searchP2')!.state).toBe('active');
+    await router.stop();
+  });
+
+  test('a silence mutes; the alert that paged before the silence still gets its resolved notification', async () => {
+    const { router, sent, silences } = await setup();
+    const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0);
+    await keepFiring(router, [a], 2 * MIN);
+    expect(sent).toHaveLength(1);
+    const id = silences.upsert({ matchers: [{ name: 'agent_id', type: '=', value: 'checkout' }], startsAt: Date.now(), endsAt: Date.now() + 2 * H, createdBy: 'ann', comment: 'deploying a fix' }, Date.now());
+    expect(typeof id).toBe('string');
+    const b = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1', model: 'other' }, Date.now());
+    await keepFiring(router, [a, b], 10 * MIN);
+    expect(sent).toHaveLength(1); // b joined the group while silenced: nothing
+    router.receive([{ ...a, endsAt: Date.now(), updatedAt: Date.now() }, { ...b, endsAt: Date.now(), updatedAt: Date.now() }], 'api-v2');
+    await advance(6 * MIN);
+    expect(sent).toHaveLength(2);
+    const resolved = sent[1].delivery.notification;
+    expect(resolved.reason).toBe('all-resolved');
+    expect(resolved.resolved.map((x) => x.fingerprint)).toEqual([a.fingerprint]); // b was never told, so its end is not either
+    await router.stop();
+  });
+
+  test('rate limit: a receiver gets at most max notifications per period; the next one says how many were held back', async () => {
+    const config = routing({ receivers: [receiver('page', { rateLimit: { max: 2, perMs: H } }), receiver('triage'), receiver('observe')] });
+    const { router, sent } = await setup({ config });
+    const agents = ['a', 'b', 'c', 'd'].map((id) => alert({ alertname: 'AgentErrorRateSpike', agent_id: id, severity: 'P1' }, T0));
+    await keepFiring(router, agents, 10 * MIN);
+    expect(sent.map((s) => s.delivery.notification.groupLabels.agent_id)).toEqual(['a', 'b']);
+    expect(sent[1].delivery.rateLimit).toMatchObject({ max: 2, remaining: 0, suppressed: 0 });
+    expect(router.counters.notificationsSuppressed).toBeGreaterThanOrEqual(2);
+    await keepFiring(router, agents, 55 * MIN); // the window frees at T0 + 1h + 30s
+    const later = sent.slice(2);
+    expect(later.map((s) => s.delivery.notification.groupLabels.agent_id).sort()).toEqual(['c', 'd']);
+    expect(later[0].at).toBeGreaterThanOrEqual(T0 + H + 30 * S);
+    expect(later[0].delivery.rateLimit!.suppressed).toBeGreaterThan(0);
+    await router.stop();
+  });
+
+  test('storm collapse: a group holding more alerts than storm_threshold is sent as one summary', async () => {
+    const config = routing({ receivers: [receiver('page'), receiver('triage'), receiver('observe', { stormThreshold: 5 })] });
+    const { router, sent } = await setup({ config });
+    const many = Array.from({ length: 12 }, (_, i) => alert({ alertname: 'AgentHallucinationTrend', agent_id: 'x', severity: 'P3', session: String(i) }, T0));
+    await keepFiring(router, many, MIN);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].delivery.storm).toEqual({ threshold: 5, alerts: 12 });
+    await router.stop();
+  });
+
+  test('a failed delivery is retried at the next group_interval; nothing is logged as sent until it succeeds', async () => {
+    let failing = true;
+    const { router, sent, store } = await setup({ fail: () => failing });
+    const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0);
+    await keepFiring(router, [a], 2 * MIN);
+    expect(sent).toHaveLength(1);
+    expect(store.loadNotificationLog(Date.now())).toEqual([]);
+    failing = false;
+    await keepFiring(router, [a], 5 * MIN);
+    expect(sent.map((s) => s.at - T0)).toEqual([30 * S, 30 * S + 5 * MIN]);
+    expect(store.loadNotificationLog(Date.now())).toEqual([expect.objectContaining({ receiver: 'page', at: T0 + 30 * S + 5 * MIN, firingFingerprints: [a.fingerprint] })]);
+    await router.stop();
+  });
+
+  test('restart: a new router on the same Store does not page again, and repeat_interval continues from the first page', async () => {
+    const first = await setup();
+    const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0);
+    await keepFiring(first.router, [a], 3 * MIN);
+    expect(first.sent).toHaveLength(1);
+    await first.router.stop();
+    first.store.close();
+
+    const second = await setup({ dbPath: first.path });
+    await keepFiring(second.router, [a], 4 * H - 3 * MIN + 2 * MIN);
+    // one notification: the repeat, 4h after the first page (not 4h after the restart)
+    expect(second.sent.map((s) => [s.at - T0, s.delivery.notification.reason])).toEqual([[30 * S + 4 * H, 'repeat']]);
+    await second.router.stop();
+  });
+
+  test('reload: new groups, the same log — nothing already notified is notified again; a new route applies', async () => {
+    const { router, sent } = await setup();
+    const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0);
+    await keepFiring(router, [a], 2 * MIN);
+    expect(sent).toHaveLength(1);
+    router.reload(routing());
+    await keepFiring(router, [a], 10 * MIN);
+    expect(sent).toHaveLength(1);
+    const rerouted = routing();
+    rerouted.route = buildRouteTree({ receiver: 'observe', group_by: ['agent_id'], group_wait: '10s', routes: [] }, { receivers: new Set(['page', 'triage', 'observe']) });
+    router.reload(rerouted);
+    await keepFiring(router, [a], MIN);
+    expect(sent.map((s) => s.receiver)).toEqual(['page', 'observe']);
+    await router.stop();
+  });
+});

@@ -66,7 +66,7 @@ export function slackMessage(config: Pick<SlackConfig, 'mention' | 'maxAlerts' |
   const title = headline(delivery);
   const mention = slackMention(config.mention, delivery);
 
-  const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(`${status} ${title}`, MAX_HEADER) } }];
+  const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(`${status} ${escapeMrkdwn(title)}`, MAX_HEADER) } }]; // Slack decodes the three entities in plain_text too
   const group = formatLabels(n.groupLabels);
   if (group) blocks.push(section(`*Group:* ${escapeMrkdwn(group)}`));
   const notice = rateLimitNotice(delivery);
@@ -107,7 +107,7 @@ export function slackMessage(config: Pick<SlackConfig, 'mention' | 'maxAlerts' |
 
   const message: IncomingWebhookSendArguments = {
     text: truncate(`${mention ? mention + ' ' : ''}${status}: ${escapeMrkdwn(title)}`, MAX_TEXT),
-    attachments: [{ color: firing ? (sev ? COLOR[sev] : 'warning') : 'good', fallback: `${status}: ${title}`, blocks }],
+    attachments: [{ color: firing ? (sev ? COLOR[sev] : 'warning') : 'good', fallback: `${status}: ${escapeMrkdwn(title)}`, blocks }],
   };
   if (config.channel) message.channel = config.channel;
   return message;

@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+/**
+ * The router against Alertmanager on the same machine: 10,000 alerts over 100 groups posted
+ * to API v2 in batches of 64 (as Prometheus' notifier sends them), each server notifying a
+ * loopback webhook receiver (Alertmanager's webhook payload v4, which both speak).
+ *
+ *   npm run build && node bench/router.mjs
+ *
+ * Reported per server: alerts/s ingested (alerts ÷ wall time of all POSTs, one at a time
+ * as one Prometheus does, and CONCURRENCY at a time), ingest-to-notify latency p50/p99
+ * (from the POST that carried an alert to the first webhook that contains it), CPU seconds
+ * and peak RSS. Both run group_wait 1s and group_interval 1s, so ~1s of every latency is
+ * the configured wait, not work. Knobs: ALERTS (10000), GROUPS (100), BATCH (64), CONCURRENCY (4).
+ */
+
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { processCpuSeconds, processRssMiB, tempDir, which } from './lib/prometheus.mjs';
+import { REPO_DIR, env, log, quantile, saveResult, table } from './lib/stats.mjs';
+
+const ALERTS = env('ALERTS', 10_000);
+const GROUPS = env('GROUPS', 100);
+const BATCH = env('BATCH', 64);
+const CONCURRENCY = env('CONCURRENCY', 4);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A webhook receiver that notes when each alert (by its `id` label) first arrives firing. */
+async function startSink() {
+  const firstSeen = new Map();
+  let requests = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const at = performance.now();
+      requests++;
+      try {
+        for (const a of JSON.parse(body).alerts ?? []) if (a.status === 'firing' && !firstSeen.has(a.labels.id)) firstSeen.set(a.labels.id, at);
+      } catch {
+        // not JSON: ignored, the bench then reports missing alerts
+      }
+      res.end('ok');
+    });
+  });
+  const port = await freePort();
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${port}/hook`, firstSeen, requests: () => requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+async function waitReady(url, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} not ready`);
+}
+
+function makeAlerts(run) {
+  const startsAt = new Date().toISOString();
+  return Array.from({ length: ALERTS }, (_, i) => ({
+    labels: { alertname: "BenchAlert", group: `${run}-g${i % GROUPS}`, id: `${run}-${i}`, severity: "P3" }, // fresh groups per run: each latency starts at a group_wait
+    annotations: { summary: `bench alert ${i}` },
+    startsAt,
+  }));
+}
+
+async function post(url, alerts, concurrency, postedAt) {
+  const batches = [];
+  for (let i = 0; i < alerts.length; i += BATCH) batches.push(alerts.slice(i, i + BATCH));
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < batches.length) {
+        const batch = batches[next++];
+        const sent = performance.now();
+        for (const a of batch) postedAt.set(a.labels.id, sent);
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`${url}: ${res.status}`);
+      }
+    }),
+  );
+  return performance.now() - t0;
+}
+
+async function measure(name, base, pid, sink) {
+  const rows = [];
+  for (const concurrency of [1, CONCURRENCY]) {
+    const run = `${name}-c${concurrency}`;
+    const alerts = makeAlerts(run);
+    const postedAt = new Map();
+    const cpu0 = processCpuSeconds(pid);
+    const wallMs = await post(`${base}/api/v2/alerts`, alerts, concurrency, postedAt);
+    const deadline = Date.now() + 60_000;
+    while (alerts.some((a) => !sink.firstSeen.has(a.labels.id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const latencies = alerts.filter((a) => sink.firstSeen.has(a.labels.id)).map((a) => sink.firstSeen.get(a.labels.id) - postedAt.get(a.labels.id));
+    rows.push({
+      server: name,
+      concurrency,
+      alertsPerSecond: Math.round(ALERTS / (wallMs / 1000)),
+      ingestSeconds: wallMs / 1000,
+      notified: latencies.length,
+      p50ms: Math.round(quantile(latencies, 0.5)),
+      p99ms: Math.round(quantile(latencies, 0.99)),
+      cpuSeconds: Number((processCpuSeconds(pid) - cpu0).toFixed(2)),
+      rssMiB: Math.round(processRssMiB(pid)),
+    });
+    log(`${name} c=${concurrency}: ${JSON.stringify(rows.at(-1))}`);
+    await new Promise((r) => setTimeout(r, 2000)); // let the last group flushes go out before the next run
+  }
+  return rows;
+}
+
+function routeFor() {
+  return { receiver: 'sink', group_by: ['group'], group_wait: '1s', group_interval: '1s', repeat_interval: '1h' };
+}
+
+async function benchVigil(sink) {
+  const { dir, remove } = await tempDir('vigil-bench-router-');
+  const port = await freePort();
+  await writeFile(join(dir, 'rules.yaml'), 'groups: []\n');
+  await writeFile(
+    join(dir, 'vigil.yaml'),
+    stringify({
+      datasource: { prometheus: { url: 'http://127.0.0.1:9' } },
+      rule_files: ['rules.yaml'],
+      storage: { sqlite: { path: 'data/vigil.db' } },
+      server: { listen: `127.0.0.1:${port}` },
+      route: routeFor(),
+      receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }],
+    }),
+  );
+  const child = spawn(process.execPath, [join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitReady(`http://127.0.0.1:${port}/readyz`);
+    return await measure('vigil', `http://127.0.0.1:${port}`, child.pid, sink);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await remove();
+  }
+}
+
+async function benchAlertmanager(sink) {
+  const bin = which('prometheus-alertmanager') ?? which('alertmanager');
+  if (!bin) throw new Error('prometheus-alertmanager not found (apt-get install prometheus-alertmanager)');
+  const { dir, remove } = await tempDir('vigil-bench-am-');
+  const port = await freePort();
+  await writeFile(join(dir, 'am.yml'), stringify({ route: routeFor(), receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }] }));
+  const child = spawn(bin, [`--config.file=${join(dir, 'am.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitReady(`http://127.0.0.1:${port}/-/ready`);
+    return await measure('alertmanager', `http://127.0.0.1:${port}`, child.pid, sink);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await remove();
+  }
+}
+
+const sink = await startSink();
+const rows = [...(await benchVigil(sink)), ...(await benchAlertmanager(sink))];
+await sink.close();
+console.log(
+  table([
+    ['server', 'posters', 'alerts/s in', 'notified', 'p50 ms', 'p99 ms', 'CPU s', 'RSS MiB'],
+    ...rows.map((r) => [r.server, r.concurrency, r.alertsPerSecond, `${r.notified}/${ALERTS}`, r.p50ms, r.p99ms, r.cpuSeconds, r.rssMiB]),
+  ]),
+);
+console.log(`results: ${saveResult('router', { alerts: ALERTS, groups: GROUPS, batch: BATCH, rows })}`);

@@ -4,6 +4,7 @@ import { registerBacktest } from './backtest.js';
 import { registerEval } from './eval.js';
 import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
+import { registerSilence } from './silence.js';
 import { processIo, type Io } from './output.js';
 
 export const VERSION = '0.1.0';
@@ -21,6 +22,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerEval(program, io, setExit);
   registerBacktest(program, io, setExit, () => Boolean(process.stderr.isTTY));
   registerServe(program, io, setExit);
+  registerSilence(program, io, setExit);
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }));
   return program;
 }

@@ -60,15 +60,17 @@ export function createApp(deps: AppDeps): Express {
     res.json(rulesResponse(evaluator.allGroups(), type));
   });
   if (reload) {
-    app.post('/-/reload', async (_req, res) => {
+    // POST or PUT, as Prometheus and Alertmanager take it
+    const reloadHandler: express.RequestHandler = async (req, res) => {
       try {
         await reload();
         res.type('text/plain').send('vigil configuration reloaded.\n');
       } catch (err) {
-        logger?.error({ err: (err as Error).message, how: 'POST /-/reload' }, 'reload failed; the previous configuration keeps running');
+        logger?.error({ err: (err as Error).message, how: `${req.method} /-/reload` }, 'reload failed; the previous configuration keeps running');
         res.status(500).type('text/plain').send(`failed to reload config: ${(err as Error).message}\n`);
       }
-    });
+    };
+    app.route('/-/reload').post(reloadHandler).put(reloadHandler);
   }
   if (router) {
     app.post(['/api/v2/alerts', '/api/v1/webhooks/alertmanager', '/api/v2/silences'], ...jsonBody(limit));

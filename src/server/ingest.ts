@@ -59,6 +59,12 @@ export function schemaProblems(validate: ValidateFunction, body: unknown): strin
   });
 }
 
+/** Problems joined for one error message; a batch of thousands of bad alerts must not make a megabyte answer. */
+export function summarize(problems: string[], max = 10): string {
+  const shown = problems.slice(0, max).join('; ');
+  return problems.length > max ? `${shown}; and ${problems.length - max} more` : shown;
+}
+
 /** Alertmanager's error body. */
 export function sendError(res: Response, code: number, message: string): void {
   res.status(code).json({ code, message });
@@ -309,7 +315,7 @@ export function ingestRoutes({ router, now }: IngestDeps): express.Router {
   const r = express.Router();
   const take = (convert: typeof convertPostableAlerts, source: 'api-v2' | 'alertmanager-webhook'): RequestHandler => (req, res) => {
     const result = convert(req.body, now(), router.resolveTimeoutMs);
-    if ('problems' in result) return sendError(res, 400, result.problems.join('; '));
+    if ('problems' in result) return sendError(res, 400, summarize(result.problems));
     if (result.alerts.length) router.receive(result.alerts, source);
     res.status(200).end();
   };

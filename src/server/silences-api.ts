@@ -4,7 +4,7 @@
 import express from 'express';
 import type { Matcher } from '../route/index.js';
 import { SilenceError, type Silences, type SilenceWithState } from '../route/silences.js';
-import { compileApiSchema, parseRfc3339, queryMatchers, rfc3339, schemaProblems, sendError } from './ingest.js';
+import { compileApiSchema, parseRfc3339, queryMatchers, rfc3339, schemaProblems, sendError, summarize } from './ingest.js';
 
 /** A silence in Alertmanager's gettableSilence shape. */
 export function gettableSilence(s: SilenceWithState) {
@@ -88,7 +88,7 @@ export function silencesRoutes({ silences, now }: SilencesApiDeps): express.Rout
 
   r.post('/api/v2/silences', (req, res) => {
     const problems = schemaProblems(validatePostable, req.body);
-    if (problems.length) return sendError(res, 400, problems.join('; '));
+    if (problems.length) return sendError(res, 400, summarize(problems));
     const body = req.body as PostableSilence;
     try {
       const silenceID = silences.upsert(

@@ -57,7 +57,7 @@ afterAll(async () => {
   stores.forEach((s) => s.close());
 });
 
-async function start(opts: { token?: string; maxRequestBytes?: number } = {}): Promise<Harness> {
+async function start(opts: { token?: string; maxRequestBytes?: number; reloadError?: string } = {}): Promise<Harness> {
   const store = new SqliteStore(join(await scratchDir(join(tmpdir(), 'vigil-ingest-')), 'vigil.db'));
   stores.push(store);
   const now = () => T;
@@ -70,7 +70,10 @@ async function start(opts: { token?: string; maxRequestBytes?: number } = {}): P
     router,
     bearerToken: () => opts.token,
     maxRequestBytes: opts.maxRequestBytes ?? 4096,
-    reload: async () => void h.reloads++,
+    reload: async () => {
+      if (opts.reloadError) throw new Error(opts.reloadError);
+      h.reloads++;
+    },
     now,
   });
   const server = await new Promise<Server>((resolve) => {
@@ -135,6 +138,16 @@ describe('POST /api/v2/alerts', () => {
     const json = (await res.json()) as { code: number; message: string };
     expect(json.code).toBe(400);
     expect(json.message).toContain(message);
+    expect(h.router.received).toEqual([]);
+  });
+
+  test('many bad alerts: the first ten problems and a count, nothing ingested', async () => {
+    const h = await start({ maxRequestBytes: 1 << 20 });
+    const res = await post(`${h.url}/api/v2/alerts`, Array.from({ length: 25 }, () => ({ labels: {} })));
+    expect(res.status).toBe(400);
+    const { message } = (await res.json()) as { message: string };
+    expect(message.startsWith('[0].labels: at least one label pair required; [1].labels:')).toBe(true);
+    expect(message.endsWith('[9].labels: at least one label pair required; and 15 more')).toBe(true);
     expect(h.router.received).toEqual([]);
   });
 
@@ -338,6 +351,16 @@ describe('bearer token on writes', () => {
     for (const path of ['/api/v2/alerts', '/api/v2/silences', '/healthz', '/api/v1/rules']) {
       expect((await fetch(`${h.url}${path}`)).status).toBe(200);
     }
+  });
+
+  test('/-/reload takes POST and PUT; a failed reload is 500 with the reason', async () => {
+    const h = await start();
+    expect((await fetch(`${h.url}/-/reload`, { method: 'PUT' })).status).toBe(200);
+    expect(h.reloads).toBe(1);
+    const bad = await start({ reloadError: 'vigil.yaml:3:5: route.receiver: unknown receiver "pager"' });
+    const res = await fetch(`${bad.url}/-/reload`, { method: 'POST' });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe('failed to reload config: vigil.yaml:3:5: route.receiver: unknown receiver "pager"\n');
   });
 
   test('without a configured token, writes are open', async () => {

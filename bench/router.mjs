@@ -75,7 +75,7 @@ async function waitReady(url, timeoutMs = 30_000) {
 function makeAlerts(run) {
   const startsAt = new Date().toISOString();
   return Array.from({ length: ALERTS }, (_, i) => ({
-    labels: { alertname: "BenchAlert", group: `${run}-g${i % GROUPS}`, id: `${run}-${i}`, severity: "P3" }, // fresh groups per run: each latency starts at a group_wait
+    labels: { alertname: 'BenchAlert', group: `${run}-g${i % GROUPS}`, id: `${run}-${i}`, severity: 'P3' }, // fresh groups per run: each latency starts at a group_wait
     annotations: { summary: `bench alert ${i}` },
     startsAt,
   }));

@@ -5,13 +5,9 @@ import { loadConfigFile, redact, type Config, type Receiver } from '../config/in
 import { PrometheusDatasource } from '../datasource/index.js';
 import { Evaluator } from '../eval/index.js';
 import { buildIntegrations, deliver, type Integration } from '../notify/index.js';
-import { DEFAULT_ROUTE_OPTIONS, type Route } from '../route/index.js';
-import { Silences } from '../route/silences.js';
+import { DEFAULT_ROUTE_OPTIONS, Silences, type Route } from '../route/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type RuleGroup as RuleGroupSpec } from '../rules/index.js';
-import { createApp, EvaluationMetrics } from '../server/index.js';
-import { evaluatorAlerts } from '../server/from-evaluator.js';
-import { Router, type RoutingConfig } from '../server/router.js';
-import { RouterMetrics } from '../server/router-metrics.js';
+import { createApp, EvaluationMetrics, evaluatorAlerts, Router, RouterMetrics, type RoutingConfig } from '../server/index.js';
 import { SqliteStore } from '../store/index.js';
 import type { Io } from './output.js';
 

@@ -5,3 +5,6 @@ export type { RouterPort, AlertSource, AlertStatus } from './ports.js';
 export { requireBearerOnWrites } from './auth.js';
 export { convertPostableAlerts, convertWebhook, gettableAlerts, parseRfc3339 } from './ingest.js';
 export { gettableSilence } from './silences-api.js';
+export { Router, type RoutingConfig, type DeliverFn } from './router.js';
+export { RouterMetrics } from './router-metrics.js';
+export { evaluatorAlerts } from './from-evaluator.js';

@@ -5,9 +5,8 @@
 import AjvModule, { type ValidateFunction } from 'ajv';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { fingerprint } from '../eval/labels.js';
-import { parseMatchers, type Matcher, type RoutedAlert } from '../route/index.js';
+import { matchesFilter, parseMatchers, type Matcher, type RoutedAlert } from '../route/index.js';
 import { isValidLabelName, isWellFormed } from '../route/matchers.js';
-import { matchesFilter } from '../route/silences.js';
 import { formatPath, validateShape } from '../yaml/index.js';
 import type { RouterPort } from './ports.js';
 

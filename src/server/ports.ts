@@ -1,6 +1,5 @@
 /** What the HTTP layer needs from the router runtime; serve wires the real one in. */
-import type { RoutedAlert } from '../route/index.js';
-import type { Silences } from '../route/silences.js';
+import type { RoutedAlert, Silences } from '../route/index.js';
 
 /** Where an alert came from, for /metrics and logs. */
 export type AlertSource = 'evaluator' | 'api-v2' | 'alertmanager-webhook';

@@ -21,8 +21,8 @@ import {
   type NotificationLogEntry,
   type Route,
   type RoutedAlert,
+  type Silences,
 } from '../route/index.js';
-import type { Silences } from '../route/silences.js';
 import type { Store } from '../store/index.js';
 import type { AlertSource, AlertStatus, RouterPort } from './ports.js';
 import type { RouterMetrics } from './router-metrics.js';

@@ -2,8 +2,7 @@
 // and delete, exactly as amtool and Grafana call them.
 
 import express from 'express';
-import type { Matcher } from '../route/index.js';
-import { SilenceError, type Silences, type SilenceWithState } from '../route/silences.js';
+import { SilenceError, type Matcher, type Silences, type SilenceWithState } from '../route/index.js';
 import { compileApiSchema, parseRfc3339, queryMatchers, rfc3339, schemaProblems, sendError, summarize } from './ingest.js';
 
 /** A silence in Alertmanager's gettableSilence shape. */

@@ -314,7 +314,10 @@ export function ingestRoutes({ router, now }: IngestDeps): express.Router {
   const r = express.Router();
   const take = (convert: typeof convertPostableAlerts, source: 'api-v2' | 'alertmanager-webhook'): RequestHandler => (req, res) => {
     const result = convert(req.body, now(), router.resolveTimeoutMs);
-    if ('problems' in result) return sendError(res, 400, summarize(result.problems));
+    if ('problems' in result) {
+      router.rejected?.(source);
+      return sendError(res, 400, summarize(result.problems));
+    }
     if (result.alerts.length) router.receive(result.alerts, source);
     res.status(200).end();
   };

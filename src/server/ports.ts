@@ -14,6 +14,8 @@ export interface AlertStatus {
 export interface RouterPort {
   /** Hands alerts to the dispatcher at once; they were validated and converted by the caller. */
   receive(alerts: RoutedAlert[], source: AlertSource): void;
+  /** A body from `source` was refused (400): counted in /metrics. */
+  rejected?(source: AlertSource): void;
   /** Every alert the router holds, with its status and the receivers it routes to (GET /api/v2/alerts). */
   alerts(): { alert: RoutedAlert; status: AlertStatus; receivers: string[] }[];
   /** The silences, persisted in the Store. */

@@ -92,6 +92,10 @@ export class Router implements RouterPort {
     this.schedule();
   }
 
+  rejected(source: AlertSource): void {
+    this.opts.metrics?.invalid(source);
+  }
+
   alerts(): { alert: RoutedAlert; status: AlertStatus; receivers: string[] }[] {
     const now = this.now();
     const inhibit = new InhibitIndex(this.config.inhibitRules, this.alertsByFp.values(), now);
@@ -252,10 +256,11 @@ export class Router implements RouterPort {
     if (dispatcher === this.dispatcher) this.schedule();
   }
 
-  /** Forgets resolved alerts that no group holds any more, after a while. */
+  /** Forgets resolved alerts that no group holds any more, and silences expired beyond their retention. */
   private gc(now: number): void {
-    if (this.alertsByFp.size === 0 || now - this.lastGcAt < 60_000) return;
+    if (now - this.lastGcAt < 60_000) return;
     this.lastGcAt = now;
+    this.silences.gc(now);
     const held = new Set<string>();
     for (const g of this.dispatcher.groups()) for (const a of g.alerts()) held.add(a.fingerprint);
     for (const [fp, alert] of this.alertsByFp) {

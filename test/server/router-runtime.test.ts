@@ -12,7 +12,8 @@ import type { Delivery, IntegrationResult } from '../../src/notify/index.js';
 import { buildInhibitRules, buildRouteTree, type RoutedAlert } from '../../src/route/index.js';
 import { Silences } from '../../src/route/silences.js';
 import { fingerprint } from '../../src/eval/labels.js';
-import { Router, type RoutingConfig } from '../../src/server/router.js';
+import { Registry } from 'prom-client';
+import { Router, RouterMetrics, type RoutingConfig } from '../../src/server/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { scratchDir } from '../support/scratch.js';
 
@@ -60,7 +61,8 @@ async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r:
   const store = new SqliteStore(path);
   const silences = new Silences({ store });
   const sent: Sent[] = [];
-  const router = new Router({
+  const registry = new Registry();
+  const router: Router = new Router({
     config: opts.config ?? routing(),
     silences,
     store,
@@ -71,8 +73,14 @@ async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r:
     externalURL: 'http://vigil.test',
     resolveTimeoutMs: 5 * MIN,
     logger: pino({ level: 'silent' }),
+    metrics: new RouterMetrics(registry, () => router),
   });
-  return { router, store, silences, sent, path };
+  /** One sample of /metrics, e.g. metric('vigil_notifications_suppressed_total{receiver="page",reason="rate_limit"}'). */
+  const metric = async (series: string): Promise<number | undefined> => {
+    const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(series + ' '));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+  return { router, store, silences, sent, path, metric };
 }
 
 /** Advances the fake clock in small steps so that the router's timers and the deliveries they start all run. */
@@ -149,12 +157,13 @@ describe('the router at run time', () => {
 
   test('rate limit: a receiver gets at most max notifications per period; the next one says how many were held back', async () => {
     const config = routing({ receivers: [receiver('page', { rateLimit: { max: 2, perMs: H } }), receiver('triage'), receiver('observe')] });
-    const { router, sent } = await setup({ config });
+    const { router, sent, metric } = await setup({ config });
     const agents = ['a', 'b', 'c', 'd'].map((id) => alert({ alertname: 'AgentErrorRateSpike', agent_id: id, severity: 'P1' }, T0));
     await keepFiring(router, agents, 10 * MIN);
     expect(sent.map((s) => s.delivery.notification.groupLabels.agent_id)).toEqual(['a', 'b']);
     expect(sent[1].delivery.rateLimit).toMatchObject({ max: 2, remaining: 0, suppressed: 0 });
     expect(router.counters.notificationsSuppressed).toBeGreaterThanOrEqual(2);
+    expect(await metric('vigil_notifications_suppressed_total{receiver="page",reason="rate_limit"}')).toBe(router.counters.notificationsSuppressed);
     await keepFiring(router, agents, 55 * MIN); // the window frees at T0 + 1h + 30s
     const later = sent.slice(2);
     expect(later.map((s) => s.delivery.notification.groupLabels.agent_id).sort()).toEqual(['c', 'd']);
@@ -165,11 +174,15 @@ describe('the router at run time', () => {
 
   test('storm collapse: a group holding more alerts than storm_threshold is sent as one summary', async () => {
     const config = routing({ receivers: [receiver('page'), receiver('triage'), receiver('observe', { stormThreshold: 5 })] });
-    const { router, sent } = await setup({ config });
+    const { router, sent, metric } = await setup({ config });
     const many = Array.from({ length: 12 }, (_, i) => alert({ alertname: 'AgentHallucinationTrend', agent_id: 'x', severity: 'P3', session: String(i) }, T0));
     await keepFiring(router, many, MIN);
     expect(sent).toHaveLength(1);
     expect(sent[0].delivery.storm).toEqual({ threshold: 5, alerts: 12 });
+    expect(await metric('vigil_storm_notifications_total{receiver="observe"}')).toBe(1);
+    expect(await metric('vigil_storm_alerts_collapsed_total{receiver="observe"}')).toBe(12);
+    expect(await metric('vigil_notifications_total{receiver="observe",integration="slack"}')).toBe(1);
+    expect(await metric('vigil_alerts_received_total{source="api-v2",status="firing"}')).toBe(12);
     await router.stop();
   });
 

@@ -1,2 +1,14 @@
-export type { Store, GroupState } from './types.js';
+export type {
+  Store,
+  GroupState,
+  AlertEvent,
+  AlertEventKind,
+  AnnotationRecord,
+  HistoryQuery,
+  NotificationRecord,
+  Page,
+  TicketEvent,
+  TicketKind,
+  TicketRecord,
+} from './types.js';
 export { SqliteStore } from './sqlite.js';

@@ -3,7 +3,20 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert } from '../eval/alert.js';
 import type { NotificationLogEntry, Silence } from '../route/index.js';
-import type { GroupState, Store } from './types.js';
+import type {
+  AlertEvent,
+  AnnotationRecord,
+  GroupState,
+  HistoryQuery,
+  NotificationRecord,
+  Page,
+  Store,
+  TicketEvent,
+  TicketKind,
+  TicketRecord,
+} from './types.js';
+
+const MAX_PAGE = 1000;
 
 /** Versioned migrations: append only; each runs once, in order, in a transaction. */
 const MIGRATIONS: string[] = [
@@ -31,6 +44,58 @@ const MIGRATIONS: string[] = [
      entry TEXT NOT NULL,
      PRIMARY KEY (receiver, group_key)
    );`,
+  `CREATE TABLE alert_event (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     fingerprint TEXT NOT NULL,
+     starts_at INTEGER NOT NULL,
+     alertname TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     source TEXT NOT NULL,
+     labels TEXT NOT NULL,
+     detail TEXT
+   );
+   CREATE INDEX alert_event_at ON alert_event (at);
+   CREATE INDEX alert_event_fingerprint ON alert_event (fingerprint, at);
+   CREATE TABLE notification (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     receiver TEXT NOT NULL,
+     integration TEXT NOT NULL,
+     group_key TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     record TEXT NOT NULL
+   );
+   CREATE INDEX notification_at ON notification (at);
+   CREATE TABLE ticket (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     receiver TEXT NOT NULL,
+     group_key TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     ticket TEXT NOT NULL
+   );
+   CREATE INDEX ticket_group ON ticket (receiver, kind, group_key, created_at);
+   CREATE TABLE ticket_event (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     ticket_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     action TEXT NOT NULL,
+     detail TEXT
+   );
+   CREATE INDEX ticket_event_ticket ON ticket_event (ticket_id, id);
+   CREATE TABLE annotation (
+     receiver TEXT NOT NULL,
+     idx INTEGER NOT NULL,
+     group_key TEXT NOT NULL,
+     annotation_id INTEGER NOT NULL,
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER,
+     PRIMARY KEY (receiver, idx, group_key, annotation_id)
+   );
+   CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
 export class SqliteStore implements Store {
@@ -116,6 +181,172 @@ export class SqliteStore implements Store {
     this.db.prepare('DELETE FROM notification_log WHERE expires_at <= ?').run(now);
     const rows = this.db.prepare('SELECT entry FROM notification_log ORDER BY receiver, group_key').all() as { entry: string }[];
     return rows.map((r) => JSON.parse(r.entry) as NotificationLogEntry);
+  }
+
+  recordAlertEvent(e: AlertEvent): void {
+    this.db
+      .prepare('INSERT INTO alert_event (at, fingerprint, starts_at, alertname, severity, kind, source, labels, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(e.at, e.fingerprint, e.startsAt, e.alertname, e.severity, e.kind, e.source, JSON.stringify(e.labels), e.detail === undefined ? null : JSON.stringify(e.detail));
+  }
+
+  queryAlertEvents(q: HistoryQuery): Page<AlertEvent> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      if (v === undefined) return;
+      where.push(sql);
+      args.push(v);
+    };
+    add('at >= ?', q.from);
+    add('at < ?', q.to);
+    add('fingerprint = ?', q.fingerprint);
+    add('alertname = ?', q.alertname);
+    add('severity = ?', q.severity);
+    add('id < ?', q.before);
+    if (q.kinds?.length) {
+      where.push(`kind IN (${q.kinds.map(() => '?').join(', ')})`);
+      args.push(...q.kinds);
+    }
+    const limit = Math.min(Math.max(1, q.limit ?? 100), MAX_PAGE);
+    const rows = this.db
+      .prepare(`SELECT * FROM alert_event ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`)
+      .all(...args, limit + 1) as Record<string, unknown>[];
+    const items = rows.slice(0, limit).map(
+      (r): AlertEvent => ({
+        id: r.id as number,
+        at: r.at as number,
+        fingerprint: r.fingerprint as string,
+        startsAt: r.starts_at as number,
+        alertname: r.alertname as string,
+        severity: r.severity as string,
+        labels: JSON.parse(r.labels as string),
+        kind: r.kind as AlertEvent['kind'],
+        source: r.source as string,
+        ...(r.detail === null ? {} : { detail: JSON.parse(r.detail as string) }),
+      }),
+    );
+    return { items, next: rows.length > limit ? items[items.length - 1].id : undefined };
+  }
+
+  recordNotification(n: NotificationRecord): void {
+    this.db
+      .prepare('INSERT INTO notification (at, receiver, integration, group_key, outcome, record) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(n.at, n.receiver, n.integration, n.groupKey, n.outcome, JSON.stringify({ ...n, id: undefined }));
+  }
+
+  queryNotifications(q: HistoryQuery): Page<NotificationRecord> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    for (const [sql, v] of [
+      ['at >= ?', q.from],
+      ['at < ?', q.to],
+      ['receiver = ?', q.receiver],
+      ['id < ?', q.before],
+    ] as const) {
+      if (v === undefined) continue;
+      where.push(sql);
+      args.push(v);
+    }
+    const limit = Math.min(Math.max(1, q.limit ?? 100), MAX_PAGE);
+    const rows = this.db
+      .prepare(`SELECT id, record FROM notification ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`)
+      .all(...args, limit + 1) as { id: number; record: string }[];
+    const items = rows.slice(0, limit).map((r) => ({ ...(JSON.parse(r.record) as NotificationRecord), id: r.id }));
+    return { items, next: rows.length > limit ? items[items.length - 1].id : undefined };
+  }
+
+  deleteHistoryBefore(t: number): number {
+    return this.db.transaction(() => {
+      let n = this.db.prepare('DELETE FROM alert_event WHERE at < ?').run(t).changes;
+      n += this.db.prepare('DELETE FROM notification WHERE at < ?').run(t).changes;
+      n += this.db.prepare("DELETE FROM ticket_event WHERE at < ? AND ticket_id IN (SELECT id FROM ticket WHERE status = 'resolved')").run(t).changes;
+      n += this.db.prepare('DELETE FROM annotation WHERE ended_at IS NOT NULL AND ended_at < ?').run(t).changes;
+      return n;
+    })();
+  }
+
+  saveTicket(t: TicketRecord): void {
+    this.db
+      .prepare(
+        'INSERT INTO ticket (id, kind, receiver, group_key, status, created_at, ticket) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(id) DO UPDATE SET status = excluded.status, ticket = excluded.ticket',
+      )
+      .run(t.id, t.kind, t.receiver, t.groupKey, t.status, t.createdAt, JSON.stringify(t));
+  }
+
+  getTicket(id: string): TicketRecord | undefined {
+    const row = this.db.prepare('SELECT ticket FROM ticket WHERE id = ?').get(id) as { ticket: string } | undefined;
+    return row && (JSON.parse(row.ticket) as TicketRecord);
+  }
+
+  latestTicket(receiver: string, kind: TicketKind, groupKey: string): TicketRecord | undefined {
+    const row = this.db
+      .prepare('SELECT ticket FROM ticket WHERE receiver = ? AND kind = ? AND group_key = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
+      .get(receiver, kind, groupKey) as { ticket: string } | undefined;
+    return row && (JSON.parse(row.ticket) as TicketRecord);
+  }
+
+  listTickets(q: { status?: 'open' | 'resolved'; limit?: number; before?: string }): TicketRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.status) {
+      where.push('status = ?');
+      args.push(q.status);
+    }
+    if (q.before) {
+      where.push('rowid < (SELECT rowid FROM ticket WHERE id = ?)');
+      args.push(q.before);
+    }
+    const rows = this.db
+      .prepare(`SELECT ticket FROM ticket ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY rowid DESC LIMIT ?`)
+      .all(...args, Math.min(Math.max(1, q.limit ?? 100), MAX_PAGE)) as { ticket: string }[];
+    return rows.map((r) => JSON.parse(r.ticket) as TicketRecord);
+  }
+
+  recordTicketEvent(e: TicketEvent): void {
+    this.db.prepare('INSERT INTO ticket_event (ticket_id, at, action, detail) VALUES (?, ?, ?, ?)').run(e.ticketId, e.at, e.action, e.detail ?? null);
+  }
+
+  ticketEvents(ticketId: string): TicketEvent[] {
+    const rows = this.db.prepare('SELECT ticket_id, at, action, detail FROM ticket_event WHERE ticket_id = ? ORDER BY id').all(ticketId) as {
+      ticket_id: string;
+      at: number;
+      action: TicketEvent['action'];
+      detail: string | null;
+    }[];
+    return rows.map((r) => ({ ticketId: r.ticket_id, at: r.at, action: r.action, ...(r.detail === null ? {} : { detail: r.detail }) }));
+  }
+
+  nextLocalTicketNumber(): number {
+    return this.db.transaction(() => {
+      const n = Number(this.getSetting('local_ticket_seq') ?? '0') + 1;
+      this.setSetting('local_ticket_seq', String(n));
+      return n;
+    })();
+  }
+
+  saveAnnotation(a: AnnotationRecord): void {
+    this.db
+      .prepare(
+        'INSERT INTO annotation (receiver, idx, group_key, annotation_id, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(receiver, idx, group_key, annotation_id) DO UPDATE SET ended_at = excluded.ended_at',
+      )
+      .run(a.receiver, a.index, a.groupKey, a.annotationId, a.startedAt, a.endedAt ?? null);
+  }
+
+  openAnnotation(receiver: string, index: number, groupKey: string): AnnotationRecord | undefined {
+    const r = this.db
+      .prepare('SELECT annotation_id, started_at FROM annotation WHERE receiver = ? AND idx = ? AND group_key = ? AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1')
+      .get(receiver, index, groupKey) as { annotation_id: number; started_at: number } | undefined;
+    return r && { receiver, index, groupKey, annotationId: r.annotation_id, startedAt: r.started_at };
+  }
+
+  getSetting(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM setting WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db.prepare('INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   close(): void {

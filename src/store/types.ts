@@ -1,5 +1,5 @@
 import type { Alert } from '../eval/alert.js';
-import type { NotificationLogEntry, Silence } from '../route/index.js';
+import type { Labels, NotificationLogEntry, Silence } from '../route/index.js';
 
 /** Alert state of one rule group as persisted after an evaluation. */
 export interface GroupState {
@@ -8,6 +8,105 @@ export interface GroupState {
   lastEvaluation: number;
   /** Alerts by rule name: pending, firing and resolved-within-retention. */
   alerts: { rule: string; alert: Alert }[];
+}
+
+/** What happened to an alert. pending/firing/resolved are transitions; the rest are what people and guards did. */
+export type AlertEventKind = 'pending' | 'firing' | 'resolved' | 'silenced' | 'inhibited' | 'acknowledged' | 'feedback';
+
+/** One entry of the alert history. An alert's firings are told apart by `startsAt` (its episode). */
+export interface AlertEvent {
+  id?: number;
+  at: number;
+  fingerprint: string;
+  startsAt: number;
+  alertname: string;
+  severity: string;
+  labels: Labels;
+  kind: AlertEventKind;
+  /** evaluator, api-v2, alertmanager-webhook, router, api, cli, pagerduty, link… */
+  source: string;
+  /** silencedBy, inhibitedBy, verdict ('actionable' | 'noise'), by (who)… */
+  detail?: Record<string, unknown>;
+}
+
+/** One delivery to one integration of a receiver, as the notify stage ended it. */
+export interface NotificationRecord {
+  id?: number;
+  at: number;
+  receiver: string;
+  /** pagerduty, slack, webhook, ticket, grafana… (a page is integration 'pagerduty'). */
+  integration: string;
+  groupKey: string;
+  groupLabels: Labels;
+  reason: string;
+  firing: string[];
+  resolved: string[];
+  outcome: 'success' | 'failure' | 'suppressed';
+  attempts: number;
+  error?: string;
+}
+
+export interface HistoryQuery {
+  from?: number;
+  to?: number;
+  fingerprint?: string;
+  alertname?: string;
+  severity?: string;
+  kinds?: AlertEventKind[];
+  receiver?: string;
+  /** Page size; default 100, at most 1000. */
+  limit?: number;
+  /** Paging cursor: only entries with an id below this (newest first). */
+  before?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `before` for the next (older) page; undefined on the last page. */
+  next?: number;
+}
+
+export type TicketKind = 'local' | 'jira' | 'github';
+
+/** One ticket per aggregation group and ticket integration; re-fires comment on it or reopen it. */
+export interface TicketRecord {
+  /** vigil's id: `${kind}:${externalId}`. */
+  id: string;
+  kind: TicketKind;
+  receiver: string;
+  groupKey: string;
+  groupLabels: Labels;
+  /** The Jira key (OPS-12), the GitHub issue number, or a local number. */
+  externalId: string;
+  url?: string;
+  title: string;
+  severity: string;
+  status: 'open' | 'resolved';
+  /** Closed as won't fix / not planned: a re-fire opens a new ticket instead of reopening this one. */
+  wontFix: boolean;
+  createdAt: number;
+  updatedAt: number;
+  resolvedAt?: number;
+  /** When the current firing began (for "fired for 2h 5m" on resolve). */
+  firingSince: number;
+}
+
+export interface TicketEvent {
+  ticketId: string;
+  at: number;
+  action: 'created' | 'commented' | 'reopened' | 'resolved';
+  detail?: string;
+}
+
+/** A Grafana annotation region for one group's firing period. */
+export interface AnnotationRecord {
+  receiver: string;
+  /** Position of the grafana_annotation_configs entry in its receiver. */
+  index: number;
+  groupKey: string;
+  annotationId: number;
+  startedAt: number;
+  endedAt?: number;
 }
 
 /** What vigil keeps across restarts. SQLite by default; PostgreSQL later for replicas. */
@@ -25,5 +124,30 @@ export interface Store {
   saveNotificationLogEntry(entry: NotificationLogEntry): void;
   /** Entries not yet expired at `now`; expired ones are deleted. */
   loadNotificationLog(now: number): NotificationLogEntry[];
+
+  recordAlertEvent(event: AlertEvent): void;
+  queryAlertEvents(query: HistoryQuery): Page<AlertEvent>;
+  recordNotification(record: NotificationRecord): void;
+  queryNotifications(query: HistoryQuery): Page<NotificationRecord>;
+  /** Drops history (alert events, notifications, ticket events of resolved tickets) older than `t`; returns rows dropped. */
+  deleteHistoryBefore(t: number): number;
+
+  saveTicket(ticket: TicketRecord): void;
+  getTicket(id: string): TicketRecord | undefined;
+  /** The most recently created ticket of a group for one receiver and kind, open or not. */
+  latestTicket(receiver: string, kind: TicketKind, groupKey: string): TicketRecord | undefined;
+  listTickets(query: { status?: 'open' | 'resolved'; limit?: number; before?: string }): TicketRecord[];
+  recordTicketEvent(event: TicketEvent): void;
+  ticketEvents(ticketId: string): TicketEvent[];
+  /** The next local ticket number (1, 2, …). */
+  nextLocalTicketNumber(): number;
+
+  saveAnnotation(annotation: AnnotationRecord): void;
+  /** The group's annotation still open (no endedAt) for this receiver's config entry. */
+  openAnnotation(receiver: string, index: number, groupKey: string): AnnotationRecord | undefined;
+
+  /** Small settings vigil generates once and keeps (the feedback-link signing key). */
+  getSetting(key: string): string | undefined;
+  setSetting(key: string, value: string): void;
   close(): void;
 }

@@ -50,12 +50,12 @@ describe('SqliteStore', () => {
   test('migrations are versioned; a database from a newer vigil is refused, not touched', async () => {
     const path = await dbPath();
     const store = new SqliteStore(path);
-    expect(store.schemaVersion).toBe(2);
+    expect(store.schemaVersion).toBe(3);
     store.close();
     const raw = new Database(path);
     raw.pragma('user_version = 99');
     raw.close();
-    expect(() => new SqliteStore(path)).toThrow('the database was written by a newer vigil (schema 99, this vigil knows 2); refusing to touch it');
+    expect(() => new SqliteStore(path)).toThrow('the database was written by a newer vigil (schema 99, this vigil knows 3); refusing to touch it');
   });
 
   test('a version-1 database is migrated in place and keeps its alert state', async () => {
@@ -64,11 +64,11 @@ describe('SqliteStore', () => {
     store.saveGroupState({ groupKey: 'g', lastEvaluation: 5, alerts: [{ rule: 'A', alert: alert() }] });
     store.close();
     const raw = new Database(path);
-    raw.exec('DROP TABLE silence; DROP TABLE notification_log');
+    raw.exec('DROP TABLE silence; DROP TABLE notification_log; DROP TABLE alert_event; DROP TABLE notification; DROP TABLE ticket; DROP TABLE ticket_event; DROP TABLE annotation; DROP TABLE setting');
     raw.pragma('user_version = 1');
     raw.close();
     const again = new SqliteStore(path);
-    expect(again.schemaVersion).toBe(2);
+    expect(again.schemaVersion).toBe(3);
     expect(again.loadGroupState('g')?.alerts).toHaveLength(1);
     expect(again.loadSilences()).toEqual([]);
     again.close();
@@ -101,6 +101,50 @@ describe('SqliteStore', () => {
     const b = new SqliteStore(path);
     expect(b.loadNotificationLog(2500)).toEqual([entry({ at: 2000, firingFingerprints: ['f1', 'f2'] }), entry({ receiver: 'triage', expiresAt: 3000 })]);
     expect(b.loadNotificationLog(5000)).toEqual([entry({ at: 2000, firingFingerprints: ['f1', 'f2'] })]);
+    b.close();
+  });
+
+  test('alert history pages newest first with filters; old history is dropped by retention', async () => {
+    const store = new SqliteStore(await dbPath());
+    const ev = (at: number, kind: 'firing' | 'resolved', alertname = 'A') => ({ at, fingerprint: `fp-${alertname}`, startsAt: 1000, alertname, severity: 'P1', labels: { alertname }, kind, source: 'router' });
+    for (let i = 1; i <= 5; i++) store.recordAlertEvent(ev(i * 1000, i % 2 ? 'firing' : 'resolved'));
+    store.recordAlertEvent({ ...ev(6000, 'firing', 'B'), detail: { by: 'ann' } });
+    const first = store.queryAlertEvents({ limit: 2 });
+    expect(first.items.map((e) => [e.alertname, e.at])).toEqual([['B', 6000], ['A', 5000]]);
+    expect(first.items[0].detail).toEqual({ by: 'ann' });
+    const second = store.queryAlertEvents({ limit: 2, before: first.next });
+    expect(second.items.map((e) => e.at)).toEqual([4000, 3000]);
+    expect(store.queryAlertEvents({ alertname: 'A', kinds: ['resolved'] }).items.map((e) => e.at)).toEqual([4000, 2000]);
+    expect(store.queryAlertEvents({ from: 2000, to: 4000 }).items.map((e) => e.at)).toEqual([3000, 2000]);
+    expect(store.queryAlertEvents({}).next).toBeUndefined();
+    store.recordNotification({ at: 1500, receiver: 'page', integration: 'pagerduty', groupKey: 'g', groupLabels: {}, reason: 'first', firing: ['fp-A'], resolved: [], outcome: 'success', attempts: 1 });
+    expect(store.deleteHistoryBefore(3000)).toBe(3);
+    expect(store.queryAlertEvents({}).items.map((e) => e.at)).toEqual([6000, 5000, 4000, 3000]);
+    expect(store.queryNotifications({}).items).toEqual([]);
+    store.close();
+  });
+
+  test('tickets: the latest of a group is found; events and local numbers persist', async () => {
+    const path = await dbPath();
+    const a = new SqliteStore(path);
+    const t = { id: 'local:1', kind: 'local' as const, receiver: 'triage', groupKey: 'g', groupLabels: { agent_id: 'x' }, externalId: '1', title: 't', severity: 'P2', status: 'open' as const, wontFix: false, createdAt: 1000, updatedAt: 1000, firingSince: 1000 };
+    expect(a.nextLocalTicketNumber()).toBe(1);
+    a.saveTicket(t);
+    a.saveTicket({ ...t, status: 'resolved', resolvedAt: 2000 });
+    a.saveTicket({ ...t, id: 'local:2', externalId: '2', createdAt: 3000 });
+    a.recordTicketEvent({ ticketId: 'local:1', at: 1000, action: 'created' });
+    a.recordTicketEvent({ ticketId: 'local:1', at: 2000, action: 'resolved', detail: 'fired for 16m' });
+    a.close();
+    const b = new SqliteStore(path);
+    expect(b.nextLocalTicketNumber()).toBe(2);
+    expect(b.latestTicket('triage', 'local', 'g')?.id).toBe('local:2');
+    expect(b.getTicket('local:1')).toMatchObject({ status: 'resolved', resolvedAt: 2000 });
+    expect(b.listTickets({ status: 'open' }).map((x) => x.id)).toEqual(['local:2']);
+    expect(b.ticketEvents('local:1').map((e) => e.action)).toEqual(['created', 'resolved']);
+    b.saveAnnotation({ receiver: 'observe', index: 0, groupKey: 'g', annotationId: 42, startedAt: 1000 });
+    expect(b.openAnnotation('observe', 0, 'g')?.annotationId).toBe(42);
+    b.saveAnnotation({ receiver: 'observe', index: 0, groupKey: 'g', annotationId: 42, startedAt: 1000, endedAt: 5000 });
+    expect(b.openAnnotation('observe', 0, 'g')).toBeUndefined();
     b.close();
   });
 });

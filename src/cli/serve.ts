@@ -31,7 +31,7 @@ const UNROUTED: Route = { options: { ...DEFAULT_ROUTE_OPTIONS, receiver: 'unrout
 function routingConfig(config: Config): RoutingConfig {
   return {
     route: config.route ?? UNROUTED,
-    receivers: config.route ? config.receivers : [...config.receivers, { name: 'unrouted', pagerduty: [], slack: [], webhook: [] }],
+    receivers: config.route ? config.receivers : [...config.receivers, { name: 'unrouted', pagerduty: [], slack: [], webhook: [], ticket: [], grafana: [] }],
     inhibitRules: config.inhibitRules,
     flapping: config.global.flapping,
   };

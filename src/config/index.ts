@@ -1,2 +1,2 @@
-export type { Config, HttpConfig, PagerdutyConfig, RateLimit, Receiver, SlackConfig, WebhookConfig } from './types.js';
+export type { Config, GrafanaAnnotationConfig, HttpConfig, PagerdutyConfig, RateLimit, Receiver, SlackConfig, TicketConfig, WebhookConfig } from './types.js';
 export { loadConfigFile, parseConfig, ConfigError, redact } from './load.js';

@@ -6,7 +6,8 @@ import { parseDuration } from '../promql/index.js';
 import { buildInhibitRules, buildRouteTree, InhibitRuleConfigError, RouteConfigError, type InhibitRule, type InhibitRuleConfig, type Route, type RouteConfig } from '../route/index.js';
 import { compileSchema, formatPath, validateShape, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
 import { configSchema } from './schema.js';
-import type { Config, HttpConfig, Receiver } from './types.js';
+import cron from 'node-cron';
+import type { Config, HttpConfig, Receiver, TicketConfig } from './types.js';
 
 const validate = compileSchema(configSchema);
 const ENV_REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -137,6 +138,44 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
       return value;
     };
     const rateLimit = r.rate_limit as { max: number; per: string } | undefined;
+    const ticketConfig = (c: Record<string, unknown>, path: Path): TicketConfig => {
+      const kind = (c.kind as TicketConfig['kind'] | undefined) ?? 'local';
+      const required = (field: string, what: string) => {
+        if (c[field] === undefined) report(at(path), path, `a ${kind} ticket config needs ${field} (${what})`);
+      };
+      let apiToken: string | undefined;
+      let token: string | undefined;
+      if (kind === 'jira') {
+        required('url', 'the Jira site, e.g. https://acme.atlassian.net');
+        required('project', 'the project key');
+        required('email', 'the account the API token belongs to');
+        apiToken = secret(c, path, 'api_token');
+      } else if (kind === 'github') {
+        required('repo', 'owner/name');
+        token = secret(c, path, 'token');
+      } else {
+        for (const field of ['url', 'project', 'email', 'api_token', 'api_token_file', 'repo', 'token', 'token_file']) {
+          if (c[field] !== undefined) report(at([...path, field]), [...path, field], `a local ticket config takes no ${field} (kind: local keeps tickets in vigil's Store)`);
+        }
+      }
+      const url = c.url === undefined ? (kind === 'github' ? 'https://api.github.com' : undefined) : httpUrl(String(c.url).replace(/\/+$/, ''), [...path, 'url']);
+      return {
+        kind,
+        url,
+        project: c.project as string | undefined,
+        issueType: (c.issue_type as string | undefined) ?? 'Task',
+        email: c.email as string | undefined,
+        apiToken,
+        resolveTransition: (c.resolve_transition as string | undefined) ?? 'Done',
+        priorities: { P1: 'Highest', P2: 'High', P3: 'Medium', ...((c.priorities as Record<string, string> | undefined) ?? {}) },
+        repo: c.repo as string | undefined,
+        token,
+        labels: (c.labels as string[] | undefined) ?? [],
+        reopenWindowMs: durationAt([...path, 'reopen_window'], 24 * 3_600_000),
+        autoResolve: (c.auto_resolve as boolean | undefined) ?? true,
+        http: http(path),
+      };
+    };
     receivers.push({
       name,
       rateLimit: rateLimit && { max: rateLimit.max, perMs: durationAt([...at_, 'rate_limit', 'per'], 3_600_000) },
@@ -161,6 +200,18 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
         sendResolved: (c.send_resolved as boolean | undefined) ?? true,
         http: http(path),
       })),
+      ticket: integrations('ticket_configs').map(({ c, path }) => ticketConfig(c, path)),
+      grafana: integrations('grafana_annotation_configs').map(({ c, path }) => {
+        if (typeof c.url !== 'string') report(at(path), path, 'missing url (Grafana\'s base URL)');
+        return {
+          url: httpUrl(String(c.url ?? ''), [...path, 'url']),
+          token: secret(c, path, 'token'),
+          dashboardUid: c.dashboard_uid as string | undefined,
+          panelId: c.panel_id as number | undefined,
+          tags: (c.tags as string[] | undefined) ?? [],
+          http: http(path),
+        };
+      }),
     });
   });
   let route: Route | undefined;
@@ -182,6 +233,20 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
     report(at(path), path, err.reason);
   }
 
+  exclusive(['feedback', 'signing_key'], ['feedback', 'signing_key_file']);
+  exclusive(['feedback', 'pagerduty_webhook_secret'], ['feedback', 'pagerduty_webhook_secret_file']);
+  const schedule = (get(['report', 'schedule']) as string | undefined) ?? '0 9 * * 1';
+  if (!cron.validate(schedule)) report(at(['report', 'schedule']), ['report', 'schedule'], `"${schedule}" is not a cron expression (minute hour day-of-month month day-of-week, e.g. "0 9 * * 1")`);
+  const timeZone = (get(['report', 'time_zone']) as string | undefined) ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    report(at(['report', 'time_zone']), ['report', 'time_zone'], `"${timeZone}" is not an IANA time zone (e.g. Europe/Berlin)`);
+  }
+  const reportReceiver = get(['report', 'receiver']) as string | undefined;
+  if (reportReceiver !== undefined && !receiverNames.has(reportReceiver)) {
+    report(at(['report', 'receiver']), ['report', 'receiver'], `no receiver named "${reportReceiver}"`);
+  }
   exclusive(['server', 'bearer_token'], ['server', 'bearer_token_file']);
   const serverToken = (get(['server', 'bearer_token']) as string | undefined) ?? secretFile(['server', 'bearer_token_file']);
   const flapping = get(['global', 'flapping']) as { enabled?: boolean; min_refires?: number } | undefined;
@@ -221,6 +286,22 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
     route,
     receivers,
     inhibitRules,
+    history: { retentionMs: durationAt(['history', 'retention'], 90 * 24 * 3_600_000) },
+    feedback: {
+      signingKey: (get(['feedback', 'signing_key']) as string | undefined) ?? secretFile(['feedback', 'signing_key_file']),
+      pagerdutyWebhookSecret: (get(['feedback', 'pagerduty_webhook_secret']) as string | undefined) ?? secretFile(['feedback', 'pagerduty_webhook_secret_file']),
+    },
+    report: {
+      schedule,
+      timeZone,
+      receiver: reportReceiver,
+      outDir: resolve(dir, (get(['report', 'out_dir']) as string | undefined) ?? 'reports'),
+      workingHours: {
+        start: (get(['report', 'working_hours', 'start']) as string | undefined) ?? '09:00',
+        end: (get(['report', 'working_hours', 'end']) as string | undefined) ?? '18:00',
+        days: (get(['report', 'working_hours', 'days']) as Config['report']['workingHours']['days'] | undefined) ?? ['mon', 'tue', 'wed', 'thu', 'fri'],
+      },
+    },
     evaluation: {
       externalLabels: (get(['evaluation', 'external_labels']) as Record<string, string> | undefined) ?? {},
       outageToleranceMs: durationAt(['evaluation', 'outage_tolerance'], 3_600_000),

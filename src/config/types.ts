@@ -35,6 +35,46 @@ export interface WebhookConfig {
   http: HttpConfig;
 }
 
+/** A ticket_configs entry: one ticket per aggregation group, in vigil's Store, Jira Cloud or GitHub issues. */
+export interface TicketConfig {
+  kind: 'local' | 'jira' | 'github';
+  /** Jira: the site (https://acme.atlassian.net); GitHub: the API (default https://api.github.com). */
+  url?: string;
+  /** Jira project key. */
+  project?: string;
+  /** Jira issue type; default Task. */
+  issueType: string;
+  /** Jira account email, with apiToken for basic auth. */
+  email?: string;
+  apiToken?: string;
+  /** Jira transition that resolves; default Done. */
+  resolveTransition: string;
+  /** Jira priority name by severity; default P1 Highest, P2 High, P3 Medium. */
+  priorities: Record<string, string>;
+  /** GitHub owner/name. */
+  repo?: string;
+  token?: string;
+  /** Extra labels on every ticket. */
+  labels: string[];
+  /** A re-fire within this long after the ticket was resolved reopens it; later, a new ticket. Default 24h. */
+  reopenWindowMs: number;
+  /** Resolve (transition/close) the ticket when its group resolves. Default true. */
+  autoResolve: boolean;
+  http: HttpConfig;
+}
+
+/** A grafana_annotation_configs entry: the group's firing period as an annotation region. */
+export interface GrafanaAnnotationConfig {
+  /** Grafana's base URL. */
+  url: string;
+  /** Service-account token. */
+  token: string;
+  dashboardUid?: string;
+  panelId?: number;
+  tags: string[];
+  http: HttpConfig;
+}
+
 export interface RateLimit {
   max: number;
   perMs: number;
@@ -49,6 +89,8 @@ export interface Receiver {
   pagerduty: PagerdutyConfig[];
   slack: SlackConfig[];
   webhook: WebhookConfig[];
+  ticket: TicketConfig[];
+  grafana: GrafanaAnnotationConfig[];
 }
 
 /** vigil.yaml after loading: secrets resolved, durations in ms, paths absolute. */
@@ -86,6 +128,28 @@ export interface Config {
   route?: Route;
   receivers: Receiver[];
   inhibitRules: InhibitRule[];
+  history: {
+    /** Alert events and notification records older than this are dropped. Default 90d. */
+    retentionMs: number;
+  };
+  feedback: {
+    /** HMAC key for the actionable/noise links; undefined → vigil generates one and keeps it in the Store. */
+    signingKey?: string;
+    /** Verifies PagerDuty v3 webhook signatures; undefined → POST /api/v1/webhooks/pagerduty is refused. */
+    pagerdutyWebhookSecret?: string;
+  };
+  report: {
+    /** node-cron expression; default Monday 09:00. */
+    schedule: string;
+    /** IANA time zone of the schedule and of working hours; default UTC. */
+    timeZone: string;
+    /** The receiver whose slack_configs get the weekly report; none → only written to outDir. */
+    receiver?: string;
+    /** Absolute folder the scheduled reports are written to. */
+    outDir: string;
+    /** Pages outside these count as out of hours. Default 09:00–18:00, Monday to Friday. */
+    workingHours: { start: string; end: string; days: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[] };
+  };
   evaluation: {
     externalLabels: Record<string, string>;
     outageToleranceMs: number;

@@ -2,17 +2,18 @@
 import type { Receiver } from '../config/index.js';
 import { PagerdutyIntegration } from './pagerduty.js';
 import { SlackIntegration } from './slack.js';
-import type { Integration } from './types.js';
+import type { Integration, IntegrationContext } from './types.js';
 import { WebhookIntegration } from './webhook.js';
 
-export { NotifyError, type Delivery, type Integration, type IntegrationResult } from './types.js';
+export { NotifyError, type Delivery, type Integration, type IntegrationContext, type IntegrationResult } from './types.js';
 export { deliver, classifyError, parseRetryAfter, errorForStatus, type DeliverOptions, type AttemptInfo } from './policy.js';
 export { PagerdutyIntegration, pagerdutyEvent, pagerdutySeverity, dedupKey, type PagerdutyEvent } from './pagerduty.js';
 export { SlackIntegration, slackMessage, slackMention, escapeMrkdwn } from './slack.js';
 export { WebhookIntegration, webhookPayload, type WebhookPayloadV4, type WebhookAlert } from './webhook.js';
 
 /** The integrations of a receiver, numbered per kind as Alertmanager numbers them. */
-export function buildIntegrations(receiver: Receiver): Integration[] {
+export function buildIntegrations(receiver: Receiver, ctx: IntegrationContext = {}): Integration[] {
+  void ctx; // tickets and Grafana annotations keep state in ctx.store
   return [
     ...receiver.pagerduty.map((c, i) => new PagerdutyIntegration(c, i)),
     ...receiver.slack.map((c, i) => new SlackIntegration(c, i)),

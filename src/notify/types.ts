@@ -1,5 +1,6 @@
 /** The notify stage's words: what a receiver is asked to deliver and how an integration answers. */
 import type { Notification } from '../route/index.js';
+import type { Store } from '../store/index.js';
 
 /** A group flush for one receiver, with what the volume guards did to it. */
 export interface Delivery {
@@ -13,6 +14,14 @@ export interface Delivery {
    * window (remaining 0), or `suppressed` notifications were held back since the last one sent.
    */
   rateLimit?: { max: number; perMs: number; remaining: number; suppressed: number; resumesAt: number };
+  /** Signed links back to vigil that mark this notification's alerts actionable or noise (Slack messages and tickets carry them). */
+  feedback?: { actionable: string; noise: string };
+}
+
+/** What stateful integrations (tickets, Grafana annotations) need besides their config. */
+export interface IntegrationContext {
+  store?: Store;
+  now?: () => number;
 }
 
 /** Why a send failed, and whether trying again can help. */

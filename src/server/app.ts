@@ -28,6 +28,8 @@ export interface AppDeps {
   logger?: Logger;
   /** The clock the API stamps alerts and silences with. */
   now?: () => number;
+  /** More endpoints (tickets, history, feedback), mounted before the 404; serve builds them. */
+  routes?: express.Router[];
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -77,6 +79,7 @@ export function createApp(deps: AppDeps): Express {
     app.use(ingestRoutes({ router, now }));
     app.use(silencesRoutes({ silences: router.silences, now }));
   }
+  for (const r of deps.routes ?? []) app.use(r);
   app.use(bodyErrors(limit));
   app.use((_req, res) => {
     res.status(404).json({ status: 'error', errorType: 'not_found', error: 'no such endpoint' });

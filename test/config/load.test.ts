@@ -25,6 +25,14 @@ describe('vigil.yaml', () => {
     expect(c.storage.sqlite.path).toBe('/etc/vigil/data/vigil.db');
     expect(c.server).toEqual({ host: '127.0.0.1', port: 9095, externalURL: 'http://127.0.0.1:9095', bearerToken: undefined, maxRequestBytes: 4 * 1024 * 1024 });
     expect(c.global).toEqual({ resolveTimeoutMs: 300_000, flapping: { minRefires: 3, windowMs: 3_600_000 } });
+    expect(c.history).toEqual({ retentionMs: 90 * 24 * 3_600_000 });
+    expect(c.report).toEqual({
+      schedule: '0 9 * * 1',
+      timeZone: 'UTC',
+      receiver: undefined,
+      outDir: '/etc/vigil/reports',
+      workingHours: { start: '09:00', end: '18:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
+    });
     expect(c.evaluation).toEqual({ externalLabels: {}, outageToleranceMs: 3_600_000, datasourceDownAfter: 3 });
   });
 
@@ -113,6 +121,8 @@ inhibit_rules:
       pagerduty: [{ routingKey: 'a'.repeat(32), url: 'https://events.pagerduty.com/v2/enqueue', sendResolved: true, http: defaultHttp }],
       slack: [{ webhookUrl: env.SLACK_WEBHOOK_URL, mention: 'channel', channel: undefined, maxAlerts: 10, sendResolved: true, http: defaultHttp }],
       webhook: [],
+      ticket: [],
+      grafana: [],
     });
     expect(c.inhibitRules).toHaveLength(1);
     expect(c.inhibitRules[0].equal).toEqual(['agent_id']);
@@ -168,6 +178,42 @@ describe('vigil.yaml delivery settings', () => {
     expect(errors(text)).toEqual([
       expect.stringMatching(/^vigil.yaml:6:\d+: receivers\[0\]\.rate_limit\.per: /),
       expect.stringMatching(/^vigil.yaml:7:\d+: receivers\[0\]\.slack_configs\[0\]\.webhook_url: "hooks.slack.com\/x" is not an http\(s\) URL/),
+    ]);
+  });
+});
+
+describe('vigil.yaml tickets, annotations, feedback and the report', () => {
+  const base = 'datasource:\n  prometheus:\n    url: http://p:9090\n';
+  test('ticket and Grafana configs load with their defaults; secrets come from the environment', () => {
+    const text =
+      base +
+      'receivers:\n  - name: triage\n    ticket_configs:\n      - {}\n' +
+      '      - { kind: jira, url: "https://acme.atlassian.net/", project: OPS, email: ops@acme.io, api_token: "${JIRA_TOKEN}", reopen_window: 2h }\n' +
+      '      - { kind: github, repo: acme/agents, token: "${GH_TOKEN}", labels: [alert] }\n' +
+      '    grafana_annotation_configs: [{ url: "https://grafana.acme.io", token: "${GRAFANA_TOKEN}", dashboard_uid: abc, panel_id: 2 }]\n' +
+      'report: { schedule: "30 8 * * 1", time_zone: Europe/Berlin, receiver: triage }\n';
+    const c = parseConfig('/etc/vigil/vigil.yaml', text, { JIRA_TOKEN: 'jt', GH_TOKEN: 'gt', GRAFANA_TOKEN: 'glsa_x' });
+    const [local, jira, github] = c.receivers[0].ticket;
+    expect(local).toMatchObject({ kind: 'local', url: undefined, reopenWindowMs: 86_400_000, autoResolve: true });
+    expect(jira).toMatchObject({ kind: 'jira', url: 'https://acme.atlassian.net', project: 'OPS', issueType: 'Task', apiToken: 'jt', resolveTransition: 'Done', reopenWindowMs: 7_200_000 });
+    expect(jira.priorities).toEqual({ P1: 'Highest', P2: 'High', P3: 'Medium' });
+    expect(github).toMatchObject({ kind: 'github', url: 'https://api.github.com', repo: 'acme/agents', token: 'gt', labels: ['alert'] });
+    expect(c.receivers[0].grafana).toEqual([{ url: 'https://grafana.acme.io', token: 'glsa_x', dashboardUid: 'abc', panelId: 2, tags: [], http: defaultHttp }]);
+    expect(c.report).toMatchObject({ schedule: '30 8 * * 1', timeZone: 'Europe/Berlin', receiver: 'triage' });
+  });
+
+  test('what a ticket kind needs, a bad schedule, time zone or report receiver are named at their line', () => {
+    const text =
+      base +
+      'receivers:\n  - name: triage\n    ticket_configs:\n      - { kind: jira, url: "https://x.atlassian.net", api_token: t }\n      - { kind: local, repo: a/b }\n' +
+      'report:\n  schedule: "every monday"\n  time_zone: Mars/Olympus\n  receiver: nobody\n';
+    expect(errors(text)).toEqual([
+      expect.stringMatching(/^vigil.yaml:7:\d+: receivers\[0\]\.ticket_configs\[0\]: a jira ticket config needs project/),
+      expect.stringMatching(/^vigil.yaml:7:\d+: receivers\[0\]\.ticket_configs\[0\]: a jira ticket config needs email/),
+      expect.stringMatching(/^vigil.yaml:8:\d+: receivers\[0\]\.ticket_configs\[1\]\.repo: a local ticket config takes no repo/),
+      expect.stringMatching(/^vigil.yaml:10:\d+: report\.schedule: "every monday" is not a cron expression/),
+      expect.stringMatching(/^vigil.yaml:11:\d+: report\.time_zone: "Mars\/Olympus" is not an IANA time zone/),
+      expect.stringMatching(/^vigil.yaml:12:\d+: report\.receiver: no receiver named "nobody"/),
     ]);
   });
 });

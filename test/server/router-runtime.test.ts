@@ -22,7 +22,7 @@ const MIN = 60 * S;
 const H = 60 * MIN;
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
 
-const receiver = (name: string, extra: Partial<Receiver> = {}): Receiver => ({ name, pagerduty: [], slack: [], webhook: [], ...extra });
+const receiver = (name: string, extra: Partial<Receiver> = {}): Receiver => ({ name, pagerduty: [], slack: [], webhook: [], ticket: [], grafana: [], ...extra });
 
 function routing(extra: { receivers?: Receiver[] } = {}): RoutingConfig {
   return {

@@ -23,7 +23,7 @@ import {
   type RoutedAlert,
   type Silences,
 } from '../route/index.js';
-import type { Store } from '../store/index.js';
+import type { AlertEvent, NotificationRecord, Store } from '../store/index.js';
 import type { AlertSource, AlertStatus, RouterPort } from './ports.js';
 import type { RouterMetrics } from './router-metrics.js';
 
@@ -40,7 +40,9 @@ export type DeliverFn = (receiver: Receiver, delivery: Delivery, deadline: numbe
 export interface RouterOptions {
   config: RoutingConfig;
   silences: Silences;
-  store?: Pick<Store, 'saveNotificationLogEntry' | 'loadNotificationLog'>;
+  store?: Pick<Store, 'saveNotificationLogEntry' | 'loadNotificationLog' | 'recordAlertEvent' | 'recordNotification' | 'deleteHistoryBefore'>;
+  /** Alert events and notification records older than this are dropped (history.retention). */
+  historyRetentionMs?: number;
   deliver: DeliverFn;
   externalURL: string;
   resolveTimeoutMs: number;
@@ -69,6 +71,11 @@ export class Router implements RouterPort {
   private timerAt: number | undefined;
   private stopped = false;
   private lastGcAt = 0;
+  private lastRetentionAt = 0;
+  /** Alerts the history knows as firing, by fingerprint → episode start; to write each transition once. */
+  private readonly firingEpisodes = new Map<string, number>();
+  /** Firing alerts muted at the last flush that looked at them, by fingerprint → why; to write each muting once. */
+  private readonly mutedWhy = new Map<string, string>();
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
@@ -85,7 +92,9 @@ export class Router implements RouterPort {
     const now = this.now();
     for (const alert of alerts) {
       const held = this.alertsByFp.get(alert.fingerprint);
-      this.alertsByFp.set(alert.fingerprint, held ? mergeAlert(held, alert, now) : alert);
+      const merged = held ? mergeAlert(held, alert, now) : alert;
+      this.alertsByFp.set(alert.fingerprint, merged);
+      this.track(merged, now, source);
       this.dispatcher.insert(alert, now);
       this.opts.metrics?.received(source, alert.endsAt > now ? 'firing' : 'resolved');
     }
@@ -198,8 +207,25 @@ export class Router implements RouterPort {
     this.timerAt = undefined;
     if (this.stopped) return;
     const now = this.now();
+    for (const fp of [...this.firingEpisodes.keys()]) {
+      const alert = this.alertsByFp.get(fp);
+      if (alert) this.track(alert, now, 'router'); // resolved by resolve_timeout: nobody re-sent it
+    }
     const inhibit = new InhibitIndex(this.config.inhibitRules, this.alertsByFp.values(), now);
-    const mute = (alert: RoutedAlert) => this.silences.mutes(alert.labels, now).length > 0 || inhibit.inhibits(alert.labels) !== undefined;
+    const mute = (alert: RoutedAlert) => {
+      const silencedBy = this.silences.mutes(alert.labels, now);
+      const inhibition = silencedBy.length ? undefined : inhibit.inhibits(alert.labels);
+      const why = silencedBy.length ? `silenced:${silencedBy.join(',')}` : inhibition ? `inhibited:${inhibition.source.fingerprint}` : undefined;
+      if (alert.endsAt > now && why !== this.mutedWhy.get(alert.fingerprint)) {
+        if (why === undefined) this.mutedWhy.delete(alert.fingerprint);
+        else {
+          this.mutedWhy.set(alert.fingerprint, why);
+          if (silencedBy.length) this.event(alert, now, 'silenced', 'router', { silencedBy });
+          else this.event(alert, now, 'inhibited', 'router', { inhibitedBy: [inhibition!.source.fingerprint], rule: inhibition!.rule.name ?? inhibition!.ruleIndex });
+        }
+      }
+      return why !== undefined;
+    };
     const dispatcher = this.dispatcher;
     for (const n of dispatcher.flush(now, mute)) {
       const p = this.send(dispatcher, n).finally(() => this.inFlight.delete(p));
@@ -224,6 +250,7 @@ export class Router implements RouterPort {
       const decision = limiter.admit(now);
       if (!decision.allowed) {
         dispatcher.ack(n, 'suppressed');
+        this.recordNotification(n, { kind: 'receiver', index: 0, ok: false, attempts: 0, error: 'held back by the rate limit' }, 'suppressed');
         this.opts.metrics?.suppressed(receiver.name, 'rate_limit');
         log.warn({ suppressed: decision.suppressed, resumesAt: new Date(decision.resumesAt).toISOString() }, 'notification held back by the rate limit');
         this.schedule();
@@ -248,7 +275,10 @@ export class Router implements RouterPort {
     }
     const ok = results.every((r) => r.ok);
     if (!ok && admittedAt !== undefined) limiter?.refund(admittedAt);
-    for (const r of results) this.opts.metrics?.delivered(receiver.name, r, (this.now() - started) / 1000);
+    for (const r of results) {
+      this.opts.metrics?.delivered(receiver.name, r, (this.now() - started) / 1000);
+      this.recordNotification(n, r, r.ok ? 'success' : 'failure');
+    }
     dispatcher.ack(n, ok ? 'success' : 'failure');
     const fields = { firing: n.firing.length, resolved: n.resolved.length, new: n.changes.new.length, storm: delivery.storm !== undefined };
     if (ok) log.info({ ...fields, integrations: results.length }, 'notified');
@@ -256,8 +286,70 @@ export class Router implements RouterPort {
     if (dispatcher === this.dispatcher) this.schedule();
   }
 
+  /** Writes an alert's firing and resolved transitions to the history, once each. */
+  private track(alert: RoutedAlert, now: number, source: string): void {
+    const episode = this.firingEpisodes.get(alert.fingerprint);
+    const firing = alert.endsAt > now;
+    if (firing && episode === undefined) {
+      this.firingEpisodes.set(alert.fingerprint, alert.startsAt);
+      this.event(alert, now, 'firing', source);
+    } else if (!firing && episode !== undefined) {
+      this.firingEpisodes.delete(alert.fingerprint);
+      this.mutedWhy.delete(alert.fingerprint);
+      this.event({ ...alert, startsAt: episode }, Math.min(now, alert.endsAt), 'resolved', source);
+    }
+  }
+
+  private event(alert: RoutedAlert, at: number, kind: AlertEvent['kind'], source: string, detail?: Record<string, unknown>): void {
+    if (!this.opts.store) return;
+    try {
+      this.opts.store.recordAlertEvent({
+        at,
+        fingerprint: alert.fingerprint,
+        startsAt: alert.startsAt,
+        alertname: alert.labels.alertname ?? '',
+        severity: alert.labels.severity ?? '',
+        labels: alert.labels,
+        kind,
+        source,
+        ...(detail ? { detail } : {}),
+      });
+    } catch (err) {
+      this.opts.logger.error({ err: (err as Error).message }, 'could not write the alert history');
+    }
+  }
+
+  private recordNotification(n: Notification, r: IntegrationResult, outcome: NotificationRecord['outcome']): void {
+    if (!this.opts.store) return;
+    try {
+      this.opts.store.recordNotification({
+        at: this.now(),
+        receiver: n.receiver,
+        integration: r.kind,
+        groupKey: n.groupKey,
+        groupLabels: n.groupLabels,
+        reason: n.reason,
+        firing: n.firing.map((a) => a.fingerprint),
+        resolved: n.resolved.map((a) => a.fingerprint),
+        outcome,
+        attempts: r.attempts,
+        ...(r.error ? { error: r.error } : {}),
+      });
+    } catch (err) {
+      this.opts.logger.error({ err: (err as Error).message }, 'could not write the notification history');
+    }
+  }
+
   /** Forgets resolved alerts that no group holds any more, and silences expired beyond their retention. */
   private gc(now: number): void {
+    if (this.opts.historyRetentionMs !== undefined && now - this.lastRetentionAt >= 3_600_000) {
+      this.lastRetentionAt = now;
+      try {
+        this.opts.store?.deleteHistoryBefore(now - this.opts.historyRetentionMs);
+      } catch (err) {
+        this.opts.logger.error({ err: (err as Error).message }, 'could not apply the history retention');
+      }
+    }
     if (now - this.lastGcAt < 60_000) return;
     this.lastGcAt = now;
     this.silences.gc(now);

@@ -230,4 +230,40 @@ describe('the router at run time', () => {
     expect(sent.map((s) => s.receiver)).toEqual(['page', 'observe']);
     await router.stop();
   });
+
+  test('history: firing, inhibited, silenced and resolved transitions once each, and every delivery', async () => {
+    const { router, store, silences } = await setup();
+    const p1 = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0);
+    const p2 = alert({ alertname: 'AgentToolFailure', agent_id: 'checkout', severity: 'P2' }, T0);
+    const p3 = alert({ alertname: 'AgentHallucinationTrend', agent_id: 'search', severity: 'P3' }, T0);
+    silences.upsert({ matchers: [{ name: 'agent_id', type: '=', value: 'search' }], startsAt: T0, endsAt: T0 + H, createdBy: 'ann', comment: 'known' }, T0);
+    await keepFiring(router, [p1, p2, p3], 10 * MIN);
+    router.receive([{ ...p1, endsAt: Date.now(), updatedAt: Date.now() }], 'api-v2');
+    await advance(10 * MIN); // p2 and p3 are no longer re-sent: resolve_timeout (their endsAt) ends them
+    const events = store.queryAlertEvents({ limit: 100 }).items.reverse();
+    const seen = events.map((e) => [e.alertname, e.kind]);
+    expect(seen.filter(([, k]) => k === 'firing')).toEqual([
+      ['AgentErrorRateSpike', 'firing'],
+      ['AgentToolFailure', 'firing'],
+      ['AgentHallucinationTrend', 'firing'],
+    ]);
+    expect(seen).toContainEqual(['AgentToolFailure', 'inhibited']);
+    expect(seen).toContainEqual(['AgentHallucinationTrend', 'silenced']);
+    expect(seen.filter(([, k]) => k === 'inhibited' || k === 'silenced')).toHaveLength(2);
+    expect(seen.filter(([, k]) => k === 'resolved').map(([n]) => n).sort()).toEqual(['AgentErrorRateSpike', 'AgentHallucinationTrend', 'AgentToolFailure']);
+    const p1Resolved = events.find((e) => e.alertname === 'AgentErrorRateSpike' && e.kind === 'resolved')!;
+    expect(p1Resolved.startsAt).toBe(T0);
+    const silenced = events.find((e) => e.kind === 'silenced')!;
+    expect(silenced.detail).toEqual({ silencedBy: [expect.any(String)] });
+    const sentRecords = store.queryNotifications({}).items.reverse();
+    // once the P1 resolved, the P2 (still firing until its endsAt) was no longer inhibited and went out
+    expect(sentRecords.map((r) => [r.receiver, r.reason, r.outcome])).toEqual([
+      ['page', 'first', 'success'],
+      ['page', 'all-resolved', 'success'],
+      ['triage', 'first', 'success'],
+      ['triage', 'all-resolved', 'success'],
+    ]);
+    expect(sentRecords[0]).toMatchObject({ integration: 'slack', firing: [p1.fingerprint], resolved: [], attempts: 1 });
+    await router.stop();
+  });
 });

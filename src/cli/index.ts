@@ -5,6 +5,7 @@ import { registerEval } from './eval.js';
 import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
 import { registerSilence } from './silence.js';
+import { registerAlerts } from './alerts.js';
 import { processIo, type Io } from './output.js';
 
 export const VERSION = '0.1.0';
@@ -23,6 +24,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerBacktest(program, io, setExit, () => Boolean(process.stderr.isTTY));
   registerServe(program, io, setExit);
   registerSilence(program, io, setExit);
+  registerAlerts(program, io, setExit);
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }));
   return program;
 }

@@ -8,3 +8,4 @@ export { gettableSilence } from './silences-api.js';
 export { Router, type RoutingConfig, type DeliverFn } from './router.js';
 export { RouterMetrics } from './router-metrics.js';
 export { evaluatorAlerts } from './from-evaluator.js';
+export { historyRoutes, historyQuery } from './history-api.js';

@@ -1,0 +1,44 @@
+/** `vigil alerts history` as a user runs it: the real binary reading the SQLite file vigil.yaml names. */
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../../src/store/index.js';
+import { scratchDir } from '../support/scratch.js';
+import { vigil } from './run.js';
+
+const T0 = Date.parse('2026-11-16T09:00:00Z');
+let dir: string;
+
+beforeAll(async () => {
+  dir = await scratchDir(join(tmpdir(), 'vigil-cli-alerts-'));
+  await writeFile(join(dir, 'vigil.yaml'), 'datasource: { prometheus: { url: http://127.0.0.1:9090 } }\nstorage: { sqlite: { path: state/vigil.db } }\n');
+  const store = new SqliteStore(join(dir, 'state', 'vigil.db'));
+  const labels = { alertname: 'AgentErrorRateSpike', severity: 'P1', agent_id: 'checkout' };
+  const base = { fingerprint: 'fp1', startsAt: T0, alertname: 'AgentErrorRateSpike', severity: 'P1', labels, source: 'router' };
+  store.recordAlertEvent({ ...base, at: T0, kind: 'firing' });
+  store.recordAlertEvent({ ...base, at: T0 + 60_000, kind: 'silenced', detail: { silencedBy: ['s1'] } });
+  store.recordAlertEvent({ ...base, at: T0 + 600_000, kind: 'resolved' });
+  store.close();
+});
+
+test('lists the history newest first as a table, and as JSON', async () => {
+  const text = await vigil(['alerts', 'history'], dir);
+  expect(text.code).toBe(0);
+  const lines = text.stdout.trim().split('\n');
+  expect(lines[0]).toMatch(/^ID\s+AT\s+EVENT\s+ALERT/);
+  expect(lines.slice(1).map((l) => l.split(/\s+/)[2])).toEqual(['resolved', 'silenced', 'firing']);
+  expect(text.stdout).toContain('{agent_id="checkout"}');
+  const json = await vigil(['alerts', 'history', '--kind', 'silenced', '-o', 'json'], dir);
+  expect(JSON.parse(json.stdout)).toEqual({ events: [expect.objectContaining({ kind: 'silenced', at: '2026-11-16T09:01:00.000Z', detail: { silencedBy: ['s1'] } })] });
+});
+
+test('pages with --limit and --before; a bad --kind is a usage error naming it', async () => {
+  const first = await vigil(['alerts', 'history', '--limit', '2'], dir);
+  const next = /--before (\d+)/.exec(first.stdout)![1];
+  const rest = await vigil(['alerts', 'history', '--limit', '2', '--before', next], dir);
+  expect(rest.stdout).toContain('firing');
+  expect(rest.stdout).not.toContain('--before');
+  const bad = await vigil(['alerts', 'history', '--kind', 'paged'], dir);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toBe('error: --kind: "paged" is not one of pending, firing, resolved, silenced, inhibited, acknowledged, feedback\n');
+});

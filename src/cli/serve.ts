@@ -7,7 +7,7 @@ import { Evaluator } from '../eval/index.js';
 import { buildIntegrations, deliver, type Integration } from '../notify/index.js';
 import { DEFAULT_ROUTE_OPTIONS, Silences, type Route } from '../route/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type RuleGroup as RuleGroupSpec } from '../rules/index.js';
-import { createApp, EvaluationMetrics, evaluatorAlerts, Router, RouterMetrics, type RoutingConfig } from '../server/index.js';
+import { createApp, EvaluationMetrics, evaluatorAlerts, historyRoutes, Router, RouterMetrics, type RoutingConfig } from '../server/index.js';
 import { SqliteStore } from '../store/index.js';
 import type { Io } from './output.js';
 
@@ -58,7 +58,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   const integrations = new Map<string, Integration[]>();
   const indexIntegrations = (receivers: Receiver[]) => {
     integrations.clear();
-    for (const r of receivers) integrations.set(r.name, buildIntegrations(r));
+    for (const r of receivers) integrations.set(r.name, buildIntegrations(r, { store }));
   };
   indexIntegrations(config.receivers);
   if (!config.route) log.warn({}, 'vigil.yaml has no route: alerts are kept and shown, but nobody is notified');
@@ -75,6 +75,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     deliver: (receiver, delivery, deadline) => deliver(integrations.get(receiver.name) ?? [], delivery, { deadline }),
     externalURL: config.server.externalURL,
     resolveTimeoutMs: config.global.resolveTimeoutMs,
+    historyRetentionMs: config.history.retentionMs,
     logger: log.child({ component: 'router' }),
     metrics: routerMetrics,
   });
@@ -99,7 +100,20 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         const fields = { alertname: rule.name, labels: alert.labels, value: alert.value, activeAt: new Date(alert.activeAt).toISOString() };
         if (to === 'firing') log.warn({ ...fields, annotations: alert.annotations }, 'alert firing');
         else if (to === 'inactive') log.info(fields, 'alert resolved');
-        else if (to === 'pending') log.info(fields, 'alert pending');
+        else if (to === 'pending') {
+          log.info(fields, 'alert pending');
+          // firing and resolved are written by the router, for every source alike
+          store.recordAlertEvent({
+            at: Date.now(),
+            fingerprint: alert.fingerprint,
+            startsAt: alert.activeAt,
+            alertname: rule.name,
+            severity: alert.labels.severity ?? '',
+            labels: alert.labels,
+            kind: 'pending',
+            source: 'evaluator',
+          });
+        }
       },
     });
     const { restored, discarded } = ev.restore();
@@ -151,6 +165,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     maxRequestBytes: config.server.maxRequestBytes,
     reload,
     logger: log,
+    routes: [historyRoutes({ store })],
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.server.port, config.server.host, () => resolve(s));

@@ -40,7 +40,7 @@ export type DeliverFn = (receiver: Receiver, delivery: Delivery, deadline: numbe
 export interface RouterOptions {
   config: RoutingConfig;
   silences: Silences;
-  store?: Pick<Store, 'saveNotificationLogEntry' | 'loadNotificationLog' | 'recordAlertEvent' | 'recordNotification' | 'deleteHistoryBefore'>;
+  store?: Pick<Store, 'saveNotificationLogEntry' | 'loadNotificationLog' | 'recordAlertEvents' | 'recordNotification' | 'deleteHistoryBefore'>;
   /** Alert events and notification records older than this are dropped (history.retention). */
   historyRetentionMs?: number;
   deliver: DeliverFn;
@@ -76,6 +76,8 @@ export class Router implements RouterPort {
   private readonly firingEpisodes = new Map<string, number>();
   /** Firing alerts muted at the last flush that looked at them, by fingerprint → why; to write each muting once. */
   private readonly mutedWhy = new Map<string, string>();
+  /** History events of the current receive or tick, written in one transaction at its end. */
+  private pendingEvents: AlertEvent[] = [];
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
@@ -98,6 +100,7 @@ export class Router implements RouterPort {
       this.dispatcher.insert(alert, now);
       this.opts.metrics?.received(source, alert.endsAt > now ? 'firing' : 'resolved');
     }
+    this.writeEvents();
     this.schedule();
   }
 
@@ -231,6 +234,7 @@ export class Router implements RouterPort {
       const p = this.send(dispatcher, n).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
     }
+    this.writeEvents();
     this.gc(now);
     this.schedule();
   }
@@ -302,20 +306,27 @@ export class Router implements RouterPort {
 
   private event(alert: RoutedAlert, at: number, kind: AlertEvent['kind'], source: string, detail?: Record<string, unknown>): void {
     if (!this.opts.store) return;
+    this.pendingEvents.push({
+      at,
+      fingerprint: alert.fingerprint,
+      startsAt: alert.startsAt,
+      alertname: alert.labels.alertname ?? '',
+      severity: alert.labels.severity ?? '',
+      labels: alert.labels,
+      kind,
+      source,
+      ...(detail ? { detail } : {}),
+    });
+  }
+
+  private writeEvents(): void {
+    if (this.pendingEvents.length === 0) return;
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
     try {
-      this.opts.store.recordAlertEvent({
-        at,
-        fingerprint: alert.fingerprint,
-        startsAt: alert.startsAt,
-        alertname: alert.labels.alertname ?? '',
-        severity: alert.labels.severity ?? '',
-        labels: alert.labels,
-        kind,
-        source,
-        ...(detail ? { detail } : {}),
-      });
+      this.opts.store?.recordAlertEvents(events);
     } catch (err) {
-      this.opts.logger.error({ err: (err as Error).message }, 'could not write the alert history');
+      this.opts.logger.error({ err: (err as Error).message, events: events.length }, 'could not write the alert history');
     }
   }
 

@@ -101,6 +101,8 @@ const MIGRATIONS: string[] = [
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly save: (state: GroupState) => void;
+  private insertEvent: Database.Statement | undefined;
+  private insertNotification: Database.Statement | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -184,9 +186,20 @@ export class SqliteStore implements Store {
   }
 
   recordAlertEvent(e: AlertEvent): void {
-    this.db
-      .prepare('INSERT INTO alert_event (at, fingerprint, starts_at, alertname, severity, kind, source, labels, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(e.at, e.fingerprint, e.startsAt, e.alertname, e.severity, e.kind, e.source, JSON.stringify(e.labels), e.detail === undefined ? null : JSON.stringify(e.detail));
+    this.recordAlertEvents([e]);
+  }
+
+  /** Many events in one transaction: one commit instead of one per alert when a batch arrives. */
+  recordAlertEvents(events: readonly AlertEvent[]): void {
+    if (events.length === 0) return;
+    const insert = (this.insertEvent ??= this.db.prepare(
+      'INSERT INTO alert_event (at, fingerprint, starts_at, alertname, severity, kind, source, labels, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ));
+    this.db.transaction(() => {
+      for (const e of events) {
+        insert.run(e.at, e.fingerprint, e.startsAt, e.alertname, e.severity, e.kind, e.source, JSON.stringify(e.labels), e.detail === undefined ? null : JSON.stringify(e.detail));
+      }
+    })();
   }
 
   queryAlertEvents(q: HistoryQuery): Page<AlertEvent> {
@@ -229,9 +242,7 @@ export class SqliteStore implements Store {
   }
 
   recordNotification(n: NotificationRecord): void {
-    this.db
-      .prepare('INSERT INTO notification (at, receiver, integration, group_key, outcome, record) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(n.at, n.receiver, n.integration, n.groupKey, n.outcome, JSON.stringify({ ...n, id: undefined }));
+    (this.insertNotification ??= this.db.prepare('INSERT INTO notification (at, receiver, integration, group_key, outcome, record) VALUES (?, ?, ?, ?, ?, ?)')).run(n.at, n.receiver, n.integration, n.groupKey, n.outcome, JSON.stringify({ ...n, id: undefined }));
   }
 
   queryNotifications(q: HistoryQuery): Page<NotificationRecord> {

@@ -126,6 +126,8 @@ export interface Store {
   loadNotificationLog(now: number): NotificationLogEntry[];
 
   recordAlertEvent(event: AlertEvent): void;
+  /** Many at once, in one transaction. */
+  recordAlertEvents(events: readonly AlertEvent[]): void;
   queryAlertEvents(query: HistoryQuery): Page<AlertEvent>;
   recordNotification(record: NotificationRecord): void;
   queryNotifications(query: HistoryQuery): Page<NotificationRecord>;

@@ -84,6 +84,8 @@ describe('buildIntegrations', () => {
         pagerduty: [{ routingKey: 'k'.repeat(32), url: 'https://127.0.0.1:1/v2/enqueue', sendResolved: true, http }],
         slack: [],
         webhook: [config(), { url: `${other.url}/second`, maxAlerts: 0, sendResolved: false, http }],
+        ticket: [],
+        grafana: [],
       };
       const integrations = buildIntegrations(receiver);
       expect(integrations.map((i) => [i.kind, i.index, i.sendResolved])).toEqual([

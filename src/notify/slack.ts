@@ -102,6 +102,9 @@ export function slackMessage(config: Pick<SlackConfig, 'mention' | 'maxAlerts' |
     }
     if (more > 0) blocks.push(context(`and ${more} more`));
   }
+  // vigil's own signed links; link() still refuses anything but http(s) and escapes what would end <url|text>
+  const feedback = delivery.feedback && [link(delivery.feedback.actionable, 'Yes'), link(delivery.feedback.noise, 'No, noise')];
+  if (feedback && feedback[0] && feedback[1]) blocks.push(context(`Actionable? ${feedback[0]} · ${feedback[1]}`));
   const footer = link(delivery.externalURL, 'vigil');
   if (footer) blocks.push(context(`${footer}${n.isRepeat ? ' · repeat notification' : ''}`));
 

@@ -43,6 +43,8 @@ export interface RouterOptions {
   store?: Pick<Store, 'saveNotificationLogEntry' | 'loadNotificationLog' | 'recordAlertEvents' | 'recordNotification' | 'deleteHistoryBefore'>;
   /** Alert events and notification records older than this are dropped (history.retention). */
   historyRetentionMs?: number;
+  /** Signed actionable/noise links for a notification, carried by Slack messages and tickets. */
+  feedbackLinks?: (n: Notification) => { actionable: string; noise: string } | undefined;
   deliver: DeliverFn;
   externalURL: string;
   resolveTimeoutMs: number;
@@ -247,6 +249,8 @@ export class Router implements RouterPort {
       return;
     }
     const delivery: Delivery = { notification: n, externalURL: this.opts.externalURL };
+    const feedback = n.firing.length > 0 ? this.opts.feedbackLinks?.(n) : undefined;
+    if (feedback) delivery.feedback = feedback;
     const limiter = this.rateLimiters.get(receiver.name);
     let admittedAt: number | undefined;
     if (limiter && n.firing.length > 0) {

@@ -1,0 +1,102 @@
+/** The weekly report on a schedule: build the last 7 days, write .md and .html to outDir, post the Markdown to Slack. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { IncomingWebhook, type IncomingWebhookSendArguments } from '@slack/webhook';
+import cron from 'node-cron';
+import type { Config, SlackConfig } from '../config/index.js';
+import type { Datasource } from '../datasource/index.js';
+import type { Logger } from '../eval/index.js';
+import { loadRuleFiles, type RuleGroup } from '../rules/index.js';
+import type { Store } from '../store/index.js';
+import { buildReport } from './build.js';
+import { renderHtml } from './render-html.js';
+import { renderMarkdown } from './render-md.js';
+import { slackReportMessage } from './slack.js';
+import { zonedParts } from './zoned.js';
+
+export const WEEK_MS = 7 * 86_400_000;
+
+/** Sends one Slack message; injectable so tests and serve can route it elsewhere. */
+export type SlackPost = (config: SlackConfig, message: IncomingWebhookSendArguments) => Promise<void>;
+
+export interface WeeklyReportOptions {
+  config: Config;
+  store: Store;
+  /** Given: raised thresholds are backtested against it. */
+  datasource?: Datasource;
+  logger: Logger;
+  post?: SlackPost;
+  /** Rule groups already loaded (serve has them); otherwise config.ruleFiles are loaded at each run. */
+  rules?: () => RuleGroup[];
+}
+
+export const postToSlack: SlackPost = async (config, message) => {
+  await new IncomingWebhook(config.webhookUrl, { timeout: config.http.timeoutMs }).send(message);
+};
+
+async function currentRules(options: WeeklyReportOptions): Promise<RuleGroup[]> {
+  if (options.rules) return options.rules();
+  const loaded = await loadRuleFiles(options.config.ruleFiles);
+  return loaded.files.flatMap((f) => f.groups);
+}
+
+export interface WeeklyReportRun {
+  markdownFile: string;
+  htmlFile: string;
+  posted: number;
+  failed: number;
+}
+
+/** One run: what the schedule does at each tick, callable directly (tests, `now` injected). */
+export async function runWeeklyReport(options: WeeklyReportOptions, now: number): Promise<WeeklyReportRun> {
+  const { config, store, logger } = options;
+  const r = config.report;
+  const report = await buildReport(store, {
+    from: now - WEEK_MS,
+    to: now,
+    now,
+    timeZone: r.timeZone,
+    workingHours: r.workingHours,
+    rules: await currentRules(options),
+    backtest: options.datasource ? { datasource: options.datasource } : undefined,
+  });
+  const md = renderMarkdown(report);
+  await mkdir(r.outDir, { recursive: true });
+  const base = join(r.outDir, `vigil-report-${zonedParts(now, r.timeZone).day}`);
+  await writeFile(`${base}.md`, md);
+  await writeFile(`${base}.html`, renderHtml(report));
+  const run: WeeklyReportRun = { markdownFile: `${base}.md`, htmlFile: `${base}.html`, posted: 0, failed: 0 };
+  const receiver = r.receiver ? config.receivers.find((x) => x.name === r.receiver) : undefined;
+  if (r.receiver && !receiver) logger.warn({ receiver: r.receiver }, 'weekly report: receiver not found; report only written to outDir');
+  for (const slack of receiver?.slack ?? []) {
+    try {
+      await (options.post ?? postToSlack)(slack, slackReportMessage(md, slack.channel));
+      run.posted++;
+    } catch (err) {
+      run.failed++;
+      logger.error({ receiver: r.receiver, err: (err as Error).message }, 'weekly report: posting to Slack failed');
+    }
+  }
+  logger.info({ file: run.markdownFile, posted: run.posted, failed: run.failed }, 'weekly report written');
+  return run;
+}
+
+/** Schedules the report with config.report.schedule in config.report.timeZone; returns the stop function. */
+export function scheduleWeeklyReport(options: WeeklyReportOptions): () => void {
+  const { schedule, timeZone } = options.config.report;
+  const task = cron.schedule(
+    schedule,
+    async () => {
+      try {
+        await runWeeklyReport(options, Date.now());
+      } catch (err) {
+        options.logger.error({ err: (err as Error).message }, 'weekly report failed');
+      }
+    },
+    { timezone: timeZone, name: 'vigil-weekly-report', noOverlap: true },
+  );
+  return () => {
+    void task.stop();
+    void task.destroy();
+  };
+}

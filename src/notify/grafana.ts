@@ -99,8 +99,18 @@ export class GrafanaAnnotationIntegration implements Integration {
     const n = delivery.notification;
     const open = this.openAnnotation(n.groupKey);
     if (n.firing.length > 0) {
-      if (open) return; // the region is open already; its start does not move
       const annotation = grafanaAnnotation(this.config, delivery);
+      if (open) {
+        // the region's start never moves; new alerts in the group update what it says
+        if (n.changes.new.length === 0) return;
+        try {
+          await this.request('PATCH', `/api/annotations/${open.annotationId}`, { text: annotation.text, tags: annotation.tags }, signal);
+          return;
+        } catch (err) {
+          if (!(err instanceof NotifyError && err.statusCode === 404)) throw err;
+          this.save({ ...open, endedAt: n.at }); // deleted in Grafana: start a new region below
+        }
+      }
       const res = await this.request('POST', '/api/annotations', annotation, signal);
       const id = (parseJson(res.body) as { id?: unknown } | undefined)?.id;
       if (typeof id !== 'number') throw new NotifyError(`Grafana: answer to POST /api/annotations has no numeric id: ${truncate(res.body.trim(), 200)}`, false);

@@ -125,3 +125,28 @@ test('without a Store the open annotation is remembered in memory', async () => 
   await send(g, testDelivery({ resolved: [alert('a', 'b', T0)], groupKey }));
   expect(grafana.requests.at(-1)).toMatchObject({ method: 'PATCH', path: `/api/annotations/${id}`, status: 200 });
 });
+
+test('a new alert joining the open region updates its text and tags, never its start; if Grafana lost it, a new one is made', async () => {
+  const groupKey = '{}:{alertname="Joins"}';
+  const g = new GrafanaAnnotationIntegration(config(), 0, 'observe', { store });
+  const a = alert('checkout', 'refund', T0 - 600_000);
+  const b = alert('search', 'web', T0 - 60_000);
+  await send(g, testDelivery({ firing: [a], groupKey }));
+  const id = store.openAnnotation('observe', 0, groupKey)!.annotationId;
+  expect(grafana.annotations.get(id)!.tags).not.toContain('agent_id:search');
+
+  expect((await send(g, testDelivery({ firing: [a, b], groupKey, stillFiring: [a.fingerprint] }))).ok).toBe(true);
+  expect(grafana.requests.at(-1)).toMatchObject({ method: 'PATCH', path: `/api/annotations/${id}`, status: 200 });
+  expect(JSON.parse(grafana.requests.at(-1)!.body)).not.toHaveProperty('time');
+  const updated = grafana.annotations.get(id)!;
+  expect(updated.time).toBe(T0 - 600_000);
+  expect(updated.tags).toContain('agent_id:search');
+  expect(updated.text).toContain('2 firing');
+
+  grafana.annotations.delete(id);
+  const c = alert('billing', 'pay', T0 - 30_000);
+  expect((await send(g, testDelivery({ firing: [a, b, c], groupKey, stillFiring: [a.fingerprint, b.fingerprint] }))).ok).toBe(true);
+  const again = store.openAnnotation('observe', 0, groupKey)!;
+  expect(again.annotationId).not.toBe(id);
+  expect(grafana.annotations.get(again.annotationId)!.time).toBe(T0 - 600_000);
+});

@@ -8,8 +8,7 @@
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
-import { matchesAll, parseMatchers, type Labels, type Matcher, type RoutedAlert } from '../route/index.js';
-import type { Notification } from '../route/index.js';
+import { matchesAll, parseMatchers, type Labels, type Matcher, type Notification, type RoutedAlert } from '../route/index.js';
 import type { AlertEvent, Store } from '../store/index.js';
 import { compileApiSchema, jsonBody, schemaProblems, sendError, summarize } from './ingest.js';
 

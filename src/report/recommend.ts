@@ -61,8 +61,9 @@ function alwaysFiring(f: RuleFigures): Recommendation {
 
 /** The condition held only a little longer than `for` and cleared by itself: a longer `for` would have kept it quiet. */
 function raiseForRecommendation(f: RuleFigures, fired: EpisodeHistory[], source: RuleSource | undefined): Recommendation | undefined {
-  if (fired.length < MIN_FIRES) return undefined;
-  const forMs = source?.rule.for ? parseDuration(source.rule.for) : 0;
+  // without the rule file its `for` is unknown, and so is what raising it would avoid
+  if (fired.length < MIN_FIRES || !source) return undefined;
+  const forMs = source.rule.for ? parseDuration(source.rule.for) : 0;
   const proposedMs = forMs > 0 ? 2 * forMs : DEFAULT_PROPOSED_FOR_MS;
   // an episode whose firing lasted less than the extra wait would never have fired
   const avoided = fired.filter((e) => selfResolved(e) && (e.resolvedAt as number) - e.startsAt < proposedMs - forMs);
@@ -138,7 +139,7 @@ function volumeGuard(f: RuleFigures, fired: EpisodeHistory[], source: RuleSource
       figures: { fires: f.fired, inBurst: inBurst.length },
     };
   }
-  if (source?.hasVolumeGuard) return undefined;
+  if (!source || source.hasVolumeGuard) return undefined;
   // off-hours is the proxy for low traffic: the store keeps no request rates
   const offHours = fired.filter((e) => !inWorkingHours(e.startsAt, input.timeZone, input.workingHours));
   if (offHours.length * 3 >= fired.length * 2) {

@@ -7,7 +7,19 @@ import { Evaluator } from '../eval/index.js';
 import { buildIntegrations, deliver, type Integration } from '../notify/index.js';
 import { DEFAULT_ROUTE_OPTIONS, Silences, type Route } from '../route/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type RuleGroup as RuleGroupSpec } from '../rules/index.js';
-import { createApp, EvaluationMetrics, evaluatorAlerts, historyRoutes, Router, RouterMetrics, type RoutingConfig } from '../server/index.js';
+import { dedupKey } from '../notify/index.js';
+import {
+  createApp,
+  EvaluationMetrics,
+  evaluatorAlerts,
+  FeedbackLinks,
+  feedbackRoutes,
+  historyRoutes,
+  pagerdutyWebhookRoutes,
+  Router,
+  RouterMetrics,
+  type RoutingConfig,
+} from '../server/index.js';
 import { SqliteStore } from '../store/index.js';
 import type { Io } from './output.js';
 
@@ -68,6 +80,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   const evaluation = { allGroups: () => evaluator?.allGroups() ?? [] };
   const metrics = new EvaluationMetrics(evaluation);
   const routerMetrics = new RouterMetrics(metrics.registry, () => router);
+  const feedbackLinks = new FeedbackLinks({ store, externalURL: config.server.externalURL, signingKey: config.feedback.signingKey });
   const router: Router = new Router({
     config: routingConfig(config),
     silences,
@@ -76,6 +89,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     externalURL: config.server.externalURL,
     resolveTimeoutMs: config.global.resolveTimeoutMs,
     historyRetentionMs: config.history.retentionMs,
+    feedbackLinks: (n) => feedbackLinks.linksFor(n),
     logger: log.child({ component: 'router' }),
     metrics: routerMetrics,
   });
@@ -165,7 +179,19 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     maxRequestBytes: config.server.maxRequestBytes,
     reload,
     logger: log,
-    routes: [historyRoutes({ store })],
+    routes: [
+      historyRoutes({ store }),
+      feedbackRoutes({ links: feedbackLinks, store, currentAlerts: () => router.alerts().map((a) => a.alert), maxRequestBytes: config.server.maxRequestBytes }),
+      pagerdutyWebhookRoutes({
+        secret: () => config.feedback.pagerdutyWebhookSecret,
+        resolveGroup: (key) => {
+          const alerts = router.groupAlerts((groupKey) => dedupKey(groupKey) === key);
+          return alerts && { alerts };
+        },
+        store,
+        maxRequestBytes: config.server.maxRequestBytes,
+      }),
+    ],
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.server.port, config.server.host, () => resolve(s));

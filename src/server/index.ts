@@ -9,3 +9,5 @@ export { Router, type RoutingConfig, type DeliverFn } from './router.js';
 export { RouterMetrics } from './router-metrics.js';
 export { evaluatorAlerts } from './from-evaluator.js';
 export { historyRoutes, historyQuery } from './history-api.js';
+export { FeedbackLinks, feedbackRoutes, type Verdict } from './feedback.js';
+export { pagerdutyWebhookRoutes } from './pagerduty-webhook.js';

@@ -125,6 +125,11 @@ export class Router implements RouterPort {
     return out;
   }
 
+  /** The alerts of the first aggregation group whose key passes `match` (a PagerDuty dedup_key names a group). */
+  groupAlerts(match: (groupKey: string) => boolean): RoutedAlert[] | undefined {
+    return this.dispatcher.groups().find((g) => match(g.key))?.alerts();
+  }
+
   /** Aggregation groups held now, for /metrics. */
   get groupCount(): number {
     return this.dispatcher.groups().length;
@@ -181,6 +186,8 @@ export class Router implements RouterPort {
         sendResolved: (name) => {
           const r = this.receiversByName.get(name);
           if (!r) return true;
+          // tickets and annotation regions always need to hear that a group resolved
+          if (r.ticket.length > 0 || r.grafana.length > 0) return true;
           const all = [...r.pagerduty, ...r.slack, ...r.webhook];
           return all.length === 0 || all.some((i) => i.sendResolved);
         },

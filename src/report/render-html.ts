@@ -13,6 +13,9 @@ th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .muted{color:#666}li{margin:.3rem 0}
 `;
 
+/** The actions quote rule fields in Markdown backticks; in HTML they become <code>. */
+const code = (html: string): string => html.replace(/`([^`]+)`/g, '<code>$1</code>');
+
 function table(head: string[], rows: (string | number)[][], numeric: boolean[] = []): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const trs = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="n"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
@@ -41,7 +44,7 @@ export function renderHtml(r: Report): string {
       )
     : '<p>No rule fired in this period.</p>';
   const recs = r.recommendations.length
-    ? `<ul>${r.recommendations.map((x) => `<li><strong>${escapeHtml(x.action)}</strong> — ${escapeHtml(x.evidence)}</li>`).join('\n')}</ul>`
+    ? `<ul>${r.recommendations.map((x) => `<li><strong>${code(escapeHtml(x.action))}</strong> — ${escapeHtml(x.evidence)}</li>`).join('\n')}</ul>`
     : '<p>None: every rule earned its place this period.</p>';
   const receivers = r.receivers.map((x) => `${x.receiver} (${x.notifications} notifications, ${x.pages} pages)`).join(', ') || 'none';
 

@@ -85,8 +85,10 @@ export class FeedbackLinks {
     const verdict: Verdict = v === 'a' ? 'actionable' : 'noise';
     const entry = this.store.getSetting(ENTRY_PREFIX + id);
     if (entry === undefined) return undefined;
-    // constant-time: the given MAC is compared whole, never byte by byte
-    if (!timingSafeEqual(Buffer.from(mac, 'base64url'), this.mac(id, verdict, entry))) return undefined;
+    // constant-time, and on the text rather than decoded bytes: base64url's last character has unused bits, so two texts can decode alike
+    const expected = Buffer.from(b64url(this.mac(id, verdict, entry)));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     const parsed = JSON.parse(entry) as { g: string; e: FeedbackEpisode[] };
     return { verdict, groupKey: parsed.g, episodes: parsed.e };
   }

@@ -6,6 +6,7 @@
  * must not page twice; a broken reload must leave the running config in place.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,6 +20,7 @@ const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const available = requireOrSkip('the router against a real Prometheus and Alertmanager', ['prometheus', 'promtool', 'prometheus-alertmanager']);
 const describeIt = available ? describe : describe.skip;
 const TOKEN = 'integration-test-token-0123456789';
+const PD_WEBHOOK_SECRET = 'pd-webhook-signing-secret';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,6 +103,7 @@ receivers:
     slack_configs: [{ webhook_url: "${slack.url}/hooks/observe", mention: none }]
 inhibit_rules:
   - { source_matchers: ['severity="P1"'], target_matchers: ['severity=~"P2|P3"'], equal: [agent_id] }
+feedback: { pagerduty_webhook_secret: ${PD_WEBHOOK_SECRET} }
 ${extra}`;
   }
 
@@ -223,6 +226,39 @@ ${extra}`;
     expect(expire.code).toBe(0);
     // unsilenced, it goes out at the group's next flush
     await waitFor('the billing message after the silence ended', () => slackTexts(slack).find((t) => t.includes('billing')), 20_000);
+  }, 60_000);
+
+  test("the page's Slack 'noise' link and PagerDuty's acknowledgement webhook land in the alert history", async () => {
+    const page = await waitFor('the Slack page', () => slack.requests.find((r) => r.path === '/hooks/page' && r.status === 200));
+    const noise = /<(http:[^|>]+\/api\/v1\/feedback\/[^|>]+)\|No, noise>/.exec(JSON.stringify(page.json))?.[1];
+    expect(noise).toBeDefined();
+    const click = await fetch(noise!.replace(/&amp;/g, '&'));
+    expect(click.status).toBe(200);
+
+    const [event] = pdEvents();
+    const body = JSON.stringify({
+      event: {
+        id: 'EVT-1',
+        event_type: 'incident.acknowledged',
+        resource_type: 'incident',
+        occurred_at: new Date().toISOString(),
+        agent: { summary: 'Ann On-Call', type: 'user_reference' },
+        data: { id: 'PINC1', type: 'incident', status: 'acknowledged', incident_key: event.dedup_key, title: event.payload!.summary },
+      },
+    });
+    const signature = `v1=${createHmac('sha256', PD_WEBHOOK_SECRET).update(body).digest('hex')}`;
+    const forged = await fetch(`${base}/api/v1/webhooks/pagerduty`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pagerduty-signature': 'v1=00' }, body });
+    expect(forged.status).toBe(401);
+    const ack = await fetch(`${base}/api/v1/webhooks/pagerduty`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pagerduty-signature': signature }, body });
+    expect(ack.status).toBe(200);
+
+    const history = (await (await fetch(`${base}/api/v1/alerts/history?alertname=AgentErrorRateSpike&kind=feedback,acknowledged`)).json()) as { data: { kind: string; source: string; detail: Record<string, unknown> }[] };
+    expect(history.data.map((e) => [e.kind, e.source])).toEqual([
+      ['acknowledged', 'pagerduty'],
+      ['feedback', 'link'],
+    ]);
+    expect(history.data[1].detail).toMatchObject({ verdict: 'noise' });
+    expect(history.data[0].detail).toMatchObject({ by: 'Ann On-Call' });
   }, 60_000);
 
   test('kill -9 and restart: the P1 that already paged is not paged again', async () => {

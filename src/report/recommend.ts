@@ -98,7 +98,7 @@ async function raiseThreshold(f: RuleFigures, source: RuleSource, input: Recomme
   }
   try {
     const b = await backtestRaisedThreshold(source, input.backtest.datasource, input.window.from, input.window.to, factor);
-    rec.evidence = `${base}; backtested over the period against Prometheus: ${b.firesNow} fires at ${current}, ${b.firesRaised} at ${raised} — ${b.firesNow - b.firesRaised} fires avoided`;
+    rec.evidence = `${base}; backtested over the period against Prometheus: ${b.firesNow} fires at ${current}, ${b.firesRaised} at ${raised} — ${b.firesNow - b.firesRaised} ${b.firesNow - b.firesRaised === 1 ? 'fire' : 'fires'} avoided`;
     Object.assign(rec.figures, { backtestFires: b.firesNow, backtestFiresRaised: b.firesRaised, avoided: b.firesNow - b.firesRaised });
   } catch (err) {
     rec.evidence = `${base}; not backtested: Prometheus unreachable or the query failed (${(err as Error).message})`;

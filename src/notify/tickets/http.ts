@@ -1,0 +1,60 @@
+/** JSON requests to a ticket tracker (GET, POST, PATCH): the agent of http.ts, aborted by the signal, a non-2xx answer as a NotifyError. */
+import type http from 'node:http';
+import axios from 'axios';
+import { errorForStatus } from '../policy.js';
+import { truncate } from '../render.js';
+import type { HttpAnswer } from '../http.js';
+
+export interface TrackerHttp {
+  agent: http.Agent;
+  /** Auth and API headers; never part of an error message. */
+  headers: Record<string, string>;
+  /** "Jira" or "GitHub", for error messages. */
+  service: string;
+}
+
+/** One request; resolves to the parsed JSON answer (undefined for an empty body), throws NotifyError on a non-2xx status. */
+export async function requestJson<T>(h: TrackerHttp, method: 'GET' | 'POST' | 'PATCH', url: string, signal: AbortSignal, body?: unknown): Promise<T> {
+  const res = await axios.request<string>({
+    method,
+    url,
+    data: body === undefined ? undefined : JSON.stringify(body),
+    headers: { Accept: 'application/json', 'User-Agent': 'vigil', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...h.headers },
+    httpAgent: h.agent,
+    httpsAgent: h.agent,
+    signal,
+    proxy: false,
+    maxRedirects: 0,
+    responseType: 'text',
+    transformResponse: (x: string) => x,
+    validateStatus: () => true,
+  });
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers ?? {})) if (v != null) headers[k.toLowerCase()] = String(v);
+  const answer: HttpAnswer = { status: res.status, headers, body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
+  if (answer.status < 200 || answer.status >= 300) {
+    throw errorForStatus(answer.status, `${h.service} ${method} ${new URL(url).pathname}: ${errorDetail(answer.body)}`, answer.headers);
+  }
+  if (answer.body.trim() === '') return undefined as T;
+  try {
+    return JSON.parse(answer.body) as T;
+  } catch {
+    throw errorForStatus(502, `${h.service} answered ${answer.status} with a body that is not JSON`);
+  }
+}
+
+/** Jira's {errorMessages, errors} and GitHub's {message, errors}, as one short line. */
+export function errorDetail(body: string): string {
+  try {
+    const j = JSON.parse(body) as { errorMessages?: unknown; errors?: unknown; message?: unknown };
+    const parts: string[] = [];
+    if (Array.isArray(j.errorMessages)) parts.push(...j.errorMessages.map(String));
+    if (typeof j.message === 'string') parts.push(j.message);
+    if (Array.isArray(j.errors)) parts.push(...j.errors.map((e) => (typeof e === 'object' && e ? JSON.stringify(e) : String(e))));
+    else if (j.errors && typeof j.errors === 'object') parts.push(...Object.entries(j.errors).map(([k, v]) => `${k}: ${String(v)}`));
+    if (parts.length > 0) return truncate(parts.join('; '), 300);
+  } catch {
+    // not JSON: a proxy's page, say
+  }
+  return truncate(body.trim(), 200);
+}

@@ -5,11 +5,10 @@
  * a restart ends the region it started.
  */
 import type http from 'node:http';
-import axios from 'axios';
 import type { GrafanaAnnotationConfig } from '../config/index.js';
 import type { Labels, RoutedAlert } from '../route/index.js';
 import type { AnnotationRecord } from '../store/index.js';
-import { agentFor, type HttpAnswer } from './http.js';
+import { agentFor, request, type HttpAnswer } from './http.js';
 import { errorForStatus } from './policy.js';
 import { headline, truncate } from './render.js';
 import { NotifyError, type Delivery, type Integration, type IntegrationContext } from './types.js';
@@ -146,23 +145,7 @@ export class GrafanaAnnotationIntegration implements Integration {
 
   /** One call to Grafana's HTTP API; a non-2xx answer becomes a NotifyError (the token is never part of it). */
   private async request(method: 'POST' | 'PATCH', path: string, body: unknown, signal: AbortSignal): Promise<HttpAnswer> {
-    const res = await axios.request<string>({
-      method,
-      url: `${this.base}${path}`,
-      data: JSON.stringify(body),
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': 'vigil', Authorization: `Bearer ${this.config.token}` },
-      httpAgent: this.agent,
-      httpsAgent: this.agent,
-      signal,
-      proxy: false,
-      maxRedirects: 0,
-      responseType: 'text',
-      transformResponse: (x: string) => x,
-      validateStatus: () => true,
-    });
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers ?? {})) if (v != null) headers[k.toLowerCase()] = String(v);
-    const answer = { status: res.status, headers, body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
+    const answer = await request(method, `${this.base}${path}`, body, this.agent, signal, { Accept: 'application/json', Authorization: `Bearer ${this.config.token}` });
     if (answer.status >= 200 && answer.status < 300) return answer;
     throw errorForStatus(answer.status, `Grafana ${method} ${path}: ${grafanaMessage(answer.body)}`, answer.headers);
   }

@@ -1,4 +1,4 @@
-/** One HTTP POST as the notifiers need it: TLS from http_config, aborted by a signal, never throwing on a status. */
+/** HTTP as the notifiers need it: TLS from http_config, aborted by a signal, never throwing on a status. */
 import http from 'node:http';
 import https from 'node:https';
 import axios from 'axios';
@@ -19,16 +19,20 @@ export function agentFor(url: string, config: HttpConfig): http.Agent {
   return new http.Agent({ keepAlive: false });
 }
 
-/** POSTs `body` (a string is sent as is) and returns whatever the server answered; throws only when no answer came. */
-export async function post(
+/** One request; `body` (a string is sent as is) as JSON; returns whatever the server answered; throws only when no answer came. */
+export async function request(
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT',
   url: string,
   body: unknown,
   agent: http.Agent,
   signal: AbortSignal,
   headers: Record<string, string> = {},
 ): Promise<HttpAnswer> {
-  const res = await axios.post<string>(url, typeof body === 'string' ? body : JSON.stringify(body), {
-    headers: { 'Content-Type': 'application/json', 'User-Agent': 'vigil', ...headers },
+  const res = await axios.request<string>({
+    method,
+    url,
+    data: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), 'User-Agent': 'vigil', ...headers },
     httpAgent: agent,
     httpsAgent: agent,
     signal,
@@ -41,4 +45,9 @@ export async function post(
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(res.headers ?? {})) if (v != null) out[k.toLowerCase()] = String(v);
   return { status: res.status, headers: out, body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
+}
+
+/** POSTs `body` as JSON; see request(). */
+export function post(url: string, body: unknown, agent: http.Agent, signal: AbortSignal, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  return request('POST', url, body, agent, signal, headers);
 }

@@ -4,7 +4,6 @@ import { GrafanaAnnotationIntegration } from './grafana.js';
 import { PagerdutyIntegration } from './pagerduty.js';
 import { SlackIntegration } from './slack.js';
 import { TicketIntegration } from './ticket.js';
-import { TicketIntegration } from './ticket.js';
 import type { Integration, IntegrationContext } from './types.js';
 import { WebhookIntegration } from './webhook.js';
 
@@ -14,7 +13,6 @@ export { PagerdutyIntegration, pagerdutyEvent, pagerdutySeverity, dedupKey, type
 export { SlackIntegration, slackMessage, slackMention, escapeMrkdwn } from './slack.js';
 export { GrafanaAnnotationIntegration, grafanaAnnotation, annotationTags, type GrafanaAnnotation } from './grafana.js';
 export { TicketIntegration, JiraTracker, GithubTracker, alertLabel, groupHash, firedFor, ticketTitle, WONT_FIX } from './ticket.js';
-export { TicketIntegration, JiraTracker, GithubTracker, alertLabel, groupHash, firedFor, ticketTitle, WONT_FIX } from './ticket.js';
 export { WebhookIntegration, webhookPayload, type WebhookPayloadV4, type WebhookAlert } from './webhook.js';
 
 /** The integrations of a receiver, numbered per kind as Alertmanager numbers them. */
@@ -23,7 +21,6 @@ export function buildIntegrations(receiver: Receiver, ctx: IntegrationContext = 
     ...receiver.pagerduty.map((c, i) => new PagerdutyIntegration(c, i)),
     ...receiver.slack.map((c, i) => new SlackIntegration(c, i)),
     ...receiver.webhook.map((c, i) => new WebhookIntegration(c, i)),
-    ...receiver.ticket.map((c, i) => new TicketIntegration(c, i, ctx)),
     ...receiver.ticket.map((c, i) => new TicketIntegration(c, i, ctx)),
     ...receiver.grafana.map((c, i) => new GrafanaAnnotationIntegration(c, i, receiver.name, ctx)),
   ];

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfigFile } from '../config/index.js';
 import { PrometheusDatasource } from '../datasource/index.js';
 import { parseDuration } from '../promql/index.js';
-import { buildReport, renderHtml, renderJson, renderMarkdown } from '../report/index.js';
+import { buildReport, renderHtml, renderJson, renderMarkdown, WEEK_MS } from '../report/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type RuleGroup } from '../rules/index.js';
 import { SqliteStore } from '../store/index.js';
 import { oneOf, type Io } from './output.js';
@@ -11,7 +11,7 @@ import { parseTime } from './time.js';
 
 interface ReportFlags {
   config: string;
-  since: number;
+  since?: number;
   until?: number;
   format: 'md' | 'html' | 'json';
   out?: string;
@@ -33,7 +33,7 @@ export function registerReport(program: Command, io: Io, setExit: (code: number)
     .command('report')
     .description('the alert-review report: per-rule figures, the week against the week before, and recommendations')
     .option('-c, --config <file>', 'vigil.yaml (storage, rule files, report time zone and working hours)', 'vigil.yaml')
-    .option('--since <duration>', 'length of the period, ending now (or at --until)', sinceDuration, 7 * 86_400_000)
+    .option('--since <duration>', 'length of the period, ending now (or at --until) (default: 7d)', sinceDuration)
     .option('--until <time>', 'end of the period (RFC 3339, Unix seconds, now-DURATION); default now', parseTime('--until'))
     .option('--format <format>', 'md, html or json', oneOf('--format', ['md', 'html', 'json'] as const), 'md')
     .option('--out <file>', 'write the report to this file instead of stdout')
@@ -64,7 +64,7 @@ async function run(flags: ReportFlags, io: Io): Promise<number> {
   try {
     const datasource = flags.prometheus ? new PrometheusDatasource({ ...prometheusAuth(config.datasource.prometheus), url: flags.prometheus, timeoutMs: 120_000, retries: 1 }) : undefined;
     const report = await buildReport(store, {
-      from: to - flags.since,
+      from: to - (flags.since ?? WEEK_MS),
       to,
       now,
       timeZone: config.report.timeZone,

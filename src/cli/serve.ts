@@ -6,6 +6,7 @@ import { PrometheusDatasource } from '../datasource/index.js';
 import { Evaluator } from '../eval/index.js';
 import { buildIntegrations, deliver, type Integration } from '../notify/index.js';
 import { DEFAULT_ROUTE_OPTIONS, Silences, type Route } from '../route/index.js';
+import { scheduleWeeklyReport } from '../report/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type RuleGroup as RuleGroupSpec } from '../rules/index.js';
 import { dedupKey } from '../notify/index.js';
 import {
@@ -76,6 +77,16 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   if (!config.route) log.warn({}, 'vigil.yaml has no route: alerts are kept and shown, but nobody is notified');
 
   let evaluator: Evaluator | undefined;
+  let ruleGroups: RuleGroupSpec[] = rules;
+  let stopReport: () => void = () => undefined;
+  const startReport = (cfg: Config) =>
+    scheduleWeeklyReport({
+      config: cfg,
+      store,
+      datasource: new PrometheusDatasource({ ...cfg.datasource.prometheus, logger: log }),
+      logger: log.child({ component: 'report' }),
+      rules: () => ruleGroups,
+    });
   // The API and /metrics read through this, so a reload can swap the evaluator underneath.
   const evaluation = { allGroups: () => evaluator?.allGroups() ?? [] };
   const metrics = new EvaluationMetrics(evaluation);
@@ -154,6 +165,9 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       router.reload(routingConfig(next));
       await evaluator?.stop(); // finishes and persists the running evaluations; the new one restores them
       evaluator = startEvaluator(next, groups);
+      ruleGroups = groups;
+      stopReport();
+      stopReport = startReport(next);
       config = next;
       log.info({ config: flags.config, groups: groups.length, receivers: next.receivers.length }, 'configuration reloaded');
     });
@@ -198,6 +212,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     s.once('error', reject);
   });
   evaluator = startEvaluator(config, rules);
+  stopReport = startReport(config);
   ready = true;
   const address = server.address();
   log.info({ listen: typeof address === 'object' && address ? `${address.address}:${address.port}` : address, prometheus: redact(config.datasource.prometheus.url) }, 'vigil serving');
@@ -215,6 +230,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   process.off('SIGHUP', onHup);
   ready = false;
   await reloading;
+  stopReport();
   await evaluator?.stop();
   await router.stop();
   await new Promise((resolve) => server.close(resolve));

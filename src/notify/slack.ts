@@ -148,11 +148,16 @@ export class SlackIntegration implements Integration {
   }
 
   async send(delivery: Delivery, signal: AbortSignal): Promise<void> {
+    await this.sendMessage(slackMessage(this.config, delivery), signal);
+  }
+
+  /** Posts any message (the weekly report uses it) with this config's TLS, abort and error handling. */
+  async sendMessage(message: IncomingWebhookSendArguments, signal: AbortSignal): Promise<void> {
     const seen: { answer?: HttpAnswer } = {};
     // a client per attempt: @slack/webhook takes its fetch at construction, and ours carries this attempt's signal
     const hook = new IncomingWebhook(this.config.webhookUrl, { fetch: fetchVia(this.agent, signal, seen), timeout: 0 });
     try {
-      await hook.send(slackMessage(this.config, delivery));
+      await hook.send(message);
     } catch (err) {
       // the library drops the headers: Retry-After comes from the answer our fetch saw
       if (seen.answer && seen.answer.status >= 300) throw errorForStatus(seen.answer.status, `Slack: ${truncate(seen.answer.body.trim(), 200)}`, seen.answer.headers);

@@ -1,7 +1,8 @@
 /** The weekly report on a schedule: build the last 7 days, write .md and .html to outDir, post the Markdown to Slack. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IncomingWebhook, type IncomingWebhookSendArguments } from '@slack/webhook';
+import type { IncomingWebhookSendArguments } from '@slack/webhook';
+import { SlackIntegration } from '../notify/index.js';
 import cron from 'node-cron';
 import type { Config, SlackConfig } from '../config/index.js';
 import type { Datasource } from '../datasource/index.js';
@@ -30,8 +31,9 @@ export interface WeeklyReportOptions {
   rules?: () => RuleGroup[];
 }
 
+/** Through the Slack notifier, so the report gets the same TLS (tls_config), timeout and errors as alerts. */
 export const postToSlack: SlackPost = async (config, message) => {
-  await new IncomingWebhook(config.webhookUrl, { timeout: config.http.timeoutMs }).send(message);
+  await new SlackIntegration(config).sendMessage(message, AbortSignal.timeout(config.http.timeoutMs));
 };
 
 async function currentRules(options: WeeklyReportOptions): Promise<RuleGroup[]> {

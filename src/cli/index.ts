@@ -6,6 +6,7 @@ import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
 import { registerSilence } from './silence.js';
 import { registerAlerts } from './alerts.js';
+import { registerTickets } from './tickets.js';
 import { registerAck } from './ack.js';
 import { registerReport } from './report.js';
 import { processIo, type Io } from './output.js';
@@ -27,6 +28,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerServe(program, io, setExit);
   registerSilence(program, io, setExit);
   registerAlerts(program, io, setExit);
+  registerTickets(program, io, setExit);
   registerAck(program, io, setExit);
   registerReport(program, io, setExit);
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }));

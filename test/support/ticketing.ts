@@ -134,14 +134,15 @@ export interface JiraIssue {
   comments: unknown[];
 }
 
-const STATUS = {
-  todo: { name: 'To Do', statusCategory: { key: 'new' as const } },
-  progress: { name: 'In Progress', statusCategory: { key: 'indeterminate' as const } },
-  done: { name: 'Done', statusCategory: { key: 'done' as const } },
+type JiraStatus = JiraIssue['fields']['status'];
+const STATUS: Record<'todo' | 'progress' | 'done', JiraStatus> = {
+  todo: { name: 'To Do', statusCategory: { key: 'new' } },
+  progress: { name: 'In Progress', statusCategory: { key: 'indeterminate' } },
+  done: { name: 'Done', statusCategory: { key: 'done' } },
 };
 
 /** The workflow: To Do ⇄ In Progress → Done (resolution Done) or Won't Do; Done → Reopen → To Do. */
-function transitionsOf(issue: JiraIssue): { id: string; name: string; to: typeof STATUS.todo; resolution?: string }[] {
+function transitionsOf(issue: JiraIssue): { id: string; name: string; to: JiraStatus; resolution?: string }[] {
   if (issue.fields.status.statusCategory.key === 'done') return [{ id: '51', name: 'Reopen', to: STATUS.todo }];
   return [
     { id: '21', name: 'In Progress', to: STATUS.progress },

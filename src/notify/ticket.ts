@@ -11,7 +11,7 @@ import { changeComment, reopenComment, resolveComment, ticketBody, ticketTitle, 
 import { GithubTracker } from './tickets/github.js';
 import { JiraTracker } from './tickets/jira.js';
 import type { RemoteState, RemoteTicket, Tracker } from './tickets/tracker.js';
-import type { Delivery, Integration, IntegrationContext } from './types.js';
+import { NotifyError, type Delivery, type Integration, type IntegrationContext } from './types.js';
 
 export { groupHash, firedFor, ticketTitle, ticketBody, toAdf, toMarkdown, type Block, type Inline, type AdfNode } from './tickets/content.js';
 export { JiraTracker, alertLabel, jiraLabel, WONT_FIX } from './tickets/jira.js';
@@ -63,20 +63,40 @@ export class TicketIntegration implements Integration {
     let ticket = this.store.latestTicket(n.receiver, this.config.kind, n.groupKey);
     if (!ticket && this.tracker.findOpen) ticket = await this.recover(delivery, signal);
     if (n.firing.length === 0) {
-      if (ticket?.status === 'open' && this.config.autoResolve) await this.resolve(ticket, delivery, signal);
+      if (ticket?.status === 'open' && this.config.autoResolve) {
+        await this.resolve(ticket, delivery, signal).catch((err: unknown) => (err instanceof TicketGone ? this.forget(ticket!) : Promise.reject(err)));
+      }
       return;
     }
     if (!ticket) return void (await this.create(delivery, signal));
+    try {
+      await this.refire(ticket, delivery, signal);
+    } catch (err) {
+      if (!(err instanceof TicketGone)) throw err;
+      // deleted in the tracker (or moved out of reach): the group gets a new ticket
+      this.forget(ticket);
+      await this.create(delivery, signal);
+    }
+  }
+
+  /** The ticket was deleted in the tracker: closed in the Store, so that nothing waits on it. */
+  private forget(ticket: TicketRecord): void {
+    const at = this.now();
+    this.event(this.save({ ...ticket, status: 'resolved', resolvedAt: ticket.resolvedAt ?? at, updatedAt: at }), 'resolved', `${this.config.kind} says the ticket is gone (deleted); the group gets a new one`);
+  }
+
+  private async refire(ticket: TicketRecord, delivery: Delivery, signal: AbortSignal): Promise<void> {
+    const n = delivery.notification;
     if (ticket.status === 'open') return this.commentOnRefire(ticket, delivery, signal);
     const since = this.now() - (ticket.resolvedAt ?? ticket.updatedAt);
     if (ticket.wontFix || since > this.config.reopenWindowMs) return void (await this.create(delivery, signal));
     // the tracker may know better: someone reopened it already, or closed it as won't fix
-    const remote = await this.tracker.state(ticket.externalId, signal);
+    const remote = await gone(this.tracker.state(ticket.externalId, signal));
     if (remote.wontFix) {
       this.save({ ...ticket, wontFix: true, updatedAt: this.now() });
       return void (await this.create(delivery, signal));
     }
-    if (!remote.open) await this.tracker.reopen(ticket.externalId, signal);
+    if (!remote.open) await gone(this.tracker.reopen(ticket.externalId, signal));
     const reopened = this.save({ ...ticket, status: 'open', resolvedAt: undefined, firingSince: firingSince(delivery), severity: highestSeverity(n.firing) ?? ticket.severity, updatedAt: this.now() });
     const comment = reopenComment(delivery, since);
     this.event(reopened, 'reopened', comment);
@@ -125,7 +145,7 @@ export class TicketIntegration implements Integration {
   private async commentOnRefire(ticket: TicketRecord, delivery: Delivery, signal: AbortSignal): Promise<void> {
     const comment = changeComment(delivery);
     if (!comment) return;
-    await this.tracker.comment(ticket.externalId, comment, signal);
+    await gone(this.tracker.comment(ticket.externalId, comment, signal));
     const sev = highestSeverity(delivery.notification.firing);
     this.event(this.save({ ...ticket, updatedAt: this.now(), ...(sev ? { severity: sev } : {}) }), 'commented', comment);
   }
@@ -135,7 +155,7 @@ export class TicketIntegration implements Integration {
     // the firing ended when the last alert resolved, or at this flush when their ends are unknown
     const ended = n.resolved.length > 0 ? Math.min(n.at, Math.max(...n.resolved.map((a) => a.endsAt))) : n.at;
     const comment = resolveComment(ended - ticket.firingSince);
-    await this.tracker.resolve(ticket.externalId, signal);
+    await gone(this.tracker.resolve(ticket.externalId, signal));
     // saved before commenting: a retry after a failed comment must not transition again
     const at = this.now();
     const resolved = this.save({ ...ticket, status: 'resolved', resolvedAt: at, updatedAt: at });
@@ -168,6 +188,14 @@ export class TicketIntegration implements Integration {
     this.event(t, 'commented', `found open in ${this.config.kind} by its ALERT label after the Store had no record of it`);
     return t;
   }
+}
+
+/** A 404 (410 on GitHub) from the tracker about a ticket vigil knows: it was deleted. */
+class TicketGone extends NotifyError {}
+
+/** Turns a 404 of a call on an existing ticket into TicketGone; a 404 elsewhere (a wrong repo) stays an error. */
+function gone<T>(p: Promise<T>): Promise<T> {
+  return p.catch((err: unknown) => Promise.reject(err instanceof NotifyError && (err.statusCode === 404 || err.statusCode === 410) ? new TicketGone(err.message, false, err.statusCode) : err));
 }
 
 /** When the current firing began: the oldest firing alert's start (the flush time when none fires). */

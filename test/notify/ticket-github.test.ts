@@ -126,3 +126,14 @@ test('422 validation and 401 are not retried; 502 and 429 are; the token is neve
   expect(await send(integration(), group('x', { firing: [alert('x')] })).catch((e: unknown) => e)).toMatchObject({ retryable: true, statusCode: 429, retryAfterMs: 30_000 });
   expect(latest('x')).toBeUndefined();
 });
+
+test('an issue deleted on GitHub (410) is forgotten and the group gets a new one', async () => {
+  const a = alert('deleted');
+  const i = integration();
+  await send(i, group('deleted', { firing: [a] }));
+  const first = latest('deleted');
+  gh.deleteIssue(Number(first.externalId));
+  await send(i, group('deleted', { firing: [a, alert('deleted2')], stillFiring: [a.fingerprint] }));
+  expect(latest('deleted').id).not.toBe(first.id);
+  expect(store.getTicket(first.id)!.status).toBe('resolved');
+});

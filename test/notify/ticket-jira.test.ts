@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TicketConfig } from '../../src/config/index.js';
-import { deliver, NotifyError, TicketIntegration, type Delivery } from '../../src/notify/index.js';
+import { classifyError, deliver, NotifyError, TicketIntegration, type Delivery } from '../../src/notify/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { scratchDir } from '../support/scratch.js';
 import { T0, testAlert, testDelivery } from '../support/receivers.js';
@@ -199,4 +199,33 @@ test('a 400 for a bad field is not retried and names the field; a 500 is retried
 
 test('an integration without a Store says so', () => {
   expect(() => new TicketIntegration(config(), 2)).toThrow(/ticket_configs\[2\].*needs vigil's Store/);
+});
+
+test('an issue deleted in Jira (404) is forgotten: the re-fire opens a new one instead of failing forever', async () => {
+  const store = newStore();
+  const integ = new TicketIntegration(config(), 0, { store, now: () => now });
+  const a = toolFailure('gone');
+  await send(integ, group('gone', { firing: [a] }));
+  const first = store.latestTicket('triage', 'jira', group('gone').notification.groupKey)!;
+  jira.issues.delete(first.externalId);
+  await send(integ, group('gone', { firing: [a, toolFailure('gone2')], stillFiring: [a.fingerprint] }));
+  const second = store.latestTicket('triage', 'jira', group('gone').notification.groupKey)!;
+  expect(second.id).not.toBe(first.id);
+  expect(store.getTicket(first.id)!.status).toBe('resolved');
+  expect(store.ticketEvents(first.id).at(-1)).toMatchObject({ action: 'resolved', detail: expect.stringContaining('gone') });
+});
+
+test('over TLS with the CA of http_config, and a summary never holds a newline', async () => {
+  const tlsJira = await startJira({ email: EMAIL, apiToken: TOKEN, tls: true });
+  try {
+    const integ = new TicketIntegration(config({ url: tlsJira.url, http: { ca: tlsJira.ca, insecureSkipVerify: false, timeoutMs: 5000 } }), 0, { store: newStore(), now: () => now });
+    await send(integ, group('multi\nline', { firing: [toolFailure('multi\nline')] }));
+    expect([...tlsJira.issues.values()][0].fields.summary).toBe('[P2] AgentToolFailure agent_id=multi line');
+    const untrusted = new TicketIntegration(config({ url: tlsJira.url }), 0, { store: newStore(), now: () => now });
+    const err = await send(untrusted, group('x', { firing: [toolFailure('x')] })).catch((e: unknown) => e);
+    // a certificate vigil was not told to trust fails at once rather than retrying until the deadline
+    expect(classifyError(err)).toMatchObject({ retryable: false, message: expect.stringMatching(/network error: (SELF_SIGNED|DEPTH_ZERO|UNABLE_TO)/) });
+  } finally {
+    await tlsJira.close();
+  }
 });

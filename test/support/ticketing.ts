@@ -4,7 +4,9 @@
  * transition ids), answer errors in each service's shape, and can be told to answer 429/5xx next.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { selfSignedCert } from './receivers.js';
 
 export interface TicketingRequest {
   method: string;
@@ -22,16 +24,19 @@ interface Answer {
 
 export interface TicketingServer {
   readonly url: string;
+  /** The self-signed certificate's PEM when serving TLS: what http_config.ca takes. */
+  readonly ca?: string;
   readonly requests: TicketingRequest[];
   /** The next `n` requests get this answer instead of being handled. */
   answerNext(n: number, answer: Answer): void;
   close(): Promise<void>;
 }
 
-async function serve(handler: (req: TicketingRequest, url: URL) => Answer): Promise<TicketingServer> {
+async function serve(handler: (req: TicketingRequest, url: URL) => Answer, tls = false): Promise<TicketingServer> {
   const requests: TicketingRequest[] = [];
   const queue: Answer[] = [];
-  const server = http.createServer((req, res) => {
+  const cert = tls ? selfSignedCert() : undefined;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -52,10 +57,12 @@ async function serve(handler: (req: TicketingRequest, url: URL) => Answer): Prom
       res.writeHead(a.status, { ...(a.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...a.headers });
       res.end(a.body === undefined ? '' : JSON.stringify(a.body));
     });
-  });
+  };
+  const server = cert ? https.createServer({ key: cert.key, cert: cert.cert }, onRequest) : http.createServer(onRequest);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${cert ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    ca: cert?.cert,
     requests,
     answerNext: (n, answer) => {
       for (let i = 0; i < n; i++) queue.push(answer);
@@ -162,7 +169,7 @@ export interface JiraServer extends TicketingServer {
   transition(key: string, name: string): void;
 }
 
-export async function startJira(opts: { project?: string; email: string; apiToken: string }): Promise<JiraServer> {
+export async function startJira(opts: { project?: string; email: string; apiToken: string; tls?: boolean }): Promise<JiraServer> {
   const project = opts.project ?? 'OPS';
   const issues = new Map<string, JiraIssue>();
   let seq = 0;
@@ -260,7 +267,7 @@ export async function startJira(opts: { project?: string; email: string; apiToke
       return { status: 204 };
     }
     return { status: 405, body: { errorMessages: ['Method Not Allowed'], errors: {} } };
-  });
+  }, opts.tls);
   return Object.assign(base, {
     issues,
     transition(key: string, name: string) {
@@ -291,10 +298,13 @@ export interface GithubServer extends TicketingServer {
   readonly issues: Map<number, GithubIssue>;
   /** What a person does on github.com: close an issue as not planned. */
   closeAsNotPlanned(n: number): void;
+  /** An admin deletes the issue: GitHub answers 410 Gone for it from then on. */
+  deleteIssue(n: number): void;
 }
 
 export async function startGithub(opts: { repo: string; token: string }): Promise<GithubServer> {
   const issues = new Map<number, GithubIssue>();
+  const deleted = new Set<number>();
   let seq = 0;
   const err = (status: number, message: string, errors?: unknown[]): Answer => ({ status, body: { message, ...(errors ? { errors } : {}), documentation_url: 'https://docs.github.com/rest/issues/issues', status: String(status) } });
   const invalid = (field: string, code = 'invalid') => err(422, 'Validation Failed', [{ resource: 'Issue', code, field }]);
@@ -333,6 +343,7 @@ export async function startGithub(opts: { repo: string; token: string }): Promis
     }
     const m = /^\/(\d+)(\/comments)?$/.exec(rest);
     if (!m) return err(404, 'Not Found');
+    if (deleted.has(Number(m[1]))) return err(410, 'This issue was deleted');
     const issue = issues.get(Number(m[1]));
     if (!issue) return err(404, 'Not Found');
     if (req.method === 'GET' && !m[2]) return { status: 200, body: json(issue) };
@@ -363,6 +374,10 @@ export async function startGithub(opts: { repo: string; token: string }): Promis
     closeAsNotPlanned(n: number) {
       const issue = issues.get(n)!;
       Object.assign(issue, { state: 'closed', state_reason: 'not_planned', closed_by: { login: 'alice', type: 'User' } });
+    },
+    deleteIssue(n: number) {
+      issues.delete(n);
+      deleted.add(n);
     },
   });
 }

@@ -26,7 +26,8 @@ export function ticketTitle(delivery: Delivery, max = 255): string {
   const n = delivery.notification;
   const sev = highestSeverity(n.firing.length > 0 ? n.firing : n.resolved);
   const group = formatLabels(n.groupLabels, ['alertname', 'severity']);
-  return truncate(`${sev ? `[${sev}] ` : ''}${alertNames(delivery)}${group ? ' ' + group : ''}`, max);
+  // one line: Jira rejects a summary with a newline, and a label value may hold one
+  return truncate(`${sev ? `[${sev}] ` : ''}${alertNames(delivery)}${group ? ' ' + group : ''}`.replace(/\s*[\r\n]+\s*/g, ' '), max);
 }
 
 /** "2h 5m", "5m", "45s", "1d 3h": how long a group fired, for the resolve comment. */

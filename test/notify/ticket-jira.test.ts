@@ -229,3 +229,31 @@ test('over TLS with the CA of http_config, and a summary never holds a newline',
     await tlsJira.close();
   }
 });
+
+test('an issue a person already moved to Done resolves without a transition; an unknown resolve_transition on an open issue is an error', async () => {
+  const store = newStore();
+  const integ = new TicketIntegration(config(), 0, { store, now: () => now });
+  const a = toolFailure('manual');
+  await send(integ, group('manual', { firing: [a] }));
+  const t = store.latestTicket('triage', 'jira', group('manual').notification.groupKey)!;
+  jira.transition(t.externalId, 'Done');
+  const n = jira.requests.length;
+  await send(integ, group('manual', { resolved: [a] }));
+  expect(since(n)).toEqual([`GET /rest/api/3/issue/${t.externalId}/transitions`, `GET /rest/api/3/issue/${t.externalId}`, `POST /rest/api/3/issue/${t.externalId}/comment`]);
+  expect(store.getTicket(t.id)!.status).toBe('resolved');
+
+  const odd = new TicketIntegration(config({ resolveTransition: 'Close Issue' }), 0, { store: newStore(), now: () => now });
+  await send(odd, group('odd', { firing: [toolFailure('odd')] }));
+  const err = await send(odd, group('odd', { resolved: [toolFailure('odd')] })).catch((e: unknown) => e);
+  expect(err).toMatchObject({ retryable: false, message: expect.stringContaining('no transition named "Close Issue" (resolve_transition)') });
+});
+
+test('with no record in the Store, a resolving group still finds its open issue by label and resolves it', async () => {
+  const a = toolFailure('lost');
+  await send(new TicketIntegration(config(), 0, { store: newStore(), now: () => now }), group('lost', { firing: [a] }));
+  const key = [...jira.issues.values()].at(-1)!.key;
+  const fresh = newStore();
+  await send(new TicketIntegration(config(), 0, { store: fresh, now: () => now }), group('lost', { resolved: [a] }));
+  expect(issueOf(key).fields.status.name).toBe('Done');
+  expect(fresh.ticketEvents(`jira:${key}`).map((e) => e.action)).toEqual(['commented', 'resolved']);
+});

@@ -19,6 +19,7 @@ import {
   pagerdutyWebhookRoutes,
   Router,
   RouterMetrics,
+  ticketRoutes,
   type RoutingConfig,
 } from '../server/index.js';
 import { SqliteStore } from '../store/index.js';
@@ -195,6 +196,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     logger: log,
     routes: [
       historyRoutes({ store }),
+      ticketRoutes({ store }),
       feedbackRoutes({ links: feedbackLinks, store, currentAlerts: () => router.alerts().map((a) => a.alert), maxRequestBytes: config.server.maxRequestBytes }),
       pagerdutyWebhookRoutes({
         secret: () => config.feedback.pagerdutyWebhookSecret,

@@ -1,9 +1,8 @@
 /** JSON requests to a ticket tracker (GET, POST, PATCH): the agent of http.ts, aborted by the signal, a non-2xx answer as a NotifyError. */
 import type http from 'node:http';
-import axios from 'axios';
+import { request } from '../http.js';
 import { errorForStatus } from '../policy.js';
 import { truncate } from '../render.js';
-import type { HttpAnswer } from '../http.js';
 
 export interface TrackerHttp {
   agent: http.Agent;
@@ -15,23 +14,7 @@ export interface TrackerHttp {
 
 /** One request; resolves to the parsed JSON answer (undefined for an empty body), throws NotifyError on a non-2xx status. */
 export async function requestJson<T>(h: TrackerHttp, method: 'GET' | 'POST' | 'PATCH', url: string, signal: AbortSignal, body?: unknown): Promise<T> {
-  const res = await axios.request<string>({
-    method,
-    url,
-    data: body === undefined ? undefined : JSON.stringify(body),
-    headers: { Accept: 'application/json', 'User-Agent': 'vigil', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...h.headers },
-    httpAgent: h.agent,
-    httpsAgent: h.agent,
-    signal,
-    proxy: false,
-    maxRedirects: 0,
-    responseType: 'text',
-    transformResponse: (x: string) => x,
-    validateStatus: () => true,
-  });
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(res.headers ?? {})) if (v != null) headers[k.toLowerCase()] = String(v);
-  const answer: HttpAnswer = { status: res.status, headers, body: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
+  const answer = await request(method, url, body, h.agent, signal, { Accept: 'application/json', ...h.headers });
   if (answer.status < 200 || answer.status >= 300) {
     throw errorForStatus(answer.status, `${h.service} ${method} ${new URL(url).pathname}: ${errorDetail(answer.body)}`, answer.headers);
   }

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { scratchDir } from '../support/scratch.js';
 import { startPagerDuty, startSlack, type LoopbackReceiver } from '../support/receivers.js';
 import { vigil as runVigil } from '../cli/run.js';
+import { startGrafana, type LoopbackGrafana } from '../support/grafana.js';
 import { startAlertmanager, type AlertmanagerInstance } from './support/alertmanager.js';
 import { freePort, requireOrSkip, startPrometheus, type PrometheusInstance } from './support/prometheus.js';
 
@@ -66,6 +67,7 @@ describeIt('the router end to end', () => {
   let am: AlertmanagerInstance;
   let pd: LoopbackReceiver;
   let slack: LoopbackReceiver;
+  let grafana: LoopbackGrafana;
   let dir: string;
   let port: number;
   let base: string;
@@ -99,8 +101,10 @@ receivers:
     slack_configs: [{ webhook_url: "${slack.url}/hooks/page", mention: channel }]
   - name: triage
     slack_configs: [{ webhook_url: "${slack.url}/hooks/triage", mention: here }]
+    ticket_configs: [{ kind: local }]
   - name: observe
     slack_configs: [{ webhook_url: "${slack.url}/hooks/observe", mention: none }]
+    grafana_annotation_configs: [{ url: "${grafana.url}", token: ${grafana.token}, tags: [agents] }]
 inhibit_rules:
   - { source_matchers: ['severity="P1"'], target_matchers: ['severity=~"P2|P3"'], equal: [agent_id] }
 feedback: { pagerduty_webhook_secret: ${PD_WEBHOOK_SECRET} }
@@ -132,6 +136,7 @@ ${extra}`;
     base = `http://127.0.0.1:${port}`;
     pd = await startPagerDuty({ tls: true });
     slack = await startSlack();
+    grafana = await startGrafana();
     await writeFile(join(dir, 'pd-ca.pem'), pd.ca!);
     await writeFile(join(dir, 'pd-key'), 'R0UTINGKEY0123456789abcdef012345\n');
     await writeFile(join(dir, 'token'), TOKEN + '\n');
@@ -157,7 +162,7 @@ ${extra}`;
 
   afterAll(async () => {
     child?.kill('SIGKILL');
-    await Promise.all([prom?.stop(), am?.stop(), pd?.close(), slack?.close()]);
+    await Promise.all([prom?.stop(), am?.stop(), pd?.close(), slack?.close(), grafana?.close()]);
   });
 
   afterEach(() => {
@@ -180,6 +185,10 @@ ${extra}`;
     const text = JSON.stringify(msg.json);
     expect(text).not.toMatch(/<!channel>|<!here>/);
     expect(text).toContain('hallucinations up on own-evaluator');
+    // and it is marked on Grafana's dashboards, as an annotation region that is still open
+    const annotation = await waitFor('the Grafana annotation', () => [...grafana.annotations.values()].find((a) => a.tags.includes('agent_id:own-evaluator')));
+    expect(annotation.tags).toEqual(expect.arrayContaining(['alertname:AgentHallucinationTrend', 'severity:P3', 'agents', 'vigil']));
+    expect(annotation.timeEnd).toBe(annotation.time); // a point until the group resolves and PATCH sets timeEnd
   }, 60_000);
 
   test("Alertmanager's webhook brings a P2 to Slack @here; the P2 of the agent whose P1 fires is inhibited", async () => {
@@ -203,6 +212,10 @@ ${extra}`;
     expect(checkout.status.inhibitedBy).toHaveLength(1);
     await sleep(4000); // two group_intervals: the inhibited one never goes out
     expect(slackTexts(slack).filter((t) => t.includes('refund'))).toEqual([]);
+    // the P2 that went out is a ticket (kind local: in vigil's Store), the inhibited one is not
+    const tickets = (await (await fetch(`${base}/api/v1/tickets?status=open`)).json()) as { data: { title: string; severity: string }[] };
+    expect(tickets.data.map((t) => t.title)).toEqual([expect.stringContaining('agent_id=search')]);
+    expect(tickets.data[0].severity).toBe('P2');
   }, 60_000);
 
   test('a silence added with `vigil silence add` mutes an alert; `list` shows it and `expire` ends it', async () => {

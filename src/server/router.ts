@@ -256,7 +256,9 @@ export class Router implements RouterPort {
       return;
     }
     const delivery: Delivery = { notification: n, externalURL: this.opts.externalURL };
-    const feedback = n.firing.length > 0 ? this.opts.feedbackLinks?.(n) : undefined;
+    // only Slack messages and tickets carry the links
+    const carriesLinks = receiver.slack.length > 0 || receiver.ticket.length > 0;
+    const feedback = n.firing.length > 0 && carriesLinks ? this.opts.feedbackLinks?.(n) : undefined;
     if (feedback) delivery.feedback = feedback;
     const limiter = this.rateLimiters.get(receiver.name);
     let admittedAt: number | undefined;

@@ -272,6 +272,10 @@ export class SqliteStore implements Store {
       n += this.db.prepare('DELETE FROM notification WHERE at < ?').run(t).changes;
       n += this.db.prepare("DELETE FROM ticket_event WHERE at < ? AND ticket_id IN (SELECT id FROM ticket WHERE status = 'resolved')").run(t).changes;
       n += this.db.prepare('DELETE FROM annotation WHERE ended_at IS NOT NULL AND ended_at < ?').run(t).changes;
+      // feedback links (kept as settings) whose every alert episode began before the cut
+      n += this.db
+        .prepare("DELETE FROM setting WHERE key LIKE 'feedback\\_link:%' ESCAPE '\\' AND (SELECT MAX(json_extract(e.value, '$.startsAt')) FROM json_each(setting.value, '$.e') AS e) < ?")
+        .run(t).changes;
       return n;
     })();
   }

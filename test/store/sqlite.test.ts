@@ -118,7 +118,14 @@ describe('SqliteStore', () => {
     expect(store.queryAlertEvents({ from: 2000, to: 4000 }).items.map((e) => e.at)).toEqual([3000, 2000]);
     expect(store.queryAlertEvents({}).next).toBeUndefined();
     store.recordNotification({ at: 1500, receiver: 'page', integration: 'pagerduty', groupKey: 'g', groupLabels: {}, reason: 'first', firing: ['fp-A'], resolved: [], outcome: 'success', attempts: 1 });
-    expect(store.deleteHistoryBefore(3000)).toBe(3);
+    const link = (startsAt: number[]) => JSON.stringify({ g: 'g', e: startsAt.map((t) => ({ fingerprint: 'f', startsAt: t, labels: {} })) });
+    store.setSetting('feedback_link:old', link([1000, 2000]));
+    store.setSetting('feedback_link:mixed', link([1000, 5000]));
+    store.setSetting('feedback_signing_key', 'kept');
+    expect(store.deleteHistoryBefore(3000)).toBe(4);
+    expect(store.getSetting('feedback_link:old')).toBeUndefined();
+    expect(store.getSetting('feedback_link:mixed')).toBeDefined();
+    expect(store.getSetting('feedback_signing_key')).toBe('kept');
     expect(store.queryAlertEvents({}).items.map((e) => e.at)).toEqual([6000, 5000, 4000, 3000]);
     expect(store.queryNotifications({}).items).toEqual([]);
     store.close();

@@ -129,16 +129,20 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         else if (to === 'pending') {
           log.info(fields, 'alert pending');
           // firing and resolved are written by the router, for every source alike
-          store.recordAlertEvent({
-            at: Date.now(),
-            fingerprint: alert.fingerprint,
-            startsAt: alert.activeAt,
-            alertname: rule.name,
-            severity: alert.labels.severity ?? '',
-            labels: alert.labels,
-            kind: 'pending',
-            source: 'evaluator',
-          });
+          try {
+            store.recordAlertEvent({
+              at: Date.now(),
+              fingerprint: alert.fingerprint,
+              startsAt: alert.activeAt,
+              alertname: rule.name,
+              severity: alert.labels.severity ?? '',
+              labels: alert.labels,
+              kind: 'pending',
+              source: 'evaluator',
+            });
+          } catch (err) {
+            log.error({ err: (err as Error).message }, 'could not write the alert history');
+          }
         }
       },
     });
@@ -159,6 +163,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         ['server.listen', `${config.server.host}:${config.server.port}`, `${next.server.host}:${next.server.port}`],
         ['storage.sqlite.path', config.storage.sqlite.path, next.storage.sqlite.path],
         ['server.max_request_bytes', String(config.server.maxRequestBytes), String(next.server.maxRequestBytes)],
+        ['server.external_url', config.server.externalURL, next.server.externalURL],
       ]) {
         if (before !== after) log.warn({ setting: what }, 'this setting changes only on restart');
       }

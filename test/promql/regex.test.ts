@@ -21,6 +21,18 @@ describe('compileRegex', () => {
     ['😀.', ['😀😀'], ['😀']],
     ['\\x41\\x{42}', ['AB'], ['ab']],
     ['', [''], ['a']],
+    // Where vigil's two RE2 translators disagreed, Go's regexp/syntax decides:
+    ['(?)a', ['a'], ['']], // an empty flag group is valid
+    ['^*a', ['a'], ['b']], // ^ and \A take repetition operators
+    ['\\A*a', ['a'], ['b']],
+    ['(?P<n>a)|(?P<n>b)', ['a', 'b'], ['c']], // duplicate group names are allowed
+    ['(?i)k', ['k', 'K', '\u212a'], ['x']], // (?i) folds along Unicode simple case folding
+    ['(?i)[a-z]+', ['\u017f\u212a'], ['1']],
+    ['a(?i:k)', ['ak', 'aK', 'a\u212a'], ['Ak']],
+    ['a(?i:[à-ö])', ['aÀ', 'aö'], ['a÷']],
+    ['a(?i:[[:upper:]])', ['ab', 'aB', 'a\u212a'], ['a1']], // (?i) folds POSIX and Perl classes too
+    ['a(?i:[[:^lower:]])', ['a1'], ['ab', 'aB', 'a\u212a']],
+    ['a(?i:\\W)', ['a-'], ['ak', 'a\u212a']],
   ])('%s', (re, yes, no) => {
     const r = compileRegex(re);
     for (const s of yes) expect(r.test(s)).toBe(true);
@@ -38,6 +50,9 @@ describe('compileRegex', () => {
     ['\\y', 'invalid escape sequence "\\y"'],
     ['a{1001}', 'invalid repeat count {1001}'],
     ['*', 'missing argument to repetition operator'],
+    ['(?-)a', 'invalid or unsupported Perl syntax "(?-)"'],
+    ['(?i-)a', 'invalid or unsupported Perl syntax "(?i-)"'],
+    ['(?P<>a)', 'invalid named capture "(?P<>"'],
   ])('%s is rejected', (re, message) => {
     expect(() => compileRegex(re)).toThrow(message);
   });

@@ -299,3 +299,16 @@ describe("vigil's rule pack", () => {
     expect(count).toBeGreaterThan(10);
   });
 });
+
+describe('regexp: a local (?i) folds like Go (Unicode simple folding, classes too)', () => {
+  it.each([
+    ['{{ match "^a(?i:k)$" "a\u212a" }}', 'true'], // U+212A KELVIN SIGN folds to k
+    ['{{ match "^a(?i:[a-z])$" "a\u017f" }}', 'true'], // U+017F LONG S folds to s
+    ['{{ match "^a(?i:[[:upper:]])$" "ab" }}', 'true'],
+    ['{{ match "^a(?i:[[:^lower:]])$" "aB" }}', 'false'],
+    ['{{ match `^a(?i:\\W)$` "a\u212a" }}', 'false'],
+    ['{{ match `^a(?i:\\w)$` "a\u212a" }}', 'true'],
+  ])('%s', async (text, expected) => {
+    expect(await render(text)).toBe(expected);
+  });
+});

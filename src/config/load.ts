@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isScalar, visit } from 'yaml';
 import { parseDuration } from '../promql/index.js';
-import { buildInhibitRules, buildRouteTree, InhibitRuleConfigError, RouteConfigError, type InhibitRule, type InhibitRuleConfig, type Route, type RouteConfig } from '../route/index.js';
+import { buildInhibitRules, buildRouteTree, RoutingConfigError, type InhibitRule, type InhibitRuleConfig, type Route, type RouteConfig } from '../route/index.js';
 import { compileSchema, formatPath, validateShape, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
 import { configSchema } from './schema.js';
 import cron from 'node-cron';
@@ -219,7 +219,7 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
     try {
       route = buildRouteTree(get(['route']) as RouteConfig, { receivers: receiverNames });
     } catch (err) {
-      if (!(err instanceof RouteConfigError)) throw err;
+      if (!(err instanceof RoutingConfigError)) throw err;
       const path = parsePath(err.field === undefined ? err.path : `${err.path}.${err.field}`);
       report(at(path), path, err.reason);
     }
@@ -228,7 +228,7 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
   try {
     inhibitRules = buildInhibitRules((get(['inhibit_rules']) as InhibitRuleConfig[] | undefined) ?? []);
   } catch (err) {
-    if (!(err instanceof InhibitRuleConfigError)) throw err;
+    if (!(err instanceof RoutingConfigError)) throw err;
     const path = parsePath(err.field === undefined ? err.path : `${err.path}.${err.field}`);
     report(at(path), path, err.reason);
   }

@@ -3,7 +3,7 @@
 
 import { isValidLabelName, matchesAll } from './matchers.js';
 import { configMatchers } from './tree.js';
-import type { Labels, Matcher, RoutedAlert } from './types.js';
+import { RoutingConfigError, type Labels, type Matcher, type RoutedAlert } from './types.js';
 
 /** An entry of `inhibit_rules` in vigil.yaml, in Alertmanager's words. */
 export interface InhibitRuleConfig {
@@ -28,16 +28,7 @@ export interface InhibitRule {
 }
 
 /** An inhibit rule that cannot be built; `path` like `inhibit_rules[2]`, `field` like `equal[0]`. */
-export class InhibitRuleConfigError extends Error {
-  constructor(
-    readonly path: string,
-    readonly field: string | undefined,
-    readonly reason: string,
-  ) {
-    super(`${field === undefined ? path : `${path}.${field}`}: ${reason}`);
-    this.name = 'InhibitRuleConfigError';
-  }
-}
+export class InhibitRuleConfigError extends RoutingConfigError {}
 
 const FIELDS = new Set(['name', 'source_matchers', 'target_matchers', 'equal', 'source_match', 'source_match_re', 'target_match', 'target_match_re']);
 

@@ -2,7 +2,7 @@
 
 import { parseDuration } from '../promql/index.js';
 import { MatcherParseError, compareStrings, isValidLabelName, formatLabelSet, formatMatchers, matchesAll, newMatcher, parseMatchers, sortMatchers } from './matchers.js';
-import type { Labels, Matcher, Route, RouteOptions } from './types.js';
+import { RoutingConfigError, type Labels, type Matcher, type Route, type RouteOptions } from './types.js';
 
 /** A route as written in vigil.yaml, in Alertmanager's words. */
 export interface RouteConfig {
@@ -31,16 +31,7 @@ export const DEFAULT_ROUTE_OPTIONS: Omit<RouteOptions, 'receiver'> = {
 };
 
 /** A route that cannot be built; `path` is like `route.routes[1].routes[0]`, `field` like `group_wait`. */
-export class RouteConfigError extends Error {
-  constructor(
-    readonly path: string,
-    readonly field: string | undefined,
-    readonly reason: string,
-  ) {
-    super(`${field === undefined ? path : `${path}.${field}`}: ${reason}`);
-    this.name = 'RouteConfigError';
-  }
-}
+export class RouteConfigError extends RoutingConfigError {}
 
 export interface BuildRouteOptions {
   /** Receiver names that exist; when given, a route naming another one is an error. */

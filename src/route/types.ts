@@ -45,3 +45,15 @@ export interface Route {
   /** Stable identity in the tree, as Alertmanager's route key: e.g. `{}/{severity="P1"}/0`. */
   key: string;
 }
+
+/** A part of vigil.yaml's routing config that cannot be built; `path` like `route.routes[1]`, `field` like `group_wait`. */
+export class RoutingConfigError extends Error {
+  constructor(
+    readonly path: string,
+    readonly field: string | undefined,
+    readonly reason: string,
+  ) {
+    super(`${field === undefined ? path : `${path}.${field}`}: ${reason}`);
+    this.name = new.target.name;
+  }
+}

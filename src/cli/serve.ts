@@ -22,7 +22,7 @@ import {
   ticketRoutes,
   type RoutingConfig,
 } from '../server/index.js';
-import { SqliteStore } from '../store/index.js';
+import { alertEvent, SqliteStore } from '../store/index.js';
 import type { Io } from './output.js';
 
 interface ServeFlags {
@@ -130,16 +130,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
           log.info(fields, 'alert pending');
           // firing and resolved are written by the router, for every source alike
           try {
-            store.recordAlertEvent({
-              at: Date.now(),
-              fingerprint: alert.fingerprint,
-              startsAt: alert.activeAt,
-              alertname: rule.name,
-              severity: alert.labels.severity ?? '',
-              labels: alert.labels,
-              kind: 'pending',
-              source: 'evaluator',
-            });
+            store.recordAlertEvent(alertEvent({ ...alert, startsAt: alert.activeAt }, Date.now(), 'pending', 'evaluator'));
           } catch (err) {
             log.error({ err: (err as Error).message }, 'could not write the alert history');
           }
@@ -202,7 +193,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     routes: [
       historyRoutes({ store }),
       ticketRoutes({ store }),
-      feedbackRoutes({ links: feedbackLinks, store, currentAlerts: () => router.alerts().map((a) => a.alert), maxRequestBytes: config.server.maxRequestBytes }),
+      feedbackRoutes({ links: feedbackLinks, store, currentAlerts: () => router.heldAlerts(), maxRequestBytes: config.server.maxRequestBytes }),
       pagerdutyWebhookRoutes({
         secret: () => config.feedback.pagerdutyWebhookSecret,
         resolveGroup: (key) => {

@@ -33,3 +33,17 @@ export function versus(now: number, before: number): string {
 export function noiseVersus(t: PeriodTotals, p: PeriodTotals): string {
   return `${percent(t.noiseShare)} (vs ${percent(p.noiseShare)})`;
 }
+
+/** The summary table, this period against the one before, as both renderers show it. */
+export const SUMMARY_HEADERS = ['', 'this period', 'period before'];
+export function summaryRows(r: Report): (string | number)[][] {
+  const t = r.totals;
+  const p = r.previous;
+  return [
+    ['Fires', t.fires, p.fires],
+    ['Pages', t.pages, p.pages],
+    ['Notifications', t.notifications, p.notifications],
+    ['Marked actionable / noise', `${t.actionable} / ${t.noise}`, `${p.actionable} / ${p.noise}`],
+    ['Noise share', percent(t.noiseShare), percent(p.noiseShare)],
+  ];
+}

@@ -1,5 +1,5 @@
 /** The report as one self-contained HTML file: inline CSS and inline SVG, nothing fetched, nothing run. */
-import { duration, localTime, medianP90, noiseVersus, percent, period, topValues, versus } from './format.js';
+import { duration, localTime, medianP90, noiseVersus, percent, period, summaryRows, SUMMARY_HEADERS, topValues, versus } from './format.js';
 import { actionableShareChart, escapeHtml, firesPerDayChart, topRulesChart } from './svg.js';
 import type { Report } from './types.js';
 
@@ -25,17 +25,7 @@ function table(head: string[], rows: (string | number)[][], numeric: boolean[] =
 export function renderHtml(r: Report): string {
   const t = r.totals;
   const p = r.previous;
-  const summary = table(
-    ['', 'this period', 'period before'],
-    [
-      ['Fires', t.fires, p.fires],
-      ['Pages', t.pages, p.pages],
-      ['Notifications', t.notifications, p.notifications],
-      ['Marked actionable / noise', `${t.actionable} / ${t.noise}`, `${p.actionable} / ${p.noise}`],
-      ['Noise share', percent(t.noiseShare), percent(p.noiseShare)],
-    ],
-    [false, true, true],
-  );
+  const summary = table(SUMMARY_HEADERS, summaryRows(r), [false, true, true]);
   const rules = r.rules.length
     ? table(
         ['Rule', 'Sev', 'Fired', 'Time firing', 'Notified', 'Pages', 'Off-hours pages', 'Actionable', 'Noise', 'Self-resolved', 'Flapping', 'Ack median / p90', 'Resolve median / p90', 'Top agent_id', 'Top tool_name'],

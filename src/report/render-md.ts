@@ -1,5 +1,5 @@
 /** The report as Markdown: headings and pipe tables, which read well in a git repo and convert to Slack mrkdwn. */
-import { duration, localTime, medianP90, noiseVersus, percent, period, topValues, versus } from './format.js';
+import { duration, localTime, medianP90, noiseVersus, percent, period, summaryRows, SUMMARY_HEADERS, topValues, versus } from './format.js';
 import type { Report } from './types.js';
 
 /** Pipes would end a table cell. */
@@ -16,16 +16,7 @@ export function renderMarkdown(r: Report): string {
   out.push(`# vigil alert review: ${period(r)}`, '');
   out.push('## Summary', '');
   out.push(
-    table(
-      ['', 'this period', 'period before'],
-      [
-        ['Fires', t.fires, p.fires],
-        ['Pages', t.pages, p.pages],
-        ['Notifications', t.notifications, p.notifications],
-        ['Marked actionable / noise', `${t.actionable} / ${t.noise}`, `${p.actionable} / ${p.noise}`],
-        ['Noise share', percent(t.noiseShare), percent(p.noiseShare)],
-      ],
-    ),
+    table(SUMMARY_HEADERS, summaryRows(r)),
     '',
   );
   out.push(`Fires ${versus(t.fires, p.fires)}, pages ${versus(t.pages, p.pages)}, noise ${noiseVersus(t, p)}.`, '');

@@ -9,7 +9,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { matchesAll, parseMatchers, type Labels, type Matcher, type Notification, type RoutedAlert } from '../route/index.js';
-import type { AlertEvent, Store } from '../store/index.js';
+import { alertEvent, type Store } from '../store/index.js';
 import { compileApiSchema, jsonBody, schemaProblems, sendError, summarize } from './ingest.js';
 
 export type Verdict = 'actionable' | 'noise';
@@ -124,18 +124,6 @@ function page(res: Response, status: number, title: string, text: string): void 
     .send(`<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title></head><body style="font-family:sans-serif;margin:3em"><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>\n`);
 }
 
-const eventOf = (a: { fingerprint: string; startsAt: number; labels: Labels }, at: number, kind: AlertEvent['kind'], source: string, detail: Record<string, unknown>): AlertEvent => ({
-  at,
-  fingerprint: a.fingerprint,
-  startsAt: a.startsAt,
-  alertname: a.labels.alertname ?? '',
-  severity: a.labels.severity ?? '',
-  labels: a.labels,
-  kind,
-  source,
-  detail,
-});
-
 /** The verdict last given for one episode, if any (newest event first). */
 function currentVerdict(store: FeedbackRoutesDeps['store'], e: FeedbackEpisode): unknown {
   const { items } = store.queryAlertEvents({ fingerprint: e.fingerprint, kinds: ['feedback'], limit: 1000 });
@@ -175,7 +163,7 @@ export function feedbackRoutes(deps: FeedbackRoutesDeps): express.Router {
     const at = now();
     // a second click of the same link changes nothing; the other verdict replaces the first
     const changed = claim.episodes.filter((e) => currentVerdict(store, e) !== claim.verdict);
-    if (changed.length > 0) store.recordAlertEvents(changed.map((e) => eventOf(e, at, 'feedback', 'link', { verdict: claim.verdict })));
+    if (changed.length > 0) store.recordAlertEvents(changed.map((e) => alertEvent(e, at, 'feedback', 'link', { verdict: claim.verdict })));
     const n = claim.episodes.length;
     page(res, 200, `Thanks — marked as ${claim.verdict}`, `${n} alert${n === 1 ? '' : 's'} of this notification ${n === 1 ? 'is' : 'are'} now marked ${claim.verdict}. It counts in the weekly alert review.`);
   });
@@ -206,7 +194,7 @@ export function feedbackRoutes(deps: FeedbackRoutesDeps): express.Router {
     // the CLI says who it is, so the history tells `vigil ack` from other API callers
     const source = /^vigil-cli\b/.test(req.get('user-agent') ?? '') ? 'cli' : 'api';
     const detail = { by: body.by, ...(body.comment ? { comment: body.comment } : {}) };
-    if (matching.length > 0) store.recordAlertEvents(matching.map((a) => eventOf(a, at, 'acknowledged', source, detail)));
+    if (matching.length > 0) store.recordAlertEvents(matching.map((a) => alertEvent(a, at, 'acknowledged', source, detail)));
     res.json({ acknowledged: matching.length });
   });
 

@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import type { RoutedAlert } from '../route/index.js';
-import type { AlertEvent, Store } from '../store/index.js';
+import { alertEvent, type Store } from '../store/index.js';
 import { sendError } from './ingest.js';
 
 export interface PagerdutyWebhookDeps {
@@ -81,17 +81,7 @@ export function pagerdutyWebhookRoutes(deps: PagerdutyWebhookDeps): express.Rout
     const detail = { by, ...(event.data?.id ? { incident: event.data.id } : {}), ...(event.id ? { event: event.id } : {}) };
     // PagerDuty re-delivers until it gets a 2xx: an event already taken is not recorded twice
     const fresh = group.alerts.filter((a) => !event.id || !deps.store.queryAlertEvents({ fingerprint: a.fingerprint, kinds: ['acknowledged'], limit: 1000 }).items.some((e) => e.detail?.event === event.id));
-    const events: AlertEvent[] = fresh.map((a) => ({
-      at,
-      fingerprint: a.fingerprint,
-      startsAt: a.startsAt,
-      alertname: a.labels.alertname ?? '',
-      severity: a.labels.severity ?? '',
-      labels: a.labels,
-      kind: 'acknowledged',
-      source: 'pagerduty',
-      detail,
-    }));
+    const events = fresh.map((a) => alertEvent(a, at, 'acknowledged', 'pagerduty', detail));
     if (events.length > 0) deps.store.recordAlertEvents(events);
     res.json({ acknowledged: events.length });
   });

@@ -23,7 +23,7 @@ import {
   type RoutedAlert,
   type Silences,
 } from '../route/index.js';
-import type { AlertEvent, NotificationRecord, Store } from '../store/index.js';
+import { alertEvent, type AlertEvent, type NotificationRecord, type Store } from '../store/index.js';
 import type { AlertSource, AlertStatus, RouterPort } from './ports.js';
 import type { RouterMetrics } from './router-metrics.js';
 
@@ -108,6 +108,11 @@ export class Router implements RouterPort {
 
   rejected(source: AlertSource): void {
     this.opts.metrics?.invalid(source);
+  }
+
+  /** The alerts held, without their status (which costs a silence and inhibition check each). */
+  heldAlerts(): RoutedAlert[] {
+    return [...this.alertsByFp.values()];
   }
 
   alerts(): { alert: RoutedAlert; status: AlertStatus; receivers: string[] }[] {
@@ -319,17 +324,7 @@ export class Router implements RouterPort {
 
   private event(alert: RoutedAlert, at: number, kind: AlertEvent['kind'], source: string, detail?: Record<string, unknown>): void {
     if (!this.opts.store) return;
-    this.pendingEvents.push({
-      at,
-      fingerprint: alert.fingerprint,
-      startsAt: alert.startsAt,
-      alertname: alert.labels.alertname ?? '',
-      severity: alert.labels.severity ?? '',
-      labels: alert.labels,
-      kind,
-      source,
-      ...(detail ? { detail } : {}),
-    });
+    this.pendingEvents.push(alertEvent(alert, at, kind, source, detail));
   }
 
   private writeEvents(): void {

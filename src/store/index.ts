@@ -11,4 +11,5 @@ export type {
   TicketKind,
   TicketRecord,
 } from './types.js';
+export { alertEvent } from './types.js';
 export { SqliteStore } from './sqlite.js';

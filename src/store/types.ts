@@ -153,3 +153,24 @@ export interface Store {
   setSetting(key: string, value: string): void;
   close(): void;
 }
+
+/** The history entry for something that happened to an alert (its episode is the alert's startsAt). */
+export function alertEvent(
+  alert: { fingerprint: string; startsAt: number; labels: Labels },
+  at: number,
+  kind: AlertEventKind,
+  source: string,
+  detail?: Record<string, unknown>,
+): AlertEvent {
+  return {
+    at,
+    fingerprint: alert.fingerprint,
+    startsAt: alert.startsAt,
+    alertname: alert.labels.alertname ?? '',
+    severity: alert.labels.severity ?? '',
+    labels: alert.labels,
+    kind,
+    source,
+    ...(detail ? { detail } : {}),
+  };
+}

@@ -4,7 +4,6 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RoutedAlert } from '../../src/route/index.js';
@@ -13,6 +12,7 @@ import { FeedbackLinks, feedbackRoutes } from '../../src/server/feedback.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { scratchDir } from '../support/scratch.js';
 import { vigil } from './run.js';
+import { listening, urlOf } from '../support/listen.js';
 
 const TOKEN = 'cli-ack-token';
 let dir: string;
@@ -41,10 +41,8 @@ beforeAll(async () => {
     bearerToken: () => TOKEN,
     routes: [feedbackRoutes({ links, store, currentAlerts: () => current })],
   });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listening(app);
+  url = urlOf(server);
   await writeFile(join(dir, 'token'), `${TOKEN}\n`);
 });
 

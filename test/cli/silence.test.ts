@@ -12,6 +12,7 @@ import { createApp, EvaluationMetrics } from '../../src/server/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { scratchDir } from '../support/scratch.js';
 import { vigil } from './run.js';
+import { listening, urlOf } from '../support/listen.js';
 
 const TOKEN = 'cli-test-token';
 let dir: string;
@@ -27,11 +28,9 @@ async function serve(token?: string): Promise<string> {
     router: { receive: () => undefined, alerts: () => [], silences, resolveTimeoutMs: 300_000 },
     bearerToken: () => token,
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listening(app);
   servers.push(server);
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return urlOf(server);
 }
 
 let url: string;

@@ -1,6 +1,5 @@
 /** Signed feedback links and acknowledgements over real HTTP, with a real SQLite history. */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RoutedAlert } from '../../src/route/index.js';
@@ -8,6 +7,7 @@ import { createApp, EvaluationMetrics } from '../../src/server/index.js';
 import { FeedbackLinks, feedbackRoutes, SIGNING_KEY_SETTING } from '../../src/server/feedback.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { scratchDir } from '../support/scratch.js';
+import { listening, urlOf } from '../support/listen.js';
 
 const T0 = Date.parse('2026-11-16T09:00:00Z');
 const TOKEN = 'server-write-token';
@@ -40,10 +40,8 @@ beforeAll(async () => {
     bearerToken: () => TOKEN,
     routes: [feedbackRoutes({ links, store, currentAlerts: () => current, now: () => T0 + 60_000 })],
   });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listening(app);
+  base = urlOf(server);
 });
 
 afterAll(async () => {

@@ -1,11 +1,11 @@
 /** GET /api/v1/alerts/history and /api/v1/notifications over real HTTP, on a real SQLite history. */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, EvaluationMetrics, historyRoutes } from '../../src/server/index.js';
 import { SqliteStore, type AlertEvent } from '../../src/store/index.js';
 import { scratchDir } from '../support/scratch.js';
+import { listening, urlOf } from '../support/listen.js';
 
 const T0 = Date.parse('2026-11-16T09:00:00Z');
 let store: SqliteStore;
@@ -32,10 +32,8 @@ beforeAll(async () => {
   store.recordAlertEvent(event(30, 'resolved', 'AgentErrorRateSpike'));
   store.recordNotification({ at: T0 + 30_000, receiver: 'page', integration: 'pagerduty', groupKey: 'g', groupLabels: { agent_id: 'checkout' }, reason: 'first', firing: ['fp-AgentErrorRateSpike'], resolved: [], outcome: 'success', attempts: 2 });
   const app = createApp({ evaluator: { allGroups: () => [] }, metrics: new EvaluationMetrics({ allGroups: () => [] }), isReady: () => true, routes: [historyRoutes({ store })] });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listening(app);
+  base = urlOf(server);
 });
 
 afterAll(async () => {

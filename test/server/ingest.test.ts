@@ -3,7 +3,6 @@
  * behind it is a small recording RouterPort (our own interface) with real Silences in SQLite.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint } from '../../src/eval/labels.js';
@@ -12,6 +11,7 @@ import { Silences } from '../../src/route/silences.js';
 import { createApp, EvaluationMetrics, type AlertSource, type RouterPort } from '../../src/server/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { scratchDir } from '../support/scratch.js';
+import { listening, urlOf } from '../support/listen.js';
 
 const T = Date.UTC(2026, 10, 2, 9, 0, 0);
 const MIN = 60_000;
@@ -76,11 +76,9 @@ async function start(opts: { token?: string; maxRequestBytes?: number; reloadErr
     },
     now,
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listening(app);
   servers.push(server);
-  h.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  h.url = urlOf(server);
   return h;
 }
 

@@ -1,7 +1,6 @@
 /** PagerDuty v3 webhooks over real HTTP: signed bodies, acknowledgements into a real SQLite history. */
 import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dedupKey } from '../../src/notify/index.js';
@@ -10,6 +9,7 @@ import { createApp, EvaluationMetrics } from '../../src/server/index.js';
 import { pagerdutyWebhookRoutes, validPagerdutySignature } from '../../src/server/pagerduty-webhook.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { scratchDir } from '../support/scratch.js';
+import { listening, urlOf } from '../support/listen.js';
 
 const T0 = Date.parse('2026-11-16T09:00:00Z');
 const SECRET = 'pd-webhook-secret';
@@ -31,11 +31,9 @@ const groupAlerts = [alert('ErrorSpike'), alert('LatencyP99')];
 
 async function listen(routes: ReturnType<typeof pagerdutyWebhookRoutes>, token?: string): Promise<string> {
   const app = createApp({ evaluator: { allGroups: () => [] }, metrics: new EvaluationMetrics({ allGroups: () => [] }), isReady: () => true, routes: [routes], bearerToken: () => token });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listening(app);
   servers.push(server);
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return urlOf(server);
 }
 
 beforeAll(async () => {

@@ -3,13 +3,13 @@
  * Silences registry in a real SqliteStore.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Silences } from '../../src/route/silences.js';
 import { createApp, EvaluationMetrics, type RouterPort } from '../../src/server/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { scratchDir } from '../support/scratch.js';
+import { listening, urlOf } from '../support/listen.js';
 
 const T = Date.UTC(2026, 10, 2, 9, 0, 0);
 const MIN = 60_000;
@@ -34,10 +34,8 @@ beforeAll(async () => {
     router,
     now: () => clock,
   });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listening(app);
+  url = urlOf(server);
 });
 
 afterAll(async () => {

@@ -1,12 +1,12 @@
 /** GET /api/v1/tickets and /api/v1/tickets/:id over real HTTP, on a real SQLite Store. */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { ticketRoutes } from '../../src/server/tickets-api.js';
 import { SqliteStore, type TicketRecord } from '../../src/store/index.js';
 import { scratchDir } from '../support/scratch.js';
+import { listening, urlOf } from '../support/listen.js';
 
 const T0 = Date.parse('2026-11-16T09:00:00Z');
 let store: SqliteStore;
@@ -28,10 +28,8 @@ beforeAll(async () => {
   store.recordTicketEvent({ ticketId: 'local:1', at: T0 + 60_000, action: 'created', detail: '1 alert firing' });
   store.recordTicketEvent({ ticketId: 'local:1', at: T0 + HOUR, action: 'resolved', detail: 'All alerts resolved; fired for 1h. Resolved by vigil.' });
   const app = express().use(ticketRoutes({ store }));
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listening(app);
+  base = urlOf(server);
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));

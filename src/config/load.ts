@@ -243,6 +243,10 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
   } catch {
     report(at(['report', 'time_zone']), ['report', 'time_zone'], `"${timeZone}" is not an IANA time zone (e.g. Europe/Berlin)`);
   }
+  const hours = get(['report', 'working_hours']) as { start?: string; end?: string } | undefined;
+  if (hours && (hours.start ?? '09:00') >= (hours.end ?? '18:00')) {
+    report(at(['report', 'working_hours']), ['report', 'working_hours'], `start ${hours.start ?? '09:00'} must be before end ${hours.end ?? '18:00'} (working hours within one day)`);
+  }
   const reportReceiver = get(['report', 'receiver']) as string | undefined;
   if (reportReceiver !== undefined && !receiverNames.has(reportReceiver)) {
     report(at(['report', 'receiver']), ['report', 'receiver'], `no receiver named "${reportReceiver}"`);

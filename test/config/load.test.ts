@@ -216,4 +216,17 @@ describe('vigil.yaml tickets, annotations, feedback and the report', () => {
       expect.stringMatching(/^vigil.yaml:12:\d+: report\.receiver: no receiver named "nobody"/),
     ]);
   });
+
+  test('a Grafana config without url or token, and working hours that end before they start, are named at their line', () => {
+    const text =
+      base +
+      'receivers:\n  - name: observe\n    grafana_annotation_configs: [{ dashboard_uid: abc }]\n' +
+      'report:\n  working_hours: { start: "18:00", end: "09:00" }\n';
+    expect(errors(text)).toEqual([
+      expect.stringMatching(/^vigil.yaml:6:\d+: receivers\[0\]\.grafana_annotation_configs\[0\]: missing url/),
+      expect.stringMatching(/^vigil.yaml:6:\d+: receivers\[0\]\.grafana_annotation_configs\[0\]: missing token \(or token_file\)/),
+      expect.stringMatching(/^vigil.yaml:8:\d+: report\.working_hours: start 18:00 must be before end 09:00/),
+    ]);
+  });
 });
+

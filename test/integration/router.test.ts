@@ -305,6 +305,15 @@ ${extra}`;
     const ok = await fetch(`${base}/-/reload`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
     await waitFor('the P3 in triage', () => slack.requests.find((r) => r.path === '/hooks/triage' && JSON.stringify(r.json).includes('own-evaluator')), 20_000);
+
+    // SIGHUP reloads too; a broken file is logged and the running config stays
+    const fixed = await readFile(join(dir, 'vigil.yaml'), 'utf8');
+    await writeFile(join(dir, 'vigil.yaml'), fixed.replace('group_wait: 1s', 'group_wait: soon'));
+    child!.kill('SIGHUP');
+    await waitFor('the failed SIGHUP reload in the log', () => (/"how":"SIGHUP".*reload failed|reload failed.*"how":"SIGHUP"/.test(output) ? true : undefined));
+    expect(output).toMatch(/route\.group_wait: \\"soon\\" is not a duration/);
+    expect((await fetch(`${base}/readyz`)).ok).toBe(true);
+    await writeFile(join(dir, 'vigil.yaml'), fixed);
     expect(output).not.toContain(TOKEN);
     expect(output).not.toContain('R0UTINGKEY');
   }, 60_000);

@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfigFile } from '../config/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type Diagnostic, type VarValue } from '../rules/index.js';
 import { oneOf, plural, type Io, type OutputFormat } from './output.js';
-import { collectVar } from './vars.js';
+import { collectVar, profileOption } from './vars.js';
 
 interface CheckOptions {
   output: OutputFormat;
   config?: string;
   var?: Map<string, VarValue>;
+  profile?: string;
 }
 
 export function registerCheck(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -18,16 +19,20 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('-c, --config <file>', "also validate vigil.yaml, and by default the rule files it names")
     .option('-o, --output <format>', 'text or json', oneOf('--output', ['text', 'json'] as const), 'text')
     .option('--var <name=value>', 'override a group var (repeatable)', collectVar)
+    .option('--profile <name|file>', "a set of var overrides, e.g. otel-genai for the OpenTelemetry GenAI metrics (default: the config's rule_profile)")
     .action(async (paths: string[], opts: CheckOptions) => setExit(await check(paths, opts, io)));
 }
 
 export async function check(paths: string[], opts: CheckOptions, io: Io): Promise<number> {
   const configDiagnostics: Diagnostic[] = [];
   let ruleFiles = paths.length ? paths : ['rules/'];
+  let profileName = opts.profile;
+  let profileBase: string | undefined;
   if (opts.config) {
     try {
       const config = await loadConfigFile(opts.config);
       if (!paths.length) ruleFiles = config.ruleFiles;
+      if (profileName === undefined && config.ruleProfile) [profileName, profileBase] = [config.ruleProfile.name, config.ruleProfile.base];
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       configDiagnostics.push(...err.diagnostics);
@@ -35,7 +40,12 @@ export async function check(paths: string[], opts: CheckOptions, io: Io): Promis
       if (!paths.length) ruleFiles = [];
     }
   }
-  const loaded = ruleFiles.length ? await loadRuleFiles(ruleFiles, { vars: opts.var }) : { files: [], diagnostics: [], problems: [] };
+  const { profile, diagnostics: profileDiagnostics } = await profileOption(profileName, profileBase);
+  configDiagnostics.push(...profileDiagnostics);
+  const loaded =
+    ruleFiles.length && profileDiagnostics.length === 0
+      ? await loadRuleFiles(ruleFiles, { vars: opts.var, profile })
+      : { files: [], diagnostics: [], problems: [] };
   const result = { ...loaded, diagnostics: [...configDiagnostics, ...loaded.diagnostics] };
   const ok = !hasErrors(result.diagnostics) && result.problems.length === 0;
   if (opts.output === 'json') {

@@ -8,6 +8,7 @@ import { buildIntegrations, deliver, type Integration } from '../notify/index.js
 import { DEFAULT_ROUTE_OPTIONS, Silences, type Route } from '../route/index.js';
 import { scheduleWeeklyReport } from '../report/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type RuleGroup as RuleGroupSpec } from '../rules/index.js';
+import { profileOption } from './vars.js';
 import { dedupKey } from '../notify/index.js';
 import {
   createApp,
@@ -52,7 +53,9 @@ function routingConfig(config: Config): RoutingConfig {
 }
 
 async function loadRules(config: Config): Promise<RuleGroupSpec[] | string> {
-  const loaded = await loadRuleFiles(config.ruleFiles);
+  const { profile, diagnostics } = await profileOption(config.ruleProfile?.name, config.ruleProfile?.base);
+  if (diagnostics.length) return diagnostics.map(formatDiagnostic).join('\n');
+  const loaded = await loadRuleFiles(config.ruleFiles, { profile });
   if (hasErrors(loaded.diagnostics) || loaded.problems.length) {
     return [...loaded.problems.map((p) => `error: ${p}`), ...loaded.diagnostics.map(formatDiagnostic)].join('\n');
   }

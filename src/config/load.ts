@@ -272,6 +272,7 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
       },
     },
     ruleFiles: ((get(['rule_files']) as string[] | undefined) ?? ['rules/']).map((p) => (isAbsolute(p) ? p : resolve(dir, p))),
+    ruleProfile: get(['rule_profile']) === undefined ? undefined : { name: get(['rule_profile']) as string, base: dir },
     storage: { sqlite: { path: resolve(dir, (get(['storage', 'sqlite', 'path']) as string | undefined) ?? 'data/vigil.db') } },
     server: {
       host: listenMatch?.[1].replace(/^\[|\]$/g, '') || '127.0.0.1',

@@ -61,6 +61,7 @@ export const configSchema = {
       },
     },
     rule_files: { type: 'array', items: { type: 'string', minLength: 1 } },
+    rule_profile: { type: 'string', minLength: 1 },
     storage: {
       type: 'object',
       additionalProperties: false,

@@ -108,6 +108,8 @@ export interface Config {
   };
   /** Rule files or folders, absolute (relative ones are resolved against the config file's folder). */
   ruleFiles: string[];
+  /** `rule_profile`: a profile of var overrides for the rule files (a name vigil ships, or a file relative to `base`). */
+  ruleProfile?: { name: string; base: string };
   storage: { sqlite: { path: string } };
   server: {
     host: string;

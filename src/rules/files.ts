@@ -78,5 +78,8 @@ export async function loadRuleFiles(paths: string[], options: LoadOptions = {}):
   for (const name of options.vars?.keys() ?? []) {
     if (!overridesUsed.has(name)) problems.push(`--var ${name}: no group in ${paths.join(', ')} declares a var "${name}"`);
   }
+  for (const name of options.profile?.vars.keys() ?? []) {
+    if (!overridesUsed.has(name)) problems.push(`profile ${options.profile?.file}: var ${name}: no group in ${paths.join(', ')} declares a var "${name}"`);
+  }
   return { files, diagnostics, problems };
 }

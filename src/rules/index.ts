@@ -6,3 +6,4 @@ export { parseRuleFile, loadRuleFile, type LoadOptions, type LoadResult } from '
 export { findRuleFiles, loadRuleFiles, type LoadAllResult } from './files.js';
 export { generateRuleFile, GENERATE_FORMATS, type GenerateFormat, type GenerateOptions, type GeneratedFile } from './generate.js';
 export { parseVarOverride, renderVar, type VarValue, type Vars } from './vars.js';
+export { loadProfile, profilePath, type Profile } from './profile.js';

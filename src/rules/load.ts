@@ -4,6 +4,7 @@ import { checkTemplate } from '../template/index.js';
 import { formatPath, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
 import { validateRuleFileShape } from './schema.js';
 import { SEVERITIES, type AlertingRule, type Rule, type RuleFile, type RuleGroup } from './types.js';
+import type { Profile } from './profile.js';
 import { substitute, VAR_NAME, type VarValue, type Vars } from './vars.js';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -13,6 +14,8 @@ const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 export interface LoadOptions {
   /** Overrides of group vars (from `--var name=value`); applied to every group that declares the name. */
   vars?: Vars;
+  /** A profile's vars: they override a group's own, and `vars` override them. */
+  profile?: Profile;
 }
 
 export interface LoadResult {
@@ -36,14 +39,14 @@ export async function loadRuleFile(path: string, options: LoadOptions = {}): Pro
 
 /** Parses, validates and expands one rule file; every problem found is reported, not just the first. */
 export function parseRuleFile(file: string, text: string, options: LoadOptions = {}): LoadResult {
-  return new RuleFileChecker(new YamlSource(file, text), options.vars ?? new Map()).run();
+  return new RuleFileChecker(new YamlSource(file, text), options.vars ?? new Map(), options.profile?.vars ?? new Map()).run();
 }
 
 class RuleFileChecker {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly overridesUsed = new Set<string>();
 
-  constructor(private readonly src: YamlSource, private readonly overrides: Vars) {}
+  constructor(private readonly src: YamlSource, private readonly overrides: Vars, private readonly profile: Vars) {}
 
   run(): LoadResult {
     const { src } = this;
@@ -111,7 +114,9 @@ class RuleFileChecker {
       }
       const override = this.overrides.get(name);
       if (override !== undefined) this.overridesUsed.add(name);
-      vars.set(name, (override ?? value) as VarValue);
+      const fromProfile = this.profile.get(name);
+      if (fromProfile !== undefined) this.overridesUsed.add(name);
+      vars.set(name, (override ?? fromProfile ?? value) as VarValue);
     }
     return vars;
   }

@@ -115,6 +115,52 @@ describe('vigil generate', () => {
     expect(rule.annotations.description).toContain('{{ 0.1 | humanizePercentage }}');
   });
 
+  test('--profile otel-genai switches every rule to the OpenTelemetry GenAI metrics and labels', async () => {
+    const out = await scratch();
+    const r = await vigil(['generate', '--out', out, '--profile', 'otel-genai']);
+    expect(r.code).toBe(0);
+    const expr = async (file: string) => parse(await readFile(join(out, file), 'utf8')).groups[0].rules[0].expr as string;
+    expect(await expr('error-spike.yaml')).toContain('sum by (gen_ai_agent_name) (rate(gen_ai_invoke_agent_duration_seconds_count{error_type!=""}[5m]))');
+    expect(await expr('latency.yaml')).toContain('sum by (gen_ai_agent_name, le) (rate(gen_ai_invoke_agent_duration_seconds_bucket{}[5m]))');
+    expect(await expr('token-cost.yaml')).toContain('rate(gen_ai_client_token_usage_sum{}[15m])');
+    expect(await expr('tool-failure.yaml')).toContain('sum by (gen_ai_agent_name, gen_ai_tool_name) (rate(gen_ai_execute_tool_duration_seconds_count{error_type!=""}[5m]))');
+    expect(await expr('hallucination.yaml')).toContain('sum by (gen_ai_agent_name) (rate(agent_hallucination_total[15m]))');
+    for (const file of await readdir(out)) expect(await readFile(join(out, file), 'utf8')).not.toMatch(/\bagent_id\b|\btool_name\b|agent_requests_total|agent_tool_calls_total/);
+    const summary = parse(await readFile(join(out, 'tool-selection-drift.yaml'), 'utf8')).groups[0].rules[0].annotations.summary;
+    expect(summary).toBe('Agent {{ $labels.gen_ai_agent_name }} calls tool {{ $labels.gen_ai_tool_name }} far less than usual');
+  });
+
+  test('--var wins over the profile; a profile file of your own works the same way', async () => {
+    const dir = await scratch();
+    await writeFile(join(dir, 'mine.yaml'), 'vars:\n  agent_label: job\n  window: 10m\n');
+    const out = join(dir, 'out');
+    const r = await vigil(['generate', '--out', out, '--profile', join(dir, 'mine.yaml'), '--var', 'window=2m', 'rules/error-spike.yaml']);
+    expect(r.code).toBe(0);
+    const rule = parse(await readFile(join(out, 'error-spike.yaml'), 'utf8')).groups[0].rules[0];
+    expect(rule.expr).toContain('sum by (job) (rate(agent_requests_total{status!="success"}[2m]))');
+  });
+
+  test('a bad profile names the file, line and field, and nothing is written', async () => {
+    const dir = await scratch();
+    await writeFile(join(dir, 'bad.yaml'), 'vars:\n  agent_label: job\n  1window: 10m\nextra: true\n');
+    const out = join(dir, 'out');
+    const r = await vigil(['generate', '--out', out, '--profile', join(dir, 'bad.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${dir}/bad.yaml:4:1: extra: unknown field "extra"`);
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+    const unknown = await vigil(['check', '--profile', 'no-such-profile']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no such profile (vigil ships: otel-genai; or give a file path)');
+  });
+
+  test('a profile var that no rule declares is an error, like an unknown --var', async () => {
+    const dir = await scratch();
+    await writeFile(join(dir, 'typo.yaml'), 'vars:\n  agent_lable: job\n');
+    const r = await vigil(['check', '--profile', join(dir, 'typo.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`profile ${dir}/typo.yaml: var agent_lable: no group in rules/ declares a var "agent_lable"`);
+  });
+
   test('--format prometheus-operator writes PrometheusRule manifests', async () => {
     const out = await scratch();
     const r = await vigil(['generate', '--out', out, '--format', 'prometheus-operator', '--namespace', 'monitoring', '--label', 'release=kube-prometheus']);

@@ -17,7 +17,10 @@ import { inCI, onPath } from './support.js';
 const REPO = resolve(process.cwd());
 const OUT = join(REPO, 'test-output', 'rules-traffic');
 const KINDS: IncidentKind[] = ['error-spike', 'latency', 'token-loop', 'tool-failure', 'hallucination', 'tool-swap'];
-const PROFILES: { profile: Profile; args: string[] }[] = [{ profile: 'vigil', args: [] }];
+const PROFILES: { profile: Profile; args: string[] }[] = [
+  { profile: 'vigil', args: [] },
+  { profile: 'otel-genai', args: ['--profile', 'otel-genai'] },
+];
 
 function run(command: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
@@ -56,5 +59,5 @@ describe.each(PROFILES)('the rule pack on three days of daily-cycle traffic ($pr
     const r = await run(promtool, ['test', 'rules', file.name], dir);
     if (r.code !== 0) throw new Error(`promtool test rules test-output/rules-traffic/${profile}/${file.name} failed:\n${r.output}`);
     expect(r.output).toContain('SUCCESS');
-  });
+  }, 600_000);
 });

@@ -87,7 +87,7 @@ const NAMING: Record<Profile, Naming> = {
     tool: 'gen_ai_tool_name',
     requests: (status) => ({
       name: 'gen_ai_invoke_agent_duration_seconds_count',
-      labels: status === 'failure' ? { error_type: 'timeout' } : {},
+      labels: status === 'failure' ? { error_type: 'timeout' } : ({} as Record<string, string>),
     }),
     bucket: 'gen_ai_invoke_agent_duration_seconds_bucket',
     count: 'gen_ai_invoke_agent_duration_seconds_count',
@@ -97,7 +97,7 @@ const NAMING: Record<Profile, Naming> = {
     }),
     toolCalls: (status) => ({
       name: 'gen_ai_execute_tool_duration_seconds_count',
-      labels: status === 'failure' ? { error_type: 'tool_error' } : {},
+      labels: status === 'failure' ? { error_type: 'tool_error' } : ({} as Record<string, string>),
     }),
   },
 };
@@ -192,8 +192,12 @@ export function inputSeries(model: TrafficModel, profile: Profile = 'vigil'): { 
       return {
         ok: make(naming.requests('success')),
         failed: make(naming.requests('failure')),
-        buckets: [...LE.map(String), '+Inf'].map((le) => make({ name: naming.bucket, labels: {} }, { le })),
-        count: profile === 'vigil' ? make({ name: naming.count, labels: {} }) : undefined, // in OTel the request counter is the histogram's count
+        // vigil's histogram has no status label; in OTel each error.type is its own histogram, whose _count is the request counter.
+        buckets:
+          profile === 'vigil'
+            ? { all: bucketSet(make, naming.bucket, {}) }
+            : { ok: bucketSet(make, naming.bucket, naming.requests('success').labels), failed: bucketSet(make, naming.bucket, naming.requests('failure').labels) },
+        count: profile === 'vigil' ? make({ name: naming.count, labels: {} }) : undefined,
         tokensIn: make(naming.tokens('input')),
         tokensOut: make(naming.tokens('output')),
         tools: Object.fromEntries([...tools, ...swapped].map((t) => [t, { ok: tool(t, 'success'), failed: tool(t, 'failure') }])),
@@ -210,7 +214,10 @@ export function inputSeries(model: TrafficModel, profile: Profile = 'vigil'): { 
         c.failed.add(requests * errorRatio);
         c.ok.add(requests * (1 - errorRatio));
         const cdf = active(agent, 'latency', minute) ? SLOW_CDF : HEALTHY_CDF;
-        c.buckets.forEach((b, i) => b.add(requests * (i < LE.length ? cdf[i] : 1)));
+        const observe = (set: Counter[] | undefined, n: number) => set?.forEach((b, i) => b.add(n * (i < LE.length ? cdf[i] : 1)));
+        observe(c.buckets.all, requests);
+        observe(c.buckets.ok, requests * (1 - errorRatio));
+        observe(c.buckets.failed, requests * errorRatio);
         c.count?.add(requests);
         const loop = active(agent, 'token-loop', minute);
         const tpr = agent.tokensPerRequest * (loop?.factor ?? 1) * (weekend ? agent.weekendTokenFactor ?? 1 : 1);
@@ -232,11 +239,18 @@ export function inputSeries(model: TrafficModel, profile: Profile = 'vigil'): { 
           counter.ok.sample(calledNow(name));
           counter.failed.sample(calledNow(name));
         }
-        for (const counter of [c.ok, c.failed, ...c.buckets, ...(c.count ? [c.count] : []), c.tokensIn, c.tokensOut, c.hallucinations]) counter.sample(true);
+        const buckets = [...(c.buckets.all ?? []), ...(c.buckets.ok ?? []), ...(c.buckets.failed ?? [])];
+        for (const counter of [c.ok, c.failed, ...buckets, ...(c.count ? [c.count] : []), c.tokensIn, c.tokensOut, c.hallucinations]) counter.sample(true);
       }
     }
   }
   return out.map((c) => ({ series: `${c.name}{${Object.entries(c.labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`, values: compress(c.values) }));
+}
+
+type Make = (m: { name: string; labels: Record<string, string> }, extra?: Record<string, string>) => Counter;
+
+function bucketSet(make: Make, name: string, labels: Record<string, string>): Counter[] {
+  return [...LE.map(String), '+Inf'].map((le) => make({ name, labels }, { le }));
 }
 
 /** promtool's expanding notation for runs of one value (`a+0xN`, `_xN`), which keeps the files small. */

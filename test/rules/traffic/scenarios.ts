@@ -92,8 +92,9 @@ const m = (minute: number) => `${minute}m`;
 
 function alertLabels(kind: IncidentKind, profile: Profile, agent: string, extra: Record<string, string> = {}): string {
   const a = INCIDENT_ALERT[kind];
-  const labels: Record<string, string> = { alertname: a.alert, [AGENT_LABEL[profile]]: agent, severity: a.severity, ...extra };
+  const labels: Record<string, string> = { alertname: a.alert, [AGENT_LABEL[profile]]: agent, severity: a.severity };
   if (a.tool) labels[TOOL_LABEL[profile]] = a.tool;
+  Object.assign(labels, extra);
   return `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`;
 }
 
@@ -150,11 +151,12 @@ export function healthyDays(profile: Profile, seed: number): PromtoolFile {
 }
 
 /** Three days with one kind of incident at night and at the peak of day 3 (two hours each). */
-export function incidentDays(kind: IncidentKind, profile: Profile, seed: number): PromtoolFile {
+export function incidentDays(kind: IncidentKind, profile: Profile, seed: number, probe = false): PromtoolFile {
   const minutes = 3 * DAY;
   const times = incidentTimes(kind);
   const incidents: Incident[] = times.map((at) => ({ kind, at, minutes: 120, factor: FACTOR[kind]?.(at) }));
-  const series = inputSeries({ seed, minutes, noise: 0.08, agents: [supportBot(incidents), batchAgent()] }, profile);
+  // The busy agent is proven quiet in healthyDays; here it would only slow promtool down.
+  const series = inputSeries({ seed, minutes, noise: 0.08, agents: [supportBot(incidents)] }, profile);
   const firing = alertLabels(kind, profile, 'support-bot');
   const exprs: ExprTest[] = [
     // Quiet over the two days before the first incident...
@@ -163,15 +165,33 @@ export function incidentDays(kind: IncidentKind, profile: Profile, seed: number)
     firedOver(profile, minutes, 2 * DAY, [firing]),
   ];
   for (const at of times) {
+    // probe: how many of the 60 evaluations after the start fired (promtool prints it as "got").
+    if (probe) exprs.push({ expr: `count_over_time(ALERTS{alertname="${INCIDENT_ALERT[kind].alert}", alertstate="firing"}[60m])`, eval_time: m(at + 60), exp_samples: [] });
     exprs.push({
       expr: `ALERTS{alertname="${INCIDENT_ALERT[kind].alert}", alertstate="firing"}`,
       eval_time: m(at + TIME_TO_FIRE[kind]),
-      exp_samples: [{ labels: firing.replace('{', '{alertstate="firing", '), value: 1 }],
+      exp_samples: [{ labels: firing.replace('{', '{__name__="ALERTS", alertstate="firing", '), value: 1 }],
     });
   }
   return {
     name: `${kind}-3d.${profile}.promtool.yaml`,
     title: `${INCIDENT_ALERT[kind].alert} fires within ${TIME_TO_FIRE[kind]}m of a ${kind} incident at ${times.map((t) => `${String(Math.floor((t % DAY) / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`).join(', ')} (${profile} metrics), and nothing else fires`,
     yaml: render([{ series, exprs }]),
+  };
+}
+
+/**
+ * Twelve days from a Thursday, weekends at a fifth of the traffic with their own tool mix and
+ * dearer requests: once a week of history exists, neither the second weekend nor the Monday
+ * morning after it fires (days 8–11, Friday to Monday). `firstWeek` lists what fires before then.
+ */
+export function weeklyDays(profile: Profile, seed: number, firstWeek: { tool?: string; alert: IncidentKind }[]): PromtoolFile {
+  const minutes = 12 * DAY;
+  const series = inputSeries({ seed, minutes, noise: 0.08, agents: [supportBot([], true)] }, profile);
+  const fired = firstWeek.map((f) => alertLabels(f.alert, profile, 'support-bot', f.tool ? { [TOOL_LABEL[profile]]: f.tool } : {}));
+  return {
+    name: `weekly-12d.${profile}.promtool.yaml`,
+    title: `twelve days with weekends at a fifth of the traffic (${profile} metrics): the second weekend and the Monday after it are quiet`,
+    yaml: render([{ series, exprs: [firedOver(profile, 8 * DAY, 8 * DAY, fired), firedOver(profile, minutes, 4 * DAY, [])] }]),
   };
 }

@@ -9,10 +9,11 @@
  */
 
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, extname, join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
+import { inCI, onPath } from './support.js';
 
 const REPO = resolve(process.cwd());
 const VIGIL = join(REPO, 'bin', 'vigil.js');
@@ -33,25 +34,6 @@ function run(command: string, args: string[], cwd: string): Promise<RunResult> {
       done({ code, stdout, stderr: err && typeof err.code !== 'number' ? `${stderr}${err.message}` : stderr });
     });
   });
-}
-
-/** Absolute path of an executable on PATH, or undefined. */
-function onPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, binary);
-    try {
-      accessSync(candidate, constants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-function inCI(): boolean {
-  const ci = process.env.CI;
-  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
 
 function output(r: RunResult): string {

@@ -7,6 +7,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import { fingerprint } from '../eval/labels.js';
 import { matchesFilter, parseMatchers, type Matcher, type RoutedAlert } from '../route/index.js';
 import { isValidLabelName, isWellFormed } from '../route/matchers.js';
+import { compileRE2, type RE2 } from '../regex/index.js';
 import { formatPath, validateShape } from '../yaml/index.js';
 import type { RouterPort } from './ports.js';
 
@@ -267,10 +268,10 @@ function booleanParam(req: Request, name: string): boolean {
 export function gettableAlerts(router: RouterPort, req: Request, now: number) {
   const filter = queryMatchers(req);
   const [active, silenced, inhibited, unprocessed] = ['active', 'silenced', 'inhibited', 'unprocessed'].map((n) => booleanParam(req, n));
-  let receiver: RegExp | undefined;
+  let receiver: RE2 | undefined;
   if (typeof req.query.receiver === 'string') {
     try {
-      receiver = new RegExp(`^(?:${req.query.receiver})$`);
+      receiver = compileRE2(req.query.receiver, { anchored: true });
     } catch (err) {
       throw new Error(`receiver: ${(err as Error).message}`);
     }

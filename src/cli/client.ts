@@ -72,7 +72,9 @@ export async function call(flags: ClientFlags, method: string, path: string, bod
   if (!res.ok) {
     let message = text.trim();
     try {
-      message = (JSON.parse(text) as { message?: string }).message ?? message;
+      // Alertmanager's v2 paths answer a JSON string; vigil's own paths {code, message}
+      const body = JSON.parse(text) as string | { message?: string };
+      message = typeof body === 'string' ? body : (body?.message ?? message);
     } catch {
       // not JSON: the text as is
     }

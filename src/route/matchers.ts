@@ -45,9 +45,11 @@ export function isWellFormed(s: string): boolean {
   return WELL_FORMED.test(s);
 }
 
-/** A label name as Alertmanager accepts it by default (UTF-8 names): any non-empty valid string. */
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** A label name as Alertmanager 0.25 accepts it (model.LabelName.IsValid): `[a-zA-Z_][a-zA-Z0-9_]*`. */
 export function isValidLabelName(name: string): boolean {
-  return name.length > 0 && WELL_FORMED.test(name);
+  return LABEL_NAME.test(name);
 }
 
 /** Builds a matcher, validating a regex value now rather than at match time. */

@@ -5,8 +5,7 @@
 import AjvModule, { type ValidateFunction } from 'ajv';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { fingerprint } from '../eval/labels.js';
-import { matchesFilter, parseMatchers, type Matcher, type RoutedAlert } from '../route/index.js';
-import { isValidLabelName, isWellFormed } from '../route/matchers.js';
+import { isValidLabelName, isWellFormed, matchesFilter, parseMatchers, type Matcher, type RoutedAlert } from '../route/index.js';
 import { compileRE2, type RE2 } from '../regex/index.js';
 import { formatPath, validateShape } from '../yaml/index.js';
 import type { RouterPort } from './ports.js';
@@ -67,7 +66,9 @@ export function summarize(problems: string[], max = 10): string {
 
 /** Alertmanager's error body. */
 export function sendError(res: Response, code: number, message: string): void {
-  res.status(code).json({ code, message });
+  // Alertmanager's swagger declares v2 error bodies as a JSON string, which amtool prints as is
+  if (res.req.path.startsWith('/api/v2/')) res.status(code).json(message);
+  else res.status(code).json({ code, message });
 }
 
 /** JSON bodies of at most `limit` bytes; any other content type gets 415 rather than an empty body. */

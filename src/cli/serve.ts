@@ -19,11 +19,13 @@ import {
   pagerdutyWebhookRoutes,
   Router,
   RouterMetrics,
+  statusRoutes,
   ticketRoutes,
   type RoutingConfig,
 } from '../server/index.js';
 import { alertEvent, SqliteStore } from '../store/index.js';
 import type { Io } from './output.js';
+import { VERSION } from './version.js';
 
 interface ServeFlags {
   config: string;
@@ -191,6 +193,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     reload,
     logger: log,
     routes: [
+      statusRoutes({ config: () => config.original, version: VERSION, startedAt: Date.now() }),
       historyRoutes({ store }),
       ticketRoutes({ store }),
       feedbackRoutes({ links: feedbackLinks, store, currentAlerts: () => router.heldAlerts(), maxRequestBytes: config.server.maxRequestBytes }),

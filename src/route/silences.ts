@@ -83,14 +83,14 @@ export class Silences {
     if (input.id) {
       const prev = this.byId.get(input.id);
       if (!prev) throw new SilenceError(`silence ${input.id} not found`, 'id', 404);
-      if (silenceState(prev, now) === 'expired') throw new SilenceError(`silence ${input.id} has expired and cannot be changed: create a new one`, 'id', 400);
       if (canUpdateSilence(prev, fields, now)) {
         // an active silence keeps its exact start (canUpdate compares to the second)
         const startsAt = silenceState(prev, now) === 'active' ? prev.startsAt : fields.startsAt;
         this.save({ ...prev, ...fields, startsAt, updatedAt: now });
         return prev.id;
       }
-      this.save(expireSilence(prev, now));
+      // as Alertmanager: the old one ends (an expired one stays as it was) and a new one takes over
+      if (silenceState(prev, now) !== 'expired') this.save(expireSilence(prev, now));
     }
     // as Alertmanager: a new silence never starts in the past
     const created: Silence = { id: this.newId(), ...fields, startsAt: Math.max(fields.startsAt, now), updatedAt: now };

@@ -112,12 +112,15 @@ describe('Silences: update', () => {
     expect(reg.get(id, T)?.startsAt).toBe(T + 2 * H);
   });
 
-  test('an unknown id: 404; an expired silence: 400, as it cannot change any more', () => {
+  test('an unknown id: 404; an expired one stays as it was and a new silence (new id) is created, as Alertmanager does', () => {
     const reg = new Silences({ newId: counter() });
     expect(caught(() => reg.upsert(input({ id: 'nope' }), T))).toMatchObject({ field: 'id', status: 404 });
     const id = reg.upsert(input(), T);
     reg.expire(id, T + H);
-    expect(caught(() => reg.upsert(input({ id, endsAt: T + 5 * H }), T + 2 * H))).toMatchObject({ field: 'id', status: 400 });
+    const again = reg.upsert(input({ id, endsAt: T + 5 * H }), T + 2 * H);
+    expect(again).not.toBe(id);
+    expect(reg.get(id, T + 2 * H)).toMatchObject({ state: 'expired', endsAt: T + H });
+    expect(reg.get(again, T + 2 * H)).toMatchObject({ state: 'active', startsAt: T + 2 * H, endsAt: T + 5 * H });
   });
 });
 

@@ -208,10 +208,20 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       }),
     ],
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.server.port, config.server.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: Server;
+  try {
+    server = await new Promise((resolve, reject) => {
+      // express 5 hands a listen error to this callback too
+      const s = app.listen(config.server.port, config.server.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EADDRNOTAVAIL' ? 'no such local address' : e.message;
+    io.err(`vigil serve: cannot listen on ${config.server.host}:${config.server.port} (server.listen): ${why}\n`);
+    await router.stop();
+    store.close();
+    return 1;
+  }
   evaluator = startEvaluator(config, rules);
   stopReport = startReport(config);
   ready = true;

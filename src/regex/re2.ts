@@ -133,9 +133,11 @@ class CompiledRE2 implements RE2 {
     private readonly anchored: boolean,
     /** Capture group names by index (index 0 is the whole match). */
     private readonly names: (string | undefined)[],
+    private readonly fast?: (s: string) => boolean,
   ) {}
 
   test(s: string): boolean {
+    if (this.fast) return this.fast(s);
     return this.anchored ? this.re.testExact(s) : this.re.test(s);
   }
 
@@ -215,6 +217,29 @@ function expand(template: string, m: (string | undefined)[], names: (string | un
   return out + t;
 }
 
+/** Literal text in RE2: no metacharacter, no escape, nothing a flag changes. */
+const LITERAL = '[A-Za-z0-9_\\-:/@=, ]';
+const ALTERNATION = new RegExp(`^${LITERAL}+(?:\\|${LITERAL}+)*$`);
+const PREFIX = new RegExp(`^(${LITERAL}*)\\.([*+])$`);
+
+/**
+ * The shapes most matchers have (`P1|P2`, `checkout-.*`), answered without the engine, as
+ * Prometheus' FastRegexMatcher does: a set lookup, a prefix test. Exact, and linear too.
+ */
+function fastAnchored(pattern: string, dotNL: boolean): ((s: string) => boolean) | undefined {
+  if (ALTERNATION.test(pattern)) {
+    const values = new Set(pattern.split('|'));
+    return (s) => values.has(s);
+  }
+  const m = PREFIX.exec(pattern);
+  if (m) {
+    const [, prefix, op] = m as unknown as [string, string, string];
+    const min = prefix.length + (op === '+' ? 1 : 0);
+    return dotNL ? (s) => s.length >= min && s.startsWith(prefix) : (s) => s.length >= min && s.startsWith(prefix) && !s.includes('\n', prefix.length);
+  }
+  return undefined;
+}
+
 const cache = new Map<string, RE2>();
 const CACHE_MAX = 10_000;
 
@@ -240,7 +265,7 @@ export function compileRE2(pattern: string, opts: RE2Options = {}): RE2 {
   }
   const names: (string | undefined)[] = new Array(re.groupCount() + 1).fill(undefined);
   for (const [name, idx] of Object.entries(re.namedGroups())) names[idx] = original.get(name) ?? name;
-  r = new CompiledRE2(pattern, re, opts.anchored ?? false, names);
+  r = new CompiledRE2(pattern, re, opts.anchored ?? false, names, opts.anchored ? fastAnchored(pattern, opts.dotNL ?? false) : undefined);
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(key, r);
   return r;

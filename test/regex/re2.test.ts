@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { compileRE2, RE2SyntaxError } from '../../src/regex/index.js';
 
 describe('compileRE2', () => {
@@ -19,6 +20,17 @@ describe('compileRE2', () => {
     expect(r.test('ab')).toBe(true);
     expect(r.test('abc')).toBe(false);
     expect(compileRE2('a|ab').test('xabx')).toBe(true);
+  });
+
+  test('the set and prefix shortcuts answer as the engine does', () => {
+    const inputs = ['', 'P1', 'P2', 'P12', 'p1', 'checkout-', 'checkout-bot', 'checkout-\nbot', 'xcheckout-bot', 'api-', 'api-1', 'a b', 'c:d', 'c:d\n'];
+    for (const pattern of ['P1|P2', 'checkout-.*', 'api-.+', 'a b|c:d', '.*', '.+', 'P1|P2|']) {
+      for (const dotNL of [false, true]) {
+        const engine = RE2JS.compile(pattern, dotNL ? RE2JS.DOTALL : 0);
+        const r = compileRE2(pattern, { anchored: true, dotNL });
+        for (const s of inputs) expect([pattern, dotNL, s, r.test(s)]).toEqual([pattern, dotNL, s, engine.testExact(s)]);
+      }
+    }
   });
 
   test('dotNL sets the initial s flag', () => {

@@ -124,6 +124,28 @@ describe('Silences: update', () => {
   });
 });
 
+describe('Silences: mutes, answered from a cache that follows time and changes', () => {
+  test('the same label set asked at every tick: right before, during, at the end and after a silence, and after each change', () => {
+    const reg = new Silences({ newId: counter() });
+    const labels = { alertname: 'AgentErrorRateSpike', agent_id: 'checkout-bot' };
+    const other = { alertname: 'AgentErrorRateSpike', agent_id: 'search-bot' };
+    const id = reg.upsert(input({ matchers: [{ name: 'agent_id', type: '=~', value: 'check.*' }], startsAt: T + MIN, endsAt: T + H }), T);
+    expect(reg.mutes(labels, T)).toEqual([]);
+    expect(reg.mutes(labels, T + MIN - 1)).toEqual([]);
+    expect(reg.mutes(labels, T + MIN)).toEqual([id]);
+    expect(reg.mutes(other, T + MIN)).toEqual([]);
+    expect(reg.mutes(labels, T + H)).toEqual([id]); // the end is inclusive
+    expect(reg.mutes(labels, T + H + 1)).toEqual([]);
+    expect(reg.mutes(labels, T + 2 * MIN)).toEqual([id]); // asked about an earlier time again
+    const wide = reg.upsert(input({ matchers: [{ name: 'alertname', type: '=', value: 'AgentErrorRateSpike' }], startsAt: T, endsAt: T + 2 * H }), T + 2 * MIN);
+    expect(reg.mutes(labels, T + 2 * MIN)).toEqual([id, wide].sort());
+    expect(reg.mutes(other, T + 2 * MIN)).toEqual([wide]);
+    reg.expire(wide, T + 3 * MIN);
+    expect(reg.mutes(other, T + 3 * MIN + 1)).toEqual([]);
+    expect(reg.mutes(labels, T + 3 * MIN + 1)).toEqual([id]);
+  });
+});
+
 describe('Silences: expire, list, gc', () => {
   test('expire ends an active silence now; unknown → 404, already expired → 400', () => {
     const reg = new Silences({ newId: counter() });

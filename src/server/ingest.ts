@@ -155,7 +155,9 @@ export function convertPostableAlerts(body: unknown, now: number, resolveTimeout
   const problems = schemaProblems(validatePostable, body);
   if (problems.length) return { problems };
   const alerts: RoutedAlert[] = [];
-  (body as PostableAlert[]).forEach((a, i) => {
+  (body as PostableAlert[]).forEach((posted, i) => {
+    // as Alertmanager's API: a label with an empty value is no label (removeEmptyLabels)
+    const a = { ...posted, labels: Object.fromEntries(Object.entries(posted.labels).filter(([, v]) => v !== '')) };
     const issues = [...labelSetProblems(a.labels, `[${i}].labels`, true), ...labelSetProblems(a.annotations ?? {}, `[${i}].annotations`, false)];
     const endsAt = optionalTime(a.endsAt);
     const startsAt = optionalTime(a.startsAt) ?? endsAt ?? now;

@@ -111,6 +111,14 @@ describe('POST /api/v2/alerts', () => {
     expect(c).toMatchObject({ startsAt: T, endsAt: T + RESOLVE_TIMEOUT }); // neither: now
   });
 
+  test('a label with an empty value is dropped, as Alertmanager drops it: same alert, same fingerprint', async () => {
+    const h = await start();
+    const res = await post(`${h.url}/api/v2/alerts`, [{ labels: { alertname: 'AgentErrorSpike', team: '', agent_id: 'checkout' } }]);
+    expect(res.status).toBe(200);
+    expect(h.router.ingested[0].labels).toEqual({ alertname: 'AgentErrorSpike', agent_id: 'checkout' });
+    expect(h.router.ingested[0].fingerprint).toBe(fingerprint({ alertname: 'AgentErrorSpike', agent_id: 'checkout' }));
+  });
+
   test('an empty list: 200, nothing received', async () => {
     const h = await start();
     const res = await post(`${h.url}/api/v2/alerts`, []);
@@ -123,6 +131,7 @@ describe('POST /api/v2/alerts', () => {
     ['not a list', { labels: { a: 'b' } }, 'body: must be a list'],
     ['labels missing', [good, { annotations: {} }], '[1]: missing required field "labels"'],
     ['labels empty', [good, { labels: {} }], '[1].labels: at least one label pair required'],
+    ['only empty label values', [good, { labels: { alertname: '' } }], '[1].labels: at least one label pair required'],
     ['a label value not a string', [good, { labels: { severity: 1 } }], '[1].labels.severity: must be a string'],
     ['an empty label name', [good, { labels: { '': 'x' } }], '[1].labels: invalid label name ""'],
     ['a label name starting with a digit', [good, { labels: { '1bad': 'x' } }], '[1].labels: invalid label name "1bad"'],

@@ -4,7 +4,7 @@
 
 import AjvModule, { type ValidateFunction } from 'ajv';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import { fingerprint } from '../eval/labels.js';
+import { fingerprint } from '../eval/index.js';
 import { isValidLabelName, isWellFormed, matchesFilter, parseMatchers, type Matcher, type RoutedAlert } from '../route/index.js';
 import { compileRE2, type RE2 } from '../regex/index.js';
 import { formatPath, validateShape } from '../yaml/index.js';

@@ -240,8 +240,11 @@ function fastAnchored(pattern: string, dotNL: boolean): ((s: string) => boolean)
   return undefined;
 }
 
+// Configs hold tens of patterns; API filters and templates bring passing ones. Bounded, since
+// each compiled pattern keeps its program and DFA state cache.
 const cache = new Map<string, RE2>();
-const CACHE_MAX = 10_000;
+const CACHE_MAX = 1000;
+const CACHE_PATTERN_MAX = 1024;
 
 /** Compiles a Go/RE2 pattern; throws RE2SyntaxError with Go's message. Compiled patterns are cached. */
 export function compileRE2(pattern: string, opts: RE2Options = {}): RE2 {
@@ -266,7 +269,9 @@ export function compileRE2(pattern: string, opts: RE2Options = {}): RE2 {
   const names: (string | undefined)[] = new Array(re.groupCount() + 1).fill(undefined);
   for (const [name, idx] of Object.entries(re.namedGroups())) names[idx] = original.get(name) ?? name;
   r = new CompiledRE2(pattern, re, opts.anchored ?? false, names, opts.anchored ? fastAnchored(pattern, opts.dotNL ?? false) : undefined);
-  if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(key, r);
+  if (pattern.length <= CACHE_PATTERN_MAX) {
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!); // the oldest
+    cache.set(key, r);
+  }
   return r;
 }

@@ -57,7 +57,10 @@ async function history(flags: HistoryFlags, io: Io): Promise<number> {
   const config = await loadConfigFile(flags.config);
   const store = new SqliteStore(config.storage.sqlite.path);
   try {
-    const { items, next } = store.queryAlertEvents(q);
+    const page = store.queryAlertEvents(q);
+    const next = page.next;
+    // newest first by when it happened: ids follow recording order, which backfills and late posts break
+    const items = [...page.items].sort((a, b) => b.at - a.at || (b.id ?? 0) - (a.id ?? 0));
     if (flags.output === 'json') {
       io.out(JSON.stringify({ events: items.map((e) => ({ ...e, at: iso(e.at), startsAt: iso(e.startsAt) })), next }, null, 2) + '\n');
       return 0;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { backtest, type BacktestProgress, type Episode } from '../eval/index.js';
+import { backtest, type BacktestProgress, type BacktestRule, type Episode } from '../eval/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles } from '../rules/index.js';
 import { datasourceFromFlags, datasourceOptions, type DatasourceFlags } from './datasource.js';
 import { oneOf, plural, repeatable, type Io } from './output.js';
@@ -36,7 +36,7 @@ async function run(flags: BacktestFlags, io: Io, tty: boolean): Promise<number> 
     for (const d of loaded.diagnostics) io.err(formatDiagnostic(d) + '\n');
     return 1;
   }
-  const { episodes, errors } = await backtest(
+  const { rules, episodes, errors } = await backtest(
     loaded.files.flatMap((f) => f.groups),
     datasource,
     { from: flags.from, to: flags.to, onProgress: tty ? (p) => io.err(progressBar(p)) : undefined },
@@ -47,13 +47,14 @@ async function run(flags: BacktestFlags, io: Io, tty: boolean): Promise<number> 
   if (flags.output === 'json') {
     io.out(JSON.stringify({ from: iso(flags.from), to: iso(flags.to), episodes: episodes.map(episodeJson) }, null, 2) + '\n');
   } else {
-    io.out(summary(episodes, flags));
+    io.out(summary(rules, episodes, flags));
   }
   return 0;
 }
 
 function episodeJson(e: Episode) {
   return {
+    group: e.group,
     alert: e.alert,
     severity: e.severity,
     labels: e.labels,
@@ -64,12 +65,21 @@ function episodeJson(e: Episode) {
   };
 }
 
-/** Fires per rule and time spent firing: the numbers that say whether a rule earns its place. */
-function summary(episodes: Episode[], flags: BacktestFlags): string {
-  const byRule = new Map<string, { severity: string; fired: number; pendingOnly: number; firingMs: number; series: Set<string> }>();
+/** Fires per rule and time spent firing: the numbers that say whether a rule earns its place. Every rule gets a row. */
+function summary(rules: BacktestRule[], episodes: Episode[], flags: BacktestFlags): string {
+  const key = (group: string, alert: string) => `${group}\u0000${alert}`;
+  // a name used in two groups is shown with its group, so the rows stay told apart
+  const groupsOf = new Map<string, Set<string>>();
+  for (const r of rules) groupsOf.set(r.alert, (groupsOf.get(r.alert) ?? new Set()).add(r.group));
+  const byRule = new Map<string, { name: string; severity: string; fired: number; pendingOnly: number; firingMs: number; series: Set<string> }>();
+  for (const r of rules) {
+    const name = (groupsOf.get(r.alert)?.size ?? 0) > 1 ? `${r.group}/${r.alert}` : r.alert;
+    byRule.set(key(r.group, r.alert), { name, severity: r.severity.includes('{{') ? '' : r.severity, fired: 0, pendingOnly: 0, firingMs: 0, series: new Set() });
+  }
   for (const e of episodes) {
-    let s = byRule.get(e.alert);
-    if (!s) byRule.set(e.alert, (s = { severity: e.severity, fired: 0, pendingOnly: 0, firingMs: 0, series: new Set() }));
+    const s = byRule.get(key(e.group, e.alert));
+    if (!s) continue;
+    if (!s.severity) s.severity = e.severity; // a templated severity: as rendered
     if (e.firedAt === undefined) {
       s.pendingOnly++;
       continue;
@@ -78,11 +88,11 @@ function summary(episodes: Episode[], flags: BacktestFlags): string {
     s.firingMs += (e.resolvedAt ?? flags.to) - e.firedAt;
     s.series.add(JSON.stringify(e.labels));
   }
-  const rows = [...byRule.entries()]
-    .sort((a, b) => a[1].severity.localeCompare(b[1].severity) || b[1].fired - a[1].fired)
-    .map(([alert, s]) => [alert, s.severity, String(s.fired), String(s.series.size), durationText(s.firingMs), String(s.pendingOnly)]);
+  const rows = [...byRule.values()]
+    .sort((a, b) => a.severity.localeCompare(b.severity) || b.fired - a.fired)
+    .map((s) => [s.name, s.severity, String(s.fired), String(s.series.size), durationText(s.firingMs), String(s.pendingOnly)]);
   const head = `backtest ${iso(flags.from)} → ${iso(flags.to)} (${durationText(flags.to - flags.from)}): ${plural(episodes.filter((e) => e.firedAt !== undefined).length, 'firing episode')}\n`;
-  if (!rows.length) return head + 'no rule fired or went pending in the window\n';
+  if (!rows.length) return head + 'no alerting rule in the rule files\n';
   return head + table(['ALERT', 'SEVERITY', 'FIRED', 'SERIES', 'TIME FIRING', 'PENDING ONLY'], rows);
 }
 

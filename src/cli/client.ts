@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { parseConfig, type Config } from '../config/index.js';
 import { parseMatchers, type Matcher } from '../route/index.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:9095';
@@ -30,16 +30,15 @@ export function defaultUser(): string {
 export function serverUrl(flags: Pick<ClientFlags, 'url' | 'config'>): string {
   if (flags.url) return flags.url.replace(/\/+$/, '');
   if (!existsSync(flags.config)) return DEFAULT_URL;
-  let doc: { server?: { external_url?: unknown; listen?: unknown } } | null;
+  let config: Config;
   try {
-    doc = parseYaml(readFileSync(flags.config, 'utf8'));
+    // the loader serve uses: ${VAR} in flow maps, *_file secrets, the same checks
+    config = parseConfig(flags.config, readFileSync(flags.config, 'utf8'));
   } catch (err) {
-    throw new CliError(`${flags.config}: ${(err as Error).message} (or pass --url)`);
+    throw new CliError(`${(err as Error).message}\n(fix ${flags.config} or pass --url)`);
   }
-  const server = doc?.server ?? {};
-  if (typeof server.external_url === 'string' && server.external_url) return server.external_url.replace(/\/+$/, '');
-  if (typeof server.listen === 'string' && server.listen) return `http://${server.listen.replace(/^(0\.0\.0\.0|\[::\]|):/, '127.0.0.1:')}`;
-  return DEFAULT_URL;
+  // external_url defaults to http://<listen>; a wildcard listen address is reached on loopback
+  return config.server.externalURL.replace(/\/+$/, '').replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\]|)(:\d+)/, '$1127.0.0.1$3');
 }
 
 /** The bearer token from --token-file, else $VIGIL_TOKEN; never printed. */
@@ -72,7 +71,9 @@ export async function call(flags: ClientFlags, method: string, path: string, bod
   if (!res.ok) {
     let message = text.trim();
     try {
-      message = (JSON.parse(text) as { message?: string }).message ?? message;
+      // Alertmanager's v2 paths answer a JSON string; vigil's own paths {code, message}
+      const body = JSON.parse(text) as string | { message?: string };
+      message = typeof body === 'string' ? body : (body?.message ?? message);
     } catch {
       // not JSON: the text as is
     }

@@ -48,9 +48,11 @@ async function evaluate(flags: EvalFlags, io: Io): Promise<number> {
   }
   const results: { group: string; alert: string; severity: string; labels: Record<string, string>; value: number }[] = [];
   const errors: { group: string; rule: string; error: string }[] = [];
+  let ruleCount = 0;
   for (const spec of loaded.files.flatMap((f) => f.groups)) {
     const group = new Group(spec);
     for (const rule of group.alertingRules()) {
+      ruleCount++;
       try {
         const { value } = await datasource.instantQuery(rule.spec.expr, at - group.queryOffsetMs);
         // A fresh rule with for=0 gives exactly the alerts Prometheus would have at this instant, labels templated.
@@ -70,7 +72,14 @@ async function evaluate(flags: EvalFlags, io: Io): Promise<number> {
       io.out(table(['ALERT', 'SEVERITY', 'LABELS', 'VALUE'], results.map((r) => [r.alert, r.severity, labelsText(r.labels, ['alertname', 'severity']), String(r.value)])));
     }
     for (const e of errors) io.err(`error: ${e.group}/${e.rule}: ${e.error}\n`);
-    io.out(`${plural(results.length, 'alert')} active at ${iso(at)} (conditions true at that instant; \`for\` not applied)\n`);
+    // an unevaluated rule is not a quiet one: never report "0 alerts active" for rules that did not run
+    if (errors.length === ruleCount && ruleCount > 0) {
+      io.err(`error: none of the ${plural(ruleCount, 'rule')} could be evaluated at ${iso(at)}: no alert state is known\n`);
+    } else if (errors.length) {
+      io.out(`${plural(results.length, 'alert')} active at ${iso(at)} among the rules evaluated; ${errors.length} of ${plural(ruleCount, 'rule')} failed (see errors)\n`);
+    } else {
+      io.out(`${plural(results.length, 'alert')} active at ${iso(at)} (conditions true at that instant; \`for\` not applied)\n`);
+    }
   }
   return errors.length ? 1 : 0;
 }

@@ -11,7 +11,9 @@ import { registerAck } from './ack.js';
 import { registerReport } from './report.js';
 import { processIo, type Io } from './output.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
+
+export { VERSION };
 
 /** Builds the `vigil` command; each subcommand lives in its own file. */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {

@@ -20,11 +20,13 @@ import {
   pagerdutyWebhookRoutes,
   Router,
   RouterMetrics,
+  statusRoutes,
   ticketRoutes,
   type RoutingConfig,
 } from '../server/index.js';
 import { alertEvent, SqliteStore } from '../store/index.js';
 import type { Io } from './output.js';
+import { VERSION } from './version.js';
 
 interface ServeFlags {
   config: string;
@@ -194,6 +196,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     reload,
     logger: log,
     routes: [
+      statusRoutes({ config: () => config.original, version: VERSION, startedAt: Date.now() }),
       historyRoutes({ store }),
       ticketRoutes({ store }),
       feedbackRoutes({ links: feedbackLinks, store, currentAlerts: () => router.heldAlerts(), maxRequestBytes: config.server.maxRequestBytes }),
@@ -208,10 +211,20 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       }),
     ],
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.server.port, config.server.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: Server;
+  try {
+    server = await new Promise((resolve, reject) => {
+      // express 5 hands a listen error to this callback too
+      const s = app.listen(config.server.port, config.server.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EADDRNOTAVAIL' ? 'no such local address' : e.message;
+    io.err(`vigil serve: cannot listen on ${config.server.host}:${config.server.port} (server.listen): ${why}\n`);
+    await router.stop();
+    store.close();
+    return 1;
+  }
   evaluator = startEvaluator(config, rules);
   stopReport = startReport(config);
   ready = true;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isScalar, visit } from 'yaml';
+import { isScalar, isSeq, stringify, visit } from 'yaml';
 import { parseDuration } from '../promql/index.js';
 import { buildInhibitRules, buildRouteTree, RoutingConfigError, type InhibitRule, type InhibitRuleConfig, type Route, type RouteConfig } from '../route/index.js';
 import { compileSchema, formatPath, validateShape, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
@@ -65,7 +65,7 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
         if (name === undefined) return '${';
         const value = env[name];
         if (value === undefined) {
-          report(start, pathOf(path), `environment variable ${name} is not set`);
+          report(start, pathOf(path, node), `environment variable ${name} is not set`);
           return `\${${name}}`;
         }
         return value;
@@ -261,6 +261,7 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
 
   const config: Config = {
     file,
+    original: stringify(redactSecrets(data, [])),
     datasource: {
       prometheus: {
         url,
@@ -317,13 +318,35 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
   return config;
 }
 
-function pathOf(path: readonly unknown[]): Path {
+/** The field path of a visited node: keys of the pairs and indexes into the sequences above it. */
+function pathOf(path: readonly unknown[], node: unknown): Path {
   const out: Path = [];
-  for (const node of path) {
-    const n = node as { key?: { value?: unknown }; items?: unknown[] };
-    if (n && typeof n === 'object' && 'key' in n && n.key && typeof n.key === 'object') out.push(String((n.key as { value: unknown }).value));
-  }
+  path.forEach((ancestor, i) => {
+    const n = ancestor as { key?: { value?: unknown }; items?: unknown[] };
+    if (isSeq(ancestor)) out.push(ancestor.items.indexOf((path[i + 1] ?? node) as never));
+    else if (n && typeof n === 'object' && 'key' in n && n.key && typeof n.key === 'object') out.push(String((n.key as { value: unknown }).value));
+  });
   return out;
+}
+
+/** Fields whose value is a secret, as Alertmanager marks its Secret/SecretURL fields. */
+const SECRET_FIELDS = new Set([
+  'routing_key', 'webhook_url', 'token', 'api_token', 'bearer_token', 'password', 'signing_key', 'pagerduty_webhook_secret',
+]);
+
+/** A copy of the parsed config with every secret replaced by <secret> and URLs without userinfo. */
+function redactSecrets(value: unknown, path: Path): unknown {
+  const key = path[path.length - 1];
+  const parent = path[path.length - 3];
+  if (typeof value === 'string') {
+    const secret = (typeof key === 'string' && SECRET_FIELDS.has(key)) || (key === 'url' && parent === 'webhook_configs') || path.includes('headers');
+    return secret ? '<secret>' : redact(value);
+  }
+  if (Array.isArray(value)) return value.map((v, i) => redactSecrets(v, [...path, i]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v, [...path, k])]));
+  }
+  return value;
 }
 
 /** `route.routes[1].matchers[0]` → ['route', 'routes', 1, 'matchers', 0] */

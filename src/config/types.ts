@@ -96,6 +96,8 @@ export interface Receiver {
 /** vigil.yaml after loading: secrets resolved, durations in ms, paths absolute. */
 export interface Config {
   file: string;
+  /** The config as loaded (environment references resolved), secrets shown as <secret>: what /api/v2/status shows. */
+  original: string;
   datasource: {
     prometheus: {
       url: string;

@@ -5,6 +5,8 @@ import { Group, toSamples } from './group.js';
 
 /** One pending → (firing →) resolved run of one alert. Times are unix ms. */
 export interface Episode {
+  /** The rule group: two groups may hold rules of one name. */
+  group: string;
   alert: string;
   severity: string;
   labels: Record<string, string>;
@@ -23,7 +25,17 @@ export interface BacktestError {
   message: string;
 }
 
+/** A replayed rule, whether or not it ever went pending. */
+export interface BacktestRule {
+  group: string;
+  alert: string;
+  /** The rule's severity label as written (may be a template). */
+  severity: string;
+}
+
 export interface BacktestResult {
+  /** Every alerting rule replayed, in file order. */
+  rules: BacktestRule[];
   episodes: Episode[];
   errors: BacktestError[];
 }
@@ -70,7 +82,8 @@ export async function backtest(groups: RuleGroupSpec[], datasource: Datasource, 
   await Promise.all([worker(), worker()]);
   options.onProgress?.({ group: '', rule: '', done, total: work.length });
   episodes.sort((a, b) => a.activeAt - b.activeAt || a.alert.localeCompare(b.alert));
-  return { episodes, errors: errors.sort((a, b) => a.ts - b.ts) };
+  const rules = work.map(({ group, rule }) => ({ group: group.name, alert: rule.name, severity: rule.spec.labels.severity ?? '' }));
+  return { rules, episodes, errors: errors.sort((a, b) => a.ts - b.ts) };
 }
 
 async function replayRule(group: Group, rule: AlertingRule, datasource: Datasource, options: BacktestOptions, errors: BacktestError[]): Promise<Episode[]> {
@@ -114,6 +127,7 @@ async function replayRule(group: Group, rule: AlertingRule, datasource: Datasour
       let episode = open.get(alert.fingerprint);
       if (!episode) {
         episode = {
+          group: group.name,
           alert: rule.name,
           severity: alert.labels.severity ?? '',
           labels: alert.labels,

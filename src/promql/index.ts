@@ -16,7 +16,7 @@ export type {
 export { documentedType } from './ast.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { FUNCTIONS, AGGREGATE_OPS, exprType, type PromQLFunction } from './functions.js';
-export { compileRegex, RegexSyntaxError } from './regex.js';
+export { compileRegex, RegexSyntaxError, type LabelRegex } from './regex.js';
 
 export interface ParseResult {
   /** Set only when there are no errors. */

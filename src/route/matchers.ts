@@ -1,7 +1,7 @@
 // Alertmanager's label matchers: parsing (the UTF-8 parser of matchers/parse with the classic
 // pkg/labels parser as fallback, as Alertmanager runs by default), matching and printing.
 
-import { compileRegex } from '../promql/index.js';
+import { compileRE2, RE2SyntaxError, type RE2 } from '../regex/index.js';
 import type { Labels, Matcher, MatchType } from './types.js';
 
 /**
@@ -27,18 +27,15 @@ export class MatcherParseError extends Error {
 // Regexes: anchored as Alertmanager does (`^(?:re)$`), RE2 syntax, and — unlike Prometheus'
 // label matchers — `.` does not match a newline.
 
-const regexCache = new Map<string, RegExp>();
-const REGEX_CACHE_MAX = 10_000;
+export class MatcherRegexError extends Error {}
 
-/** Compiles a matcher regex exactly as Alertmanager anchors it; throws RegexSyntaxError. */
-export function compileMatcherRegex(value: string): RegExp {
-  let re = regexCache.get(value);
-  if (re === undefined) {
-    re = compileRegex(`(?-s)${value}`);
-    if (regexCache.size >= REGEX_CACHE_MAX) regexCache.clear();
-    regexCache.set(value, re);
+/** Compiles a matcher regex exactly as Alertmanager anchors it; throws MatcherRegexError. Cached by src/regex. */
+export function compileMatcherRegex(value: string): RE2 {
+  try {
+    return compileRE2(value, { anchored: true });
+  } catch (err) {
+    throw err instanceof RE2SyntaxError ? new MatcherRegexError(err.detail) : err;
   }
-  return re;
 }
 
 const WELL_FORMED = /^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
@@ -48,9 +45,11 @@ export function isWellFormed(s: string): boolean {
   return WELL_FORMED.test(s);
 }
 
-/** A label name as Alertmanager accepts it by default (UTF-8 names): any non-empty valid string. */
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** A label name as Alertmanager 0.25 accepts it (model.LabelName.IsValid): `[a-zA-Z_][a-zA-Z0-9_]*`. */
 export function isValidLabelName(name: string): boolean {
-  return name.length > 0 && WELL_FORMED.test(name);
+  return LABEL_NAME.test(name);
 }
 
 /** Builds a matcher, validating a regex value now rather than at match time. */

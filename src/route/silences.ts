@@ -40,6 +40,8 @@ export class Silences {
   private readonly retentionMs: number;
   private readonly newId: () => string;
   private _version = 0;
+  private readonly muteCache = new WeakMap<Labels, { version: number; from: number; until: number; ids: string[] }>();
+  private stateChangeMemo?: { version: number; from: number; until: number };
 
   constructor(opts: SilencesOptions = {}) {
     this.store = opts.store;
@@ -83,14 +85,14 @@ export class Silences {
     if (input.id) {
       const prev = this.byId.get(input.id);
       if (!prev) throw new SilenceError(`silence ${input.id} not found`, 'id', 404);
-      if (silenceState(prev, now) === 'expired') throw new SilenceError(`silence ${input.id} has expired and cannot be changed: create a new one`, 'id', 400);
       if (canUpdateSilence(prev, fields, now)) {
         // an active silence keeps its exact start (canUpdate compares to the second)
         const startsAt = silenceState(prev, now) === 'active' ? prev.startsAt : fields.startsAt;
         this.save({ ...prev, ...fields, startsAt, updatedAt: now });
         return prev.id;
       }
-      this.save(expireSilence(prev, now));
+      // as Alertmanager: the old one ends (an expired one stays as it was) and a new one takes over
+      if (silenceState(prev, now) !== 'expired') this.save(expireSilence(prev, now));
     }
     // as Alertmanager: a new silence never starts in the past
     const created: Silence = { id: this.newId(), ...fields, startsAt: Math.max(fields.startsAt, now), updatedAt: now };
@@ -108,9 +110,30 @@ export class Silences {
     this.gc(now);
   }
 
-  /** Ids of the silences active at `now` that mute the label set, sorted; empty when none does. */
+  /**
+   * Ids of the silences active at `now` that mute the label set, sorted; empty when none does.
+   * Answers are kept per label set (by identity) until a silence changes or changes state, as
+   * Alertmanager's marker keeps them: a tick then re-runs no regex over alerts it already checked.
+   */
   mutes(labels: Labels, now: number): string[] {
-    return isMuted(this.byId.values(), labels, now);
+    const cached = this.muteCache.get(labels);
+    if (cached && cached.version === this._version && now >= cached.from && now < cached.until) return [...cached.ids];
+    const ids = isMuted(this.byId.values(), labels, now);
+    this.muteCache.set(labels, { version: this._version, from: now, until: this.nextStateChange(now), ids });
+    return [...ids];
+  }
+
+  /** The first time after `now` at which some silence becomes active or expires. */
+  private nextStateChange(now: number): number {
+    const memo = this.stateChangeMemo;
+    if (memo && memo.version === this._version && now >= memo.from && now < memo.until) return memo.until;
+    let until = Infinity;
+    for (const s of this.byId.values()) {
+      if (s.startsAt > now) until = Math.min(until, s.startsAt);
+      if (s.endsAt + 1 > now) until = Math.min(until, s.endsAt + 1); // expired from endsAt + 1 on
+    }
+    this.stateChangeMemo = { version: this._version, from: now, until };
+    return until;
   }
 
   /** Drops silences that ended more than the retention ago; returns how many. */

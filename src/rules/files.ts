@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { compileRE2, type RE2 } from '../regex/index.js';
 import { loadRuleFile, type LoadOptions } from './load.js';
 import type { Diagnostic } from '../yaml/index.js';
 import type { RuleFile } from './types.js';
@@ -35,13 +36,14 @@ async function glob(pattern: string): Promise<string[]> {
   return all.filter((f) => matcher.test(relative(base, f).split(sep).join('/')));
 }
 
-function globToRegExp(glob: string): RegExp {
+/** On the linear-time engine: a glob of many `*` would make a backtracking RegExp hang. */
+function globToRegExp(glob: string): RE2 {
   const source = glob
     .split('/')
     .map((seg) => (seg === '**' ? '(?:[^/]+/)*' : seg.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '/'))
     .join('')
     .replace(/\/$/, '');
-  return new RegExp(`^${source}$`);
+  return compileRE2(source, { anchored: true });
 }
 
 async function walkAll(dir: string): Promise<string[]> {

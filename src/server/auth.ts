@@ -26,9 +26,11 @@ export function requireBearerOnWrites(token: () => string | undefined): RequestH
     const header = req.get('authorization') ?? '';
     const m = /^Bearer[ \t]+(.+)$/i.exec(header);
     if (m && sameToken(m[1].trim(), expected)) return next();
+    const message = header ? 'the bearer token is not valid' : 'this endpoint needs Authorization: Bearer <token> (server.bearer_token)';
+    // a JSON string on Alertmanager's v2 paths, as its swagger declares error bodies there
     res
       .status(401)
       .set('WWW-Authenticate', 'Bearer realm="vigil"')
-      .json({ code: 401, message: header ? 'the bearer token is not valid' : 'this endpoint needs Authorization: Bearer <token> (server.bearer_token)' });
+      .json(req.path.startsWith('/api/v2/') ? message : { code: 401, message });
   };
 }

@@ -12,3 +12,4 @@ export { historyRoutes, historyQuery } from './history-api.js';
 export { FeedbackLinks, feedbackRoutes, type Verdict } from './feedback.js';
 export { pagerdutyWebhookRoutes } from './pagerduty-webhook.js';
 export { ticketRoutes } from './tickets-api.js';
+export { statusRoutes, type StatusDeps } from './status-api.js';

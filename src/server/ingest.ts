@@ -4,9 +4,9 @@
 
 import AjvModule, { type ValidateFunction } from 'ajv';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import { fingerprint } from '../eval/labels.js';
-import { matchesFilter, parseMatchers, type Matcher, type RoutedAlert } from '../route/index.js';
-import { isValidLabelName, isWellFormed } from '../route/matchers.js';
+import { fingerprint } from '../eval/index.js';
+import { isValidLabelName, isWellFormed, matchesFilter, parseMatchers, type Matcher, type RoutedAlert } from '../route/index.js';
+import { compileRE2, type RE2 } from '../regex/index.js';
 import { formatPath, validateShape } from '../yaml/index.js';
 import type { RouterPort } from './ports.js';
 
@@ -66,7 +66,9 @@ export function summarize(problems: string[], max = 10): string {
 
 /** Alertmanager's error body. */
 export function sendError(res: Response, code: number, message: string): void {
-  res.status(code).json({ code, message });
+  // Alertmanager's swagger declares v2 error bodies as a JSON string, which amtool prints as is
+  if (res.req.path.startsWith('/api/v2/')) res.status(code).json(message);
+  else res.status(code).json({ code, message });
 }
 
 /** JSON bodies of at most `limit` bytes; any other content type gets 415 rather than an empty body. */
@@ -153,7 +155,9 @@ export function convertPostableAlerts(body: unknown, now: number, resolveTimeout
   const problems = schemaProblems(validatePostable, body);
   if (problems.length) return { problems };
   const alerts: RoutedAlert[] = [];
-  (body as PostableAlert[]).forEach((a, i) => {
+  (body as PostableAlert[]).forEach((posted, i) => {
+    // as Alertmanager's API: a label with an empty value is no label (removeEmptyLabels)
+    const a = { ...posted, labels: Object.fromEntries(Object.entries(posted.labels).filter(([, v]) => v !== '')) };
     const issues = [...labelSetProblems(a.labels, `[${i}].labels`, true), ...labelSetProblems(a.annotations ?? {}, `[${i}].annotations`, false)];
     const endsAt = optionalTime(a.endsAt);
     const startsAt = optionalTime(a.startsAt) ?? endsAt ?? now;
@@ -267,10 +271,10 @@ function booleanParam(req: Request, name: string): boolean {
 export function gettableAlerts(router: RouterPort, req: Request, now: number) {
   const filter = queryMatchers(req);
   const [active, silenced, inhibited, unprocessed] = ['active', 'silenced', 'inhibited', 'unprocessed'].map((n) => booleanParam(req, n));
-  let receiver: RegExp | undefined;
+  let receiver: RE2 | undefined;
   if (typeof req.query.receiver === 'string') {
     try {
-      receiver = new RegExp(`^(?:${req.query.receiver})$`);
+      receiver = compileRE2(req.query.receiver, { anchored: true });
     } catch (err) {
       throw new Error(`receiver: ${(err as Error).message}`);
     }

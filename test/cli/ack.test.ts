@@ -97,6 +97,18 @@ test('failures say why and exit 1: nothing matched, no token, nothing to match, 
   expect(down.stderr).toContain('cannot reach vigil at http://127.0.0.1:1');
 });
 
+test("--config FILE: the address from vigil.yaml read through serve's loader (${VAR} in flow maps)", async () => {
+  await writeFile(
+    join(dir, 'flow.yaml'),
+    'datasource: { prometheus: { url: ${PROM_URL} } }\nserver: { listen: ${VIGIL_LISTEN} }\nfeedback: { pagerduty_webhook_secret: ${PD_SECRET} }\n',
+  );
+  const env = { PROM_URL: 'http://127.0.0.1:9090', VIGIL_LISTEN: url.replace('http://', ''), PD_SECRET: 'pd-secret' };
+  const r = await vigil(['ack', 'LatencyP99', '--by', 'cy', '--config', join(dir, 'flow.yaml'), '--token-file', join(dir, 'token')], dir, env);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe('Acknowledged 1 alert as cy.\n');
+});
+
 test('--help lists the options', async () => {
   const r = await vigil(['ack', '--help']);
   expect(r.code).toBe(0);

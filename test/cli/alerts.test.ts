@@ -32,6 +32,25 @@ test('lists the history newest first as a table, and as JSON', async () => {
   expect(JSON.parse(json.stdout)).toEqual({ events: [expect.objectContaining({ kind: 'silenced', at: '2026-11-16T09:01:00.000Z', detail: { silencedBy: ['s1'] } })] });
 });
 
+test('orders by time, not by the order events were recorded', async () => {
+  const late = await scratchDir(join(tmpdir(), 'vigil-cli-alerts-late-'));
+  await writeFile(join(late, 'vigil.yaml'), 'datasource: { prometheus: { url: http://127.0.0.1:9090 } }\nstorage: { sqlite: { path: vigil.db } }\n');
+  const store = new SqliteStore(join(late, 'vigil.db'));
+  const labels = { alertname: 'AgentToolFailure', severity: 'P2', agent_id: 'search' };
+  const base = { fingerprint: 'fp2', startsAt: T0, alertname: 'AgentToolFailure', severity: 'P2', labels, source: 'api-v2' };
+  // recorded out of time order: the pending event of a rule restored late, an acknowledgement with its click time
+  store.recordAlertEvent({ ...base, at: T0 + 600_000, kind: 'resolved' });
+  store.recordAlertEvent({ ...base, at: T0 - 300_000, kind: 'pending' });
+  store.recordAlertEvent({ ...base, at: T0, kind: 'firing' });
+  store.recordAlertEvent({ ...base, at: T0 + 120_000, kind: 'acknowledged' });
+  store.close();
+  const text = await vigil(['alerts', 'history'], late);
+  expect(text.code).toBe(0);
+  expect(text.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[2])).toEqual(['resolved', 'acknowledged', 'firing', 'pending']);
+  const json = await vigil(['alerts', 'history', '-o', 'json'], late);
+  expect((JSON.parse(json.stdout) as { events: { kind: string }[] }).events.map((e) => e.kind)).toEqual(['resolved', 'acknowledged', 'firing', 'pending']);
+});
+
 test('pages with --limit and --before; a bad --kind is a usage error naming it', async () => {
   const first = await vigil(['alerts', 'history', '--limit', '2'], dir);
   const next = /--before (\d+)/.exec(first.stdout)![1];

@@ -11,9 +11,9 @@ export interface RunResult {
 }
 
 /** Runs the built `vigil` binary as a user would, from `cwd` (the repo by default). */
-export function vigil(args: string[], cwd = REPO): Promise<RunResult> {
+export function vigil(args: string[], cwd = REPO, env: Record<string, string> = {}): Promise<RunResult> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       done({ code, stdout, stderr });
     });

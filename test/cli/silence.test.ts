@@ -121,7 +121,7 @@ describe('vigil silence', () => {
   test('the address from vigil.yaml, the token from --token-file; without it, 401 said plainly', async () => {
     const secured = await serve(TOKEN);
     const cwd = await scratchDir(join(tmpdir(), 'vigil-cli-silence-cwd-'));
-    await writeFile(join(cwd, 'vigil.yaml'), `server:\n  listen: ${secured.replace('http://', '')}\n`);
+    await writeFile(join(cwd, 'vigil.yaml'), `datasource: { prometheus: { url: http://127.0.0.1:9090 } }\nserver:\n  listen: ${secured.replace('http://', '')}\n`);
     await writeFile(join(cwd, 'token'), `${TOKEN}\n`);
     const denied = await vigil(['silence', 'add', 'a="b"', '--comment', 'x'], cwd);
     expect(denied.code).toBe(1);
@@ -132,5 +132,30 @@ describe('vigil silence', () => {
     expect(ok.code).toBe(0);
     const { silenceID } = JSON.parse(ok.stdout) as { silenceID: string };
     expect(silences.get(silenceID)?.createdBy).toBe(process.env.USER || userInfo().username); // --author defaults to $USER
+  });
+
+  test("--config reads vigil.yaml through serve's loader: README's ${VAR} flow maps work, a broken file is named", async () => {
+    const cwd = await scratchDir(join(tmpdir(), 'vigil-cli-silence-cfg-'));
+    // the shape of README's example: ${VAR} inside flow maps, which plain YAML rejects
+    await writeFile(
+      join(cwd, 'prod.yaml'),
+      `datasource: { prometheus: { url: \${PROM_URL} } }
+server: { listen: \${VIGIL_LISTEN} }
+route: { receiver: chat }
+receivers:
+  - name: chat
+    slack_configs: [{ webhook_url: \${SLACK_WEBHOOK_URL}, mention: channel }]
+`,
+    );
+    const env = { PROM_URL: 'http://127.0.0.1:9090', VIGIL_LISTEN: url.replace('http://', ''), SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x' };
+    const added = await vigil(['silence', 'add', 'a="b"', '--comment', 'via --config', '--config', join(cwd, 'prod.yaml')], cwd, env);
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    expect(silences.get(added.stdout.trim())?.comment).toBe('via --config');
+    // what serve would refuse, the client refuses too, naming file, line and field
+    const unset = await vigil(['silence', 'list', '--config', join(cwd, 'prod.yaml')], cwd, { ...env, SLACK_WEBHOOK_URL: '' });
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toContain('prod.yaml:6:');
+    expect(unset.stderr).toContain('pass --url');
   });
 });

@@ -59,6 +59,45 @@ evaluation:
     ]);
   });
 
+  test('an unset variable inside lists is named with its [i] indexes', () => {
+    const text = `datasource: { prometheus: { url: http://p:9090 } }
+route: { receiver: page }
+receivers:
+  - name: page
+    pagerduty_configs:
+      - routing_key: \${PD_KEY}
+    slack_configs: [{ webhook_url: \${SLACK_URL} }]
+`;
+    expect(errors(text)).toEqual([
+      'vigil.yaml:6:22: receivers[0].pagerduty_configs[0].routing_key: environment variable PD_KEY is not set',
+      'vigil.yaml:7:36: receivers[0].slack_configs[0].webhook_url: environment variable SLACK_URL is not set',
+    ]);
+  });
+
+  test('original: the config as loaded, secrets shown as <secret>, for /api/v2/status', () => {
+    const c = parseConfig(
+      'vigil.yaml',
+      `datasource: { prometheus: { url: "http://u:pw@p:9090", bearer_token: \${PROM_TOKEN}, headers: { X-Key: k } } }
+route: { receiver: page, group_by: [alertname] }
+receivers:
+  - name: page
+    pagerduty_configs: [{ routing_key: \${PD_KEY} }]
+    slack_configs: [{ webhook_url: "https://hooks.slack.com/services/T/B/x", mention: channel }]
+    webhook_configs: [{ url: "https://hook.example.org/?token=abc" }]
+server: { bearer_token: server-token }
+`,
+      { PROM_TOKEN: 'prom-secret', PD_KEY: 'pd-secret-key' },
+    );
+    for (const secret of ['pw', 'prom-secret', 'pd-secret-key', 'hooks.slack.com', 'token=abc', 'server-token', 'X-Key: k']) {
+      expect(c.original).not.toContain(secret);
+    }
+    expect(c.original).toContain('url: http://***@p:9090');
+    expect(c.original).toContain('routing_key: <secret>');
+    expect(c.original).toContain('webhook_url: <secret>');
+    expect(c.original).toContain('mention: channel');
+    expect(c.original).toContain('group_by:\n    - alertname');
+  });
+
   test('secrets come from *_file, never both ways at once', async () => {
     const dir = await scratchDir(join(tmpdir(), 'vigil-config-'));
     await writeFile(join(dir, 'token'), 's3cret\n');

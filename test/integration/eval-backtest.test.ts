@@ -78,6 +78,39 @@ describeProm('vigil eval and vigil backtest', () => {
     expect(r.stdout).toMatch(/AgentErrorRateSpike\s+P1\s+1\s+1\s+57m\s+0/);
   });
 
+  test('the table has a row for every rule, also one that never fired, and tells same-named rules of two groups apart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-backtest-rows-'));
+    const rule = (severity: string, threshold: number) => `      - alert: AgentFailing
+        expr: sum by (agent_id) (rate(agent_requests_total{status="failure"}[5m])) / sum by (agent_id) (rate(agent_requests_total[5m])) > ${threshold}
+        for: 5m
+        labels: { severity: ${severity} }
+`;
+    await writeFile(
+      join(dir, 'rules.yaml'),
+      `groups:
+  - name: page
+    interval: 1m
+    rules:
+${rule('P1', 0.1)}  - name: observe
+    interval: 1m
+    rules:
+${rule('P3', 0.05)}      - alert: AgentNeverFails
+        expr: sum by (agent_id) (rate(agent_requests_total{status="failure"}[5m])) > 100
+        labels: { severity: P2 }
+`,
+    );
+    const r = await vigil(['backtest', '--prometheus', prom.url, '--rules', join(dir, 'rules.yaml'), '--from', at(30), '--to', at(150)]);
+    await rm(dir, { recursive: true, force: true });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split('\n').slice(2);
+    expect(rows).toHaveLength(3);
+    // 16.7% steady from minute 65 or so: above 10% for less time than above 5%
+    expect(rows[0]).toMatch(/^page\/AgentFailing\s+P1\s+1\s+1\s+/);
+    expect(rows[1]).toMatch(/^AgentNeverFails\s+P2\s+0\s+0\s+0s\s+0$/);
+    expect(rows[2]).toMatch(/^observe\/AgentFailing\s+P3\s+1\s+1\s+57m\s+0$/);
+  });
+
   test('eval prints each active alert with severity, labels and value at --at', async () => {
     const r = await vigil(['eval', '--prometheus', prom.url, '--at', at(90)]);
     expect(r.code).toBe(0);

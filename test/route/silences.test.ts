@@ -112,12 +112,37 @@ describe('Silences: update', () => {
     expect(reg.get(id, T)?.startsAt).toBe(T + 2 * H);
   });
 
-  test('an unknown id: 404; an expired silence: 400, as it cannot change any more', () => {
+  test('an unknown id: 404; an expired one stays as it was and a new silence (new id) is created, as Alertmanager does', () => {
     const reg = new Silences({ newId: counter() });
     expect(caught(() => reg.upsert(input({ id: 'nope' }), T))).toMatchObject({ field: 'id', status: 404 });
     const id = reg.upsert(input(), T);
     reg.expire(id, T + H);
-    expect(caught(() => reg.upsert(input({ id, endsAt: T + 5 * H }), T + 2 * H))).toMatchObject({ field: 'id', status: 400 });
+    const again = reg.upsert(input({ id, endsAt: T + 5 * H }), T + 2 * H);
+    expect(again).not.toBe(id);
+    expect(reg.get(id, T + 2 * H)).toMatchObject({ state: 'expired', endsAt: T + H });
+    expect(reg.get(again, T + 2 * H)).toMatchObject({ state: 'active', startsAt: T + 2 * H, endsAt: T + 5 * H });
+  });
+});
+
+describe('Silences: mutes, answered from a cache that follows time and changes', () => {
+  test('the same label set asked at every tick: right before, during, at the end and after a silence, and after each change', () => {
+    const reg = new Silences({ newId: counter() });
+    const labels = { alertname: 'AgentErrorRateSpike', agent_id: 'checkout-bot' };
+    const other = { alertname: 'AgentErrorRateSpike', agent_id: 'search-bot' };
+    const id = reg.upsert(input({ matchers: [{ name: 'agent_id', type: '=~', value: 'check.*' }], startsAt: T + MIN, endsAt: T + H }), T);
+    expect(reg.mutes(labels, T)).toEqual([]);
+    expect(reg.mutes(labels, T + MIN - 1)).toEqual([]);
+    expect(reg.mutes(labels, T + MIN)).toEqual([id]);
+    expect(reg.mutes(other, T + MIN)).toEqual([]);
+    expect(reg.mutes(labels, T + H)).toEqual([id]); // the end is inclusive
+    expect(reg.mutes(labels, T + H + 1)).toEqual([]);
+    expect(reg.mutes(labels, T + 2 * MIN)).toEqual([id]); // asked about an earlier time again
+    const wide = reg.upsert(input({ matchers: [{ name: 'alertname', type: '=', value: 'AgentErrorRateSpike' }], startsAt: T, endsAt: T + 2 * H }), T + 2 * MIN);
+    expect(reg.mutes(labels, T + 2 * MIN)).toEqual([id, wide].sort());
+    expect(reg.mutes(other, T + 2 * MIN)).toEqual([wide]);
+    reg.expire(wide, T + 3 * MIN);
+    expect(reg.mutes(other, T + 3 * MIN + 1)).toEqual([]);
+    expect(reg.mutes(labels, T + 3 * MIN + 1)).toEqual([id]);
   });
 });
 

@@ -116,6 +116,7 @@ describe('silences API', () => {
 
   test.each<[string, object, string]>([
     ['no matchers', { matchers: [] }, 'matchers: must not be an empty list'],
+    ['a label name Alertmanager 0.25 refuses', { matchers: [{ name: '1bad', value: 'x', isRegex: false }] }, 'matchers[0].name: invalid label matcher 0: invalid label name "1bad"'],
     ['a matcher without isRegex', { matchers: [{ name: 'a', value: 'b' }] }, 'matchers[0]: missing required field "isRegex"'],
     ['no comment', { comment: '' }, 'comment: comment is required'],
     ['endsAt not a time', { endsAt: 'tomorrow' }, 'endsAt: must be an RFC 3339 time'],
@@ -125,14 +126,14 @@ describe('silences API', () => {
     const before = ((await (await fetch(`${url}/api/v2/silences`)).json()) as unknown[]).length;
     const res = await postSilence(postable(over));
     expect(res.status).toBe(400);
-    expect(res.body.code).toBe(400);
-    expect(res.body.message).toContain(message);
+    expect(typeof res.body).toBe('string'); // Alertmanager's swagger: a JSON string
+    expect(res.body).toContain(message);
     expect(((await (await fetch(`${url}/api/v2/silences`)).json()) as unknown[]).length).toBe(before);
   });
 
   test('POST with an unknown id: 404', async () => {
     const res = await postSilence(postable({ id: 'no-such-silence' }));
-    expect(res).toEqual({ status: 404, body: { code: 404, message: 'silence no-such-silence not found' } });
+    expect(res).toEqual({ status: 404, body: 'silence no-such-silence not found' });
   });
 
   test('DELETE /silence/{id} expires it (200); again → 400; unknown → 404; it stays listed as expired', async () => {

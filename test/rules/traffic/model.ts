@@ -50,6 +50,8 @@ export interface AgentModel {
 export interface TrafficModel {
   seed: number;
   minutes: number;
+  /** Minutes between samples (the scrape interval); 1 by default. */
+  step?: number;
   /** Relative noise on every per-minute count, e.g. 0.08 for ±8%. */
   noise: number;
   agents: AgentModel[];
@@ -160,13 +162,13 @@ class Counter {
     this.total += increment;
   }
   /** A counter child exists from its first increment, unless it was created at 0 (docs/metrics.md). */
-  sample(exists: boolean): void {
+  sample(exists: boolean, keep = true): void {
     if (exists) this.started = true;
-    this.values.push(this.started ? String(Math.round(this.total * 1000) / 1000) : '_');
+    if (keep) this.values.push(this.started ? String(Math.round(this.total * 1000) / 1000) : '_');
   }
 }
 
-/** Renders the model as promtool `input_series`: `{series, values}` with one value a minute from time 0. */
+/** Renders the model as promtool `input_series`: `{series, values}` with one value every `step` minutes from time 0. */
 export function inputSeries(model: TrafficModel, profile: Profile = 'vigil'): { series: string; values: string }[] {
   const naming = NAMING[profile];
   const random = prng(model.seed);
@@ -235,12 +237,13 @@ export function inputSeries(model: TrafficModel, profile: Profile = 'vigil'): { 
         const hallucination = active(agent, 'hallucination', minute);
         c.hallucinations.add(noisy(requests * agent.hallucinationRatio * (hallucination?.factor ?? 1)));
         const calledNow = (name: string) => (shares[name] ?? 0) > 0;
+        const scraped = minute % (model.step ?? 1) === 0;
         for (const [name, counter] of Object.entries(c.tools)) {
-          counter.ok.sample(calledNow(name));
-          counter.failed.sample(calledNow(name));
+          counter.ok.sample(calledNow(name), scraped);
+          counter.failed.sample(calledNow(name), scraped);
         }
         const buckets = [...(c.buckets.all ?? []), ...(c.buckets.ok ?? []), ...(c.buckets.failed ?? [])];
-        for (const counter of [c.ok, c.failed, ...buckets, ...(c.count ? [c.count] : []), c.tokensIn, c.tokensOut, c.hallucinations]) counter.sample(true);
+        for (const counter of [c.ok, c.failed, ...buckets, ...(c.count ? [c.count] : []), c.tokensIn, c.tokensOut, c.hallucinations]) counter.sample(true, scraped);
       }
     }
   }

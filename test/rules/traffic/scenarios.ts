@@ -23,12 +23,12 @@ export const INCIDENT_ALERT: Record<IncidentKind, { alert: string; severity: str
  * states them). Each is its rule's `for` plus the time the rate window needs to cross the threshold.
  */
 export const TIME_TO_FIRE: Record<IncidentKind, number> = {
-  'error-spike': 8,
-  latency: 13,
-  'token-loop': 27,
-  'tool-failure': 8,
-  hallucination: 34,
-  'tool-swap': 47,
+  'error-spike': 6,
+  latency: 10,
+  'token-loop': 25,
+  'tool-failure': 5,
+  hallucination: 32,
+  'tool-swap': 45,
 };
 
 export const RULE_FILES = ['error-spike.yaml', 'hallucination.yaml', 'latency.yaml', 'token-cost.yaml', 'tool-failure.yaml', 'tool-selection-drift.yaml'];
@@ -107,10 +107,10 @@ function firedOver(profile: Profile, at: number, window: number, fired: string[]
   };
 }
 
-function render(tests: { series: { series: string; values: string }[]; exprs: ExprTest[] }[]): string {
-  const lines = ['# Written by test/rules/traffic (do not edit): see scenarios.ts.', `rule_files: [${RULE_FILES.join(', ')}]`, 'evaluation_interval: 1m', 'tests:'];
+function render(tests: { series: { series: string; values: string }[]; exprs: ExprTest[] }[], step = 1): string {
+  const lines = ['# Written by test/rules/traffic (do not edit): see scenarios.ts.', `rule_files: [${RULE_FILES.join(', ')}]`, `evaluation_interval: ${step}m`, 'tests:'];
   for (const t of tests) {
-    lines.push('  - interval: 1m', '    input_series:');
+    lines.push(`  - interval: ${step}m`, '    input_series:');
     for (const s of t.series) lines.push(`      - series: '${s.series}'`, `        values: '${s.values}'`);
     lines.push('    promql_expr_test:');
     for (const e of t.exprs) {
@@ -183,15 +183,16 @@ export function incidentDays(kind: IncidentKind, profile: Profile, seed: number,
 /**
  * Twelve days from a Thursday, weekends at a fifth of the traffic with their own tool mix and
  * dearer requests: once a week of history exists, neither the second weekend nor the Monday
- * morning after it fires (days 8–11, Friday to Monday). `firstWeek` lists what fires before then.
+ * morning after it fires (days 8–11, Friday to Monday). `firstWeek` lists what fires before
+ * then. Scraped and evaluated every 2 minutes: twelve days at 1m cost promtool minutes.
  */
 export function weeklyDays(profile: Profile, seed: number, firstWeek: { tool?: string; alert: IncidentKind }[]): PromtoolFile {
   const minutes = 12 * DAY;
-  const series = inputSeries({ seed, minutes, noise: 0.08, agents: [supportBot([], true)] }, profile);
+  const series = inputSeries({ seed, minutes, step: 2, noise: 0.08, agents: [supportBot([], true)] }, profile);
   const fired = firstWeek.map((f) => alertLabels(f.alert, profile, 'support-bot', f.tool ? { [TOOL_LABEL[profile]]: f.tool } : {}));
   return {
     name: `weekly-12d.${profile}.promtool.yaml`,
     title: `twelve days with weekends at a fifth of the traffic (${profile} metrics): the second weekend and the Monday after it are quiet`,
-    yaml: render([{ series, exprs: [firedOver(profile, 8 * DAY, 8 * DAY, fired), firedOver(profile, minutes, 4 * DAY, [])] }]),
+    yaml: render([{ series, exprs: [firedOver(profile, 8 * DAY, 8 * DAY, fired), firedOver(profile, minutes - 2, 4 * DAY, [])] }], 2),
   };
 }

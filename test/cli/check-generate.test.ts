@@ -72,6 +72,19 @@ describe('vigil check', () => {
     expect(rules.stderr).toContain(`${join(dir, 'rules.yaml')}:6:14: groups[0].rules[0].for:`);
   });
 
+  test("the config's rule_profile applies to the rule files it names; a file profile is relative to the config", async () => {
+    const dir = await scratch();
+    const rules = join(process.cwd(), 'rules');
+    await writeFile(join(dir, 'vigil.yaml'), `datasource:\n  prometheus: { url: http://p:9090 }\nrule_files: [${rules}]\nrule_profile: otel-genai\n`);
+    const ok = await vigil(['check', '-c', join(dir, 'vigil.yaml')]);
+    expect(ok.code).toBe(0);
+    await writeFile(join(dir, 'names.yaml'), 'vars:\n  agent_labl: job\n');
+    await writeFile(join(dir, 'vigil.yaml'), `datasource:\n  prometheus: { url: http://p:9090 }\nrule_files: [${rules}]\nrule_profile: names.yaml\n`);
+    const typo = await vigil(['check', '-c', join(dir, 'vigil.yaml')]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain(`profile ${join(dir, 'names.yaml')}: var agent_labl: no group`);
+  });
+
   test('a path that does not exist is an error, not a silent success', async () => {
     const r = await vigil(['check', 'no/such/rules.yaml']);
     expect(r.code).toBe(1);

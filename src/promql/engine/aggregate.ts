@@ -1,0 +1,214 @@
+// Aggregation operators, grouped by `by`/`without`, computed step by step over typed arrays.
+import type { AggregateExpr } from '../ast.js';
+import { PromQLError } from './errors.js';
+import type { Evaluator } from './evaluator.js';
+import { formatFloat } from './format.js';
+import { labelsKey, type Labels } from './labels.js';
+import { quantile } from './mathfn.js';
+import { newStepSeries, type EvalValue, type Grid, type StepSeries } from './types.js';
+
+function groupLabels(l: Labels, e: AggregateExpr): Labels {
+  const out: Labels = {};
+  if (e.without) {
+    for (const [k, v] of Object.entries(l)) if (k !== '__name__' && !e.grouping.includes(k)) out[k] = v;
+  } else {
+    for (const n of e.grouping) if (l[n] !== undefined && l[n] !== '') out[n] = l[n];
+  }
+  return out;
+}
+
+interface Group {
+  labels: Labels;
+  members: number[];
+}
+
+export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): EvalValue {
+  if (e.experimental) throw new PromQLError(`${e.op}() is experimental and not supported (Prometheus' promql-experimental-functions feature)`, 'bad_data');
+  let param: Float64Array | undefined;
+  let label = '';
+  if (e.op === 'count_values') {
+    const p = ev.eval(e.param!, g);
+    if (p.type !== 'string') throw new PromQLError('expected string parameter');
+    label = p.value;
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) throw new PromQLError(`invalid label name "${label}"`);
+  } else if (e.param) {
+    param = ev.evalScalar(e.param, g);
+  }
+  const input = ev.evalVector(e.expr, g).series;
+  const groups: Group[] = [];
+  const byKey = new Map<string, Group>();
+  input.forEach((s, idx) => {
+    // Grouping sees names that a function dropped only in name: by(__name__) after rate() groups them as one.
+    const labels = s.dropName && !e.without && e.grouping.includes('__name__') ? { ...s.labels, __name__: '' } : s.labels;
+    const gl = groupLabels(labels, e);
+    const k = labelsKey(gl);
+    let grp = byKey.get(k);
+    if (!grp) byKey.set(k, (grp = { labels: gl, members: [] }));
+    grp.members.push(idx);
+    if (grp.members.length === 1) groups.push(grp);
+  });
+  switch (e.op) {
+    case 'topk':
+    case 'bottomk':
+      return { type: 'vector', series: topk(ev, input, groups, param!, e.op === 'bottomk', g) };
+    case 'count_values':
+      return { type: 'vector', series: countValues(input, groups, label, g) };
+    case 'quantile': {
+      const out: StepSeries[] = [];
+      const buf: number[] = [];
+      for (const grp of groups) {
+        const o = newStepSeries(grp.labels, g.n);
+        for (let i = 0; i < g.n; i++) {
+          buf.length = 0;
+          for (const m of grp.members) if (input[m].present[i]) buf.push(input[m].values[i]);
+          if (buf.length === 0) continue;
+          o.present[i] = 1;
+          o.values[i] = quantile(param![i], buf);
+        }
+        out.push(o);
+      }
+      if (param!.some((q) => Number.isNaN(q) || q < 0 || q > 1)) ev.warnings.add(`PromQL warning: quantile value should be between 0 and 1, got ${formatFloat(param!.find((q) => Number.isNaN(q) || q < 0 || q > 1)!)}`);
+      return { type: 'vector', series: out };
+    }
+    default:
+      return { type: 'vector', series: groups.map((grp) => simple(e.op, input, grp, g)) };
+  }
+}
+
+function simple(op: string, input: StepSeries[], grp: Group, g: Grid): StepSeries {
+  const o = newStepSeries(grp.labels, g.n);
+  for (let i = 0; i < g.n; i++) {
+    let cnt = 0;
+    let sum = 0;
+    let c = 0;
+    let mean = 0;
+    let meanC = 0;
+    let acc = 0;
+    let incremental = false;
+    for (const m of grp.members) {
+      const s = input[m];
+      if (!s.present[i]) continue;
+      const v = s.values[i];
+      cnt++;
+      switch (op) {
+        case 'sum': {
+          const t = sum + v;
+          c += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
+          sum = t;
+          break;
+        }
+        case 'avg': {
+          if (cnt === 1) { sum = v; c = 0; break; }
+          if (!incremental) {
+            const t = sum + v;
+            if (Number.isFinite(t) || !Number.isFinite(v) || !Number.isFinite(sum)) {
+              c += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
+              sum = t;
+              break;
+            }
+            // The sum overflows: continue with an incremental mean, as Prometheus does.
+            incremental = true;
+            mean = sum / (cnt - 1);
+            meanC = c / (cnt - 1);
+          }
+          if (Number.isFinite(mean) && !Number.isFinite(v)) { mean = v; meanC = 0; break; }
+          if (!Number.isFinite(mean) && !Number.isFinite(v) && mean !== v) { mean = NaN; break; }
+          if (!Number.isFinite(mean)) break;
+          const q = (cnt - 1) / cnt;
+          const d1 = mean / cnt;
+          const d2 = v / cnt;
+          mean = mean - d1 + d2;
+          meanC = meanC * q;
+          break;
+        }
+        case 'min':
+          if (cnt === 1 || v < sum || Number.isNaN(sum)) sum = v;
+          break;
+        case 'max':
+          if (cnt === 1 || v > sum || Number.isNaN(sum)) sum = v;
+          break;
+        case 'stddev':
+        case 'stdvar': {
+          const d = v - mean;
+          mean += d / cnt;
+          acc += d * (v - mean);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    if (cnt === 0) continue;
+    o.present[i] = 1;
+    let r: number;
+    switch (op) {
+      case 'sum': r = Number.isFinite(sum + c) || Number.isNaN(sum) ? sum + c : sum; break;
+      case 'avg': r = incremental ? mean + meanC : (Number.isFinite(sum) ? (sum + c) / cnt : sum / cnt); break;
+      case 'count': r = cnt; break;
+      case 'group': r = 1; break;
+      case 'min':
+      case 'max': r = sum; break;
+      case 'stdvar': r = acc / cnt; break;
+      case 'stddev': r = Math.sqrt(acc / cnt); break;
+      default: throw new PromQLError(`unsupported aggregation ${op}`);
+    }
+    o.values[i] = r;
+  }
+  return o;
+}
+
+function topk(ev: Evaluator, input: StepSeries[], groups: Group[], k: Float64Array, bottom: boolean, g: Grid): StepSeries[] {
+  const present = input.map(() => new Uint8Array(g.n));
+  const heap: number[] = [];
+  // Prometheus' heap order: NaN sorts lowest for topk and highest for bottomk.
+  const better = (a: number, b: number) => {
+    const x = input[a].values[idx];
+    const y = input[b].values[idx];
+    if (bottom) return x < y || (Number.isNaN(y) && !Number.isNaN(x));
+    return x > y || (Number.isNaN(y) && !Number.isNaN(x));
+  };
+  let idx = 0;
+  for (let i = 0; i < g.n; i++) {
+    const kv = k[i];
+    if (!Number.isFinite(kv) && !Number.isNaN(kv) || Math.abs(kv) >= 2 ** 63) throw new PromQLError(`Scalar value ${formatFloat(kv)} overflows int64`);
+    if (Number.isNaN(kv)) throw new PromQLError(`Parameter value is NaN`);
+    const kk = Math.trunc(kv);
+    if (kk < 1) continue;
+    idx = i;
+    for (const grp of groups) {
+      heap.length = 0;
+      for (const m of grp.members) if (input[m].present[i]) heap.push(m);
+      // A stable sort keeps input order among equals; the first k win.
+      heap.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+      for (let j = 0; j < Math.min(kk, heap.length); j++) present[heap[j]][i] = 1;
+    }
+  }
+  void ev;
+  const out: StepSeries[] = [];
+  input.forEach((s, m) => {
+    if (present[m].some((p) => p === 1)) out.push({ ...s, present: present[m] });
+  });
+  return out;
+}
+
+function countValues(input: StepSeries[], groups: Group[], label: string, g: Grid): StepSeries[] {
+  const out: StepSeries[] = [];
+  for (const grp of groups) {
+    const byValue = new Map<string, StepSeries>();
+    for (let i = 0; i < g.n; i++) {
+      for (const m of grp.members) {
+        if (!input[m].present[i]) continue;
+        const v = formatFloat(input[m].values[i]);
+        let o = byValue.get(v);
+        if (!o) {
+          o = newStepSeries({ ...grp.labels, [label]: v }, g.n);
+          byValue.set(v, o);
+          out.push(o);
+        }
+        o.present[i] = 1;
+        o.values[i]++;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,183 @@
+// Walks the AST; each node computes its value at every step of its grid at once (Thanos-style),
+// so a selector's series are read from storage once per query and range functions slide a
+// window over typed arrays instead of re-selecting per step.
+import type { AtModifier, Expr, LabelMatcher, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
+import type { Queryable, SeriesMatcher } from '../storage.js';
+import { evalAggregate } from './aggregate.js';
+import { evalBinary } from './binary.js';
+import { PromQLError } from './errors.js';
+import { evalCall } from './functions.js';
+import {
+  gridTime, newStepSeries, type EvalValue, type Grid, type MatrixValue, type RangeSeries, type StepSeries, type VectorValue,
+} from './types.js';
+
+export interface EvalOptions {
+  lookbackDeltaMs: number;
+  /** The step of a subquery written without one (`[1h:]`): Prometheus' global evaluation interval. */
+  noStepSubqueryIntervalMs: number;
+}
+
+export class Evaluator {
+  readonly warnings = new Set<string>();
+  readonly infos = new Set<string>();
+
+  constructor(
+    private readonly storage: Queryable,
+    readonly opts: EvalOptions,
+    /** The query's own start and end, for `@ start()` / `@ end()` at any depth. */
+    readonly queryStart: number,
+    readonly queryEnd: number,
+  ) {}
+
+  eval(e: Expr, g: Grid): EvalValue {
+    switch (e.type) {
+      case 'NumberLiteral': return { type: 'scalar', values: new Float64Array(g.n).fill(e.value) };
+      case 'StringLiteral': return { type: 'string', value: e.value };
+      case 'ParenExpr': return this.eval(e.expr, g);
+      case 'UnaryExpr': return this.unary(e.op, this.eval(e.expr, g));
+      case 'VectorSelector': return this.vectorSelector(e, g);
+      case 'MatrixSelector': return this.matrixSelector(e, g);
+      case 'SubqueryExpr': return this.subquery(e, g);
+      case 'BinaryExpr': return evalBinary(this, e, g);
+      case 'AggregateExpr': return evalAggregate(this, e, g);
+      case 'Call': return evalCall(this, e, g);
+    }
+  }
+
+  evalVector(e: Expr, g: Grid): VectorValue {
+    const v = this.eval(e, g);
+    if (v.type !== 'vector') throw new PromQLError(`expected instant vector, got ${v.type}`);
+    return v;
+  }
+
+  evalScalar(e: Expr, g: Grid): Float64Array {
+    const v = this.eval(e, g);
+    if (v.type !== 'scalar') throw new PromQLError(`expected scalar, got ${v.type}`);
+    return v.values;
+  }
+
+  evalMatrix(e: Expr, g: Grid): MatrixValue {
+    const v = this.eval(e, g);
+    if (v.type !== 'matrix') throw new PromQLError(`expected range vector, got ${v.type}`);
+    return v;
+  }
+
+  private unary(op: '+' | '-', v: EvalValue): EvalValue {
+    if (op === '+') return v;
+    if (v.type === 'scalar') return { type: 'scalar', values: v.values.map((x) => -x) };
+    if (v.type !== 'vector') throw new PromQLError(`unary expression only allowed on expressions of type scalar or instant vector, got ${v.type}`);
+    return {
+      type: 'vector',
+      series: v.series.map((s) => ({ labels: s.labels, values: s.values.map((x) => -x), present: s.present, dropName: true })),
+    };
+  }
+
+  atTime(at: AtModifier): number {
+    return at === 'start' ? this.queryStart : at === 'end' ? this.queryEnd : at;
+  }
+
+  /** The time each step reads at: the step's time (or the @ time) minus the offset. */
+  private readTimes(at: AtModifier | undefined, offset: number, g: Grid): Float64Array {
+    const times = new Float64Array(g.n);
+    const fixed = at === undefined ? undefined : this.atTime(at);
+    for (let i = 0; i < g.n; i++) times[i] = (fixed ?? gridTime(g, i)) - offset;
+    return times;
+  }
+
+  select(matchers: LabelMatcher[], mint: number, maxt: number) {
+    const sm: SeriesMatcher[] = matchers.map((m) => ({ type: m.op, name: m.name, value: m.value }));
+    return this.storage.select(sm, mint, maxt);
+  }
+
+  private vectorSelector(e: VectorSelector, g: Grid): VectorValue {
+    const times = this.readTimes(e.at, e.offset, g);
+    const lookback = this.opts.lookbackDeltaMs;
+    const lo = Math.min(times[0], times[g.n - 1]);
+    const hi = Math.max(times[0], times[g.n - 1]);
+    const out: StepSeries[] = [];
+    for (const sd of this.select(e.matchers, lo - lookback + 1, hi)) {
+      const { timestamps: ts, values: vals, stale } = sd;
+      const s = newStepSeries(sd.labels as Record<string, string>, g.n);
+      const sampleTs = new Float64Array(g.n);
+      let j = -1;
+      let any = false;
+      for (let i = 0; i < g.n; i++) {
+        const t = times[i];
+        // times only go up (or stay, with @), so the last sample at or before t moves forward.
+        while (j + 1 < ts.length && ts[j + 1] <= t) j++;
+        if (j < 0 || ts[j] <= t - lookback || (stale !== undefined && stale[j] === 1)) continue;
+        s.values[i] = vals[j];
+        s.present[i] = 1;
+        sampleTs[i] = ts[j];
+        any = true;
+      }
+      if (!any) continue;
+      s.sampleTs = sampleTs;
+      out.push(s);
+    }
+    return { type: 'vector', series: out };
+  }
+
+  private matrixSelector(e: MatrixSelector, g: Grid): MatrixValue {
+    const vs = e.vectorSelector;
+    const ends = this.readTimes(vs.at, vs.offset, g);
+    const lo = Math.min(ends[0], ends[g.n - 1]) - e.range;
+    const hi = Math.max(ends[0], ends[g.n - 1]);
+    const series: RangeSeries[] = [];
+    for (const sd of this.select(vs.matchers, lo + 1, hi)) {
+      const { timestamps: ts, values: vals, stale } = sd;
+      let a = 0;
+      while (a < ts.length && ts[a] <= lo) a++;
+      let b = ts.length;
+      while (b > a && ts[b - 1] > hi) b--;
+      let n = 0;
+      for (let k = a; k < b; k++) if (stale === undefined || stale[k] !== 1) n++;
+      if (n === 0) continue;
+      const outTs = new Float64Array(n);
+      const outVals = new Float64Array(n);
+      let w = 0;
+      for (let k = a; k < b; k++) {
+        if (stale !== undefined && stale[k] === 1) continue;
+        outTs[w] = ts[k];
+        outVals[w++] = vals[k];
+      }
+      series.push({ labels: sd.labels as Record<string, string>, ts: outTs, vals: outVals, dropName: false });
+    }
+    return { type: 'matrix', series, ends, range: e.range };
+  }
+
+  private subquery(e: SubqueryExpr, g: Grid): MatrixValue {
+    const ends = this.readTimes(e.at, e.offset, g);
+    const step = e.step || this.opts.noStepSubqueryIntervalMs;
+    const lo = Math.min(ends[0], ends[g.n - 1]);
+    const hi = Math.max(ends[0], ends[g.n - 1]);
+    // The first inner step is the first multiple of the step after the window's open start.
+    let start = Math.ceil((lo - e.range) / step) * step;
+    if (start === lo - e.range) start += step;
+    const n = start > hi ? 0 : Math.floor((hi - start) / step) + 1;
+    if (n === 0) return { type: 'matrix', series: [], ends, range: e.range };
+    const inner = this.eval(e.expr, { start, step, n });
+    const series: RangeSeries[] = [];
+    if (inner.type === 'scalar') {
+      series.push({ labels: {}, ts: Float64Array.from({ length: n }, (_, i) => start + i * step), vals: inner.values, dropName: false });
+    } else if (inner.type === 'vector') {
+      for (const s of inner.series) {
+        let cnt = 0;
+        for (let i = 0; i < n; i++) cnt += s.present[i];
+        if (cnt === 0) continue;
+        const ts = new Float64Array(cnt);
+        const vals = new Float64Array(cnt);
+        let w = 0;
+        for (let i = 0; i < n; i++) {
+          if (!s.present[i]) continue;
+          ts[w] = start + i * step;
+          vals[w++] = s.values[i];
+        }
+        series.push({ labels: s.labels, ts, vals, dropName: s.dropName });
+      }
+    } else {
+      throw new PromQLError(`subquery is only allowed on instant vector, got ${inner.type}`);
+    }
+    return { type: 'matrix', series, ends, range: e.range };
+  }
+}

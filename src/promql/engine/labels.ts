@@ -1,0 +1,54 @@
+// Label sets as plain records, and the string keys the engine groups and matches series by.
+export type Labels = Record<string, string>;
+
+const SEP = '\xff';
+
+/** A key equal for equal label sets (names sorted, as Prometheus' labels.Labels are). */
+export function labelsKey(l: Labels): string {
+  const names = Object.keys(l).sort();
+  let k = '';
+  for (const n of names) k += n + SEP + l[n] + SEP;
+  return k;
+}
+
+/** The key of the labels named in `names` only (missing labels count as empty). */
+export function keyOn(l: Labels, names: readonly string[]): string {
+  let k = '';
+  for (const n of names) k += (l[n] ?? '') + SEP;
+  return k;
+}
+
+/** The key of all labels but those in `drop`. */
+export function keyWithout(l: Labels, drop: ReadonlySet<string>): string {
+  const names = Object.keys(l).filter((n) => !drop.has(n)).sort();
+  let k = '';
+  for (const n of names) k += n + SEP + l[n] + SEP;
+  return k;
+}
+
+export function withoutName(l: Labels): Labels {
+  if (!('__name__' in l)) return l;
+  const out: Labels = { ...l };
+  delete out.__name__;
+  return out;
+}
+
+/** Prometheus' rendering of a label set: {a="b", c="d"} with names sorted. */
+export function formatLabels(l: Labels): string {
+  const names = Object.keys(l).sort();
+  return `{${names.map((n) => `${n}=${JSON.stringify(l[n])}`).join(', ')}}`;
+}
+
+/** Prometheus' labels.Compare order: by name then value, pairwise; shorter first when a prefix. */
+export function compareLabels(a: Labels, b: Labels): number {
+  const an = Object.keys(a).sort();
+  const bn = Object.keys(b).sort();
+  const n = Math.min(an.length, bn.length);
+  for (let i = 0; i < n; i++) {
+    if (an[i] !== bn[i]) return an[i] < bn[i] ? -1 : 1;
+    const av = a[an[i]];
+    const bv = b[bn[i]];
+    if (av !== bv) return av < bv ? -1 : 1;
+  }
+  return an.length - bn.length;
+}

@@ -1,0 +1,84 @@
+// Numeric helpers shared by aggregations and functions, with Prometheus' edge cases.
+
+/** Prometheus' quantile over unsorted values: linear interpolation between closest ranks. */
+export function quantile(q: number, values: number[] | Float64Array): number {
+  const n = values.length;
+  if (n === 0 || Number.isNaN(q)) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  const v = Float64Array.from(values).sort();
+  const rank = q * (n - 1);
+  const lower = Math.max(0, Math.floor(rank));
+  const upper = Math.min(n - 1, lower + 1);
+  const weight = rank - Math.floor(rank);
+  return v[lower] * (1 - weight) + v[upper] * weight;
+}
+
+/** Kahan–Babuška summation step: returns [sum, compensation]. */
+export function kahanAdd(x: number, sum: number, c: number): [number, number] {
+  const t = sum + x;
+  if (Math.abs(sum) >= Math.abs(x)) c += (sum - t) + x;
+  else c += (x - t) + sum;
+  return [t, c];
+}
+
+const MIN_NORMAL = 2.2250738585072014e-308;
+
+/** Go's almost.Equal: relative comparison with a floor for tiny numbers. */
+export function almostEqual(a: number, b: number, eps: number): boolean {
+  if (a === b) return true;
+  const absSum = Math.abs(a) + Math.abs(b);
+  const diff = Math.abs(a - b);
+  if (a === 0 || b === 0 || absSum < MIN_NORMAL) return diff < eps * MIN_NORMAL;
+  return diff / Math.min(absSum, Number.MAX_VALUE) < eps;
+}
+
+export interface Bucket {
+  upper: number;
+  count: number;
+}
+
+export interface BucketResult {
+  value: number;
+  forcedMonotonic: boolean;
+}
+
+/** histogram_quantile over classic buckets (cumulative counts by `le`), as Prometheus computes it. */
+export function bucketQuantile(q: number, input: Bucket[]): BucketResult {
+  let forcedMonotonic = false;
+  if (Number.isNaN(q)) return { value: NaN, forcedMonotonic };
+  if (q < 0) return { value: -Infinity, forcedMonotonic };
+  if (q > 1) return { value: Infinity, forcedMonotonic };
+  const sorted = [...input].sort((a, b) => a.upper - b.upper);
+  if (sorted.length === 0 || sorted[sorted.length - 1].upper !== Infinity) return { value: NaN, forcedMonotonic };
+  const b: Bucket[] = [];
+  for (const x of sorted) {
+    const last = b[b.length - 1];
+    if (last && last.upper === x.upper) last.count += x.count;
+    else b.push({ ...x });
+  }
+  let prev = b[0].count;
+  for (let i = 1; i < b.length; i++) {
+    const cur = b[i].count;
+    if (cur === prev) continue;
+    if (almostEqual(prev, cur, 1e-12)) { b[i].count = prev; continue; }
+    if (cur < prev) { b[i].count = prev; forcedMonotonic = true; continue; }
+    prev = cur;
+  }
+  if (b.length < 2) return { value: NaN, forcedMonotonic };
+  const observations = b[b.length - 1].count;
+  if (observations === 0) return { value: NaN, forcedMonotonic };
+  let rank = q * observations;
+  let i = 0;
+  while (i < b.length - 1 && !(b[i].count >= rank)) i++;
+  if (i === b.length - 1) return { value: b[b.length - 2].upper, forcedMonotonic };
+  if (i === 0 && b[0].upper <= 0) return { value: b[0].upper, forcedMonotonic };
+  let start = 0;
+  let count = b[i].count;
+  if (i > 0) {
+    start = b[i - 1].upper;
+    count -= b[i - 1].count;
+    rank -= b[i - 1].count;
+  }
+  return { value: start + (b[i].upper - start) * (rank / count), forcedMonotonic };
+}

@@ -1,0 +1,45 @@
+// The engine's values: every operator node evaluates to its result at all steps of a grid at once.
+import type { Labels } from './labels.js';
+
+/** Evaluation times start, start+step, …, end (ms); an instant query is a grid of one step. */
+export interface Grid {
+  start: number;
+  step: number;
+  n: number;
+}
+
+export const gridTime = (g: Grid, i: number): number => g.start + i * g.step;
+
+/** An instant vector series at every step: `present[i]` says whether it has a sample at step i. */
+export interface StepSeries {
+  labels: Labels;
+  values: Float64Array;
+  present: Uint8Array;
+  /** Prometheus 3's delayed name removal: __name__ is dropped when the query's result is built. */
+  dropName: boolean;
+  /** Sample timestamps, for timestamp() on a plain selector. */
+  sampleTs?: Float64Array;
+}
+
+/** One range-vector series: its samples (staleness markers removed), to be cut into windows. */
+export interface RangeSeries {
+  labels: Labels;
+  ts: Float64Array;
+  vals: Float64Array;
+  dropName: boolean;
+}
+
+export type EvalValue =
+  | { type: 'vector'; series: StepSeries[] }
+  | { type: 'scalar'; values: Float64Array }
+  | { type: 'string'; value: string }
+  /** Step i's window is (ends[i] - range, ends[i]]; `evalTimes[i]` is the step's own time. */
+  | { type: 'matrix'; series: RangeSeries[]; ends: Float64Array; range: number };
+
+export type VectorValue = Extract<EvalValue, { type: 'vector' }>;
+export type MatrixValue = Extract<EvalValue, { type: 'matrix' }>;
+export type ScalarValue = Extract<EvalValue, { type: 'scalar' }>;
+
+export function newStepSeries(labels: Labels, n: number, dropName = false): StepSeries {
+  return { labels, values: new Float64Array(n), present: new Uint8Array(n), dropName };
+}

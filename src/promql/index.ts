@@ -78,7 +78,6 @@ function parse(expr: string): ParseResult {
   return { ast, type: exprType(ast), diagnostics };
 }
 
-export type { MatchType, Queryable, SeriesData, SeriesMatcher } from './storage.js';
 export {
   PromQLError, formatFloat, formatPrometheusJSON,
   type EngineOptions, type QueryResult, type QueryValue, type Sample, type Series,

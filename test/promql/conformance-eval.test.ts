@@ -1,0 +1,54 @@
+// Prometheus' own PromQL test scripts (../shared/conformance/promql) run against vigil's engine.
+// Prints each file's pass count and every skipped eval with its reason; asserts a per-file floor.
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { runScript, type EvalCase } from './promqltest.js';
+
+const DIR = path.resolve(process.cwd(), '../shared/conformance/promql');
+
+// Evals that pass per file. Raise these as the engine improves; never lower them.
+const FLOOR: Record<string, number> = {};
+
+const present = existsSync(DIR);
+if (!present && process.env.CI) {
+  test('the PromQL conformance scripts are present', () => {
+    throw new Error(`missing ${DIR}: CI must check out shared/ beside the repository`);
+  });
+} else if (!present) {
+  console.log(`skipping PromQL conformance: ${DIR} not found`);
+  test.skip('PromQL conformance scripts (not found)', () => undefined);
+} else {
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.test')).sort();
+  const results = new Map<string, EvalCase[]>(files.map((f) => [f, runScript(path.join(DIR, f))]));
+
+  afterAll(() => {
+    const rows: string[] = [];
+    let pass = 0;
+    let total = 0;
+    let skipped = 0;
+    const skips: string[] = [];
+    const fails: string[] = [];
+    for (const [f, cases] of results) {
+      const p = cases.filter((c) => c.outcome.status === 'pass').length;
+      const s = cases.filter((c) => c.outcome.status === 'skip').length;
+      pass += p;
+      total += cases.length;
+      skipped += s;
+      rows.push(`${f.padEnd(22)} ${String(p).padStart(4)} / ${String(cases.length - s).padStart(4)} run, ${String(s).padStart(3)} skipped`);
+      for (const c of cases) {
+        if (c.outcome.status === 'skip') skips.push(`${f}:${c.line}: ${c.outcome.reason}`);
+        if (c.outcome.status === 'fail' && process.env.PROMQLTEST_VERBOSE) fails.push(`${f}:${c.line}: ${c.text}\n    ${c.outcome.reason}`);
+      }
+    }
+    rows.push(`${'all'.padEnd(22)} ${String(pass).padStart(4)} / ${String(total).padStart(4)} evals (${((100 * pass) / total).toFixed(1)}%), ${skipped} skipped`);
+    console.log(`PromQL conformance (passed / run):\n${rows.join('\n')}\n\nSkipped evals:\n${skips.join('\n')}${fails.length ? `\n\nFailures:\n${fails.join('\n')}` : ''}`);
+  });
+
+  describe('PromQL conformance scripts run against the engine', () => {
+    test.each(files)('%s passes at least its floor', (f) => {
+      const cases = results.get(f)!;
+      const pass = cases.filter((c) => c.outcome.status === 'pass').length;
+      expect(pass).toBeGreaterThanOrEqual(FLOOR[f] ?? 0);
+    });
+  });
+}

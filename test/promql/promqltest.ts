@@ -247,12 +247,12 @@ function containsAtUnsafe(e: Expr): boolean {
   }
 }
 
-/** Sets `@ t` on every selector and subquery that has none, not descending into subqueries. */
+/** Sets `@ t` on every selector and subquery that has none; what is inside a subquery is left alone. */
 function withAt(e: Expr, t: number): Expr {
   switch (e.type) {
     case 'VectorSelector': if (e.at === undefined) e.at = t; break;
     case 'MatrixSelector': if (e.vectorSelector.at === undefined) e.vectorSelector.at = t; break;
-    case 'SubqueryExpr': if (e.at === undefined) e.at = t; else withAt(e.expr, t); break;
+    case 'SubqueryExpr': if (e.at === undefined) e.at = t; break;
     case 'Call': e.args.forEach((a) => withAt(a, t)); break;
     case 'AggregateExpr': withAt(e.expr, t); if (e.param) withAt(e.param, t); break;
     case 'BinaryExpr': withAt(e.lhs, t); withAt(e.rhs, t); break;

@@ -6,7 +6,7 @@ import { DUPLICATE_LABELSET, PromQLError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { formatFloat } from './format.js';
 import { labelsKey, type Labels } from './labels.js';
-import { bucketQuantile, kahanAdd, quantile, type Bucket } from './mathfn.js';
+import { bucketQuantile, kahanAdd, mean, quantile, type Bucket } from './mathfn.js';
 import { gridTime, newStepSeries, type EvalValue, type Grid, type MatrixValue, type StepSeries, type VectorValue } from './types.js';
 
 const NATIVE_ONLY = new Set(['histogram_avg', 'histogram_count', 'histogram_sum', 'histogram_stddev', 'histogram_stdvar', 'histogram_fraction']);
@@ -275,9 +275,9 @@ function histogramQuantile(ev: Evaluator, e: Call, g: Grid): VectorValue {
       ev.warnings.add(`PromQL warning: bucket label "le" is missing or has a malformed value of "${leText ?? ''}"${nm ? ` for metric name "${nm}"` : ''}`);
       continue;
     }
+    // Grouped with the name, which is dropped only at the end: two names with equal labels collide.
     const labels: Labels = { ...s.labels };
     delete labels.le;
-    delete labels.__name__;
     const k = labelsKey(labels);
     let grp = groups.get(k);
     if (!grp) groups.set(k, (grp = { labels, members: [] }));
@@ -286,7 +286,7 @@ function histogramQuantile(ev: Evaluator, e: Call, g: Grid): VectorValue {
   const out: StepSeries[] = [];
   const buckets: Bucket[] = [];
   for (const grp of groups.values()) {
-    const o = newStepSeries(grp.labels, g.n);
+    const o = newStepSeries(grp.labels, g.n, true);
     let any = false;
     for (let i = 0; i < g.n; i++) {
       buckets.length = 0;
@@ -410,34 +410,7 @@ function sumKahan(vals: Float64Array, lo: number, hi: number): number {
   let s = 0;
   let c = 0;
   for (let k = lo; k < hi; k++) [s, c] = kahanAdd(vals[k], s, c);
-  return Number.isFinite(s + c) || Number.isNaN(s) ? s + c : s;
-}
-
-function avgWindow(vals: Float64Array, lo: number, hi: number): number {
-  const n = hi - lo;
-  if (n === 1) return vals[lo];
-  let s = 0;
-  let c = 0;
-  let k = lo;
-  for (; k < hi; k++) {
-    const t = s + vals[k];
-    if (!Number.isFinite(t) && Number.isFinite(vals[k]) && Number.isFinite(s)) break;
-    [s, c] = kahanAdd(vals[k], s, c);
-  }
-  if (k === hi) return (s + c) / n;
-  // The sum overflowed: an incremental mean instead.
-  let mean = vals[lo];
-  for (let j = lo + 1; j < hi; j++) {
-    const v = vals[j];
-    const cnt = j - lo + 1;
-    if (!Number.isFinite(mean)) {
-      if (!Number.isFinite(v) && v !== mean) return NaN;
-      continue;
-    }
-    if (!Number.isFinite(v)) { mean = v; continue; }
-    mean += v / cnt - mean / cnt;
-  }
-  return mean;
+  return s + c;
 }
 
 function variance(vals: Float64Array, lo: number, hi: number): number {
@@ -516,7 +489,7 @@ function rangeFunction(ev: Evaluator, e: Call, g: Grid): EvalValue {
         return c;
       };
       break;
-    case 'avg_over_time': fn = (_ts, vals, lo, hi) => avgWindow(vals, lo, hi); break;
+    case 'avg_over_time': fn = (_ts, vals, lo, hi) => mean(vals, lo, hi); break;
     case 'sum_over_time': fn = (_ts, vals, lo, hi) => sumKahan(vals, lo, hi); break;
     case 'count_over_time': fn = (_ts, _vals, lo, hi) => hi - lo; break;
     case 'present_over_time': fn = () => 1; break;

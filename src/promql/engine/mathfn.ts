@@ -6,7 +6,11 @@ export function quantile(q: number, values: number[] | Float64Array): number {
   if (n === 0 || Number.isNaN(q)) return NaN;
   if (q < 0) return -Infinity;
   if (q > 1) return Infinity;
+  // Go's sort.Float64s puts NaN first.
   const v = Float64Array.from(values).sort();
+  let nan = 0;
+  for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) nan++;
+  if (nan > 0) v.copyWithin(nan, 0, n - nan).fill(NaN, 0, nan);
   const rank = q * (n - 1);
   const lower = Math.max(0, Math.floor(rank));
   const upper = Math.min(n - 1, lower + 1);
@@ -17,7 +21,9 @@ export function quantile(q: number, values: number[] | Float64Array): number {
 /** Kahan–Babuška summation step: returns [sum, compensation]. */
 export function kahanAdd(x: number, sum: number, c: number): [number, number] {
   const t = sum + x;
-  if (Math.abs(sum) >= Math.abs(x)) c += (sum - t) + x;
+  // An infinite sum would turn the compensation into NaN.
+  if (t === Infinity || t === -Infinity) c = 0;
+  else if (Math.abs(sum) >= Math.abs(x)) c += (sum - t) + x;
   else c += (x - t) + sum;
   return [t, c];
 }
@@ -81,4 +87,31 @@ export function bucketQuantile(q: number, input: Bucket[]): BucketResult {
     rank -= b[i - 1].count;
   }
   return { value: start + (b[i].upper - start) * (rank / count), forcedMonotonic };
+}
+
+/** Prometheus' mean: a compensated sum, switching to an incremental mean if the sum overflows. */
+export function mean(vals: ArrayLike<number>, lo: number, hi: number): number {
+  let sum = vals[lo];
+  let c = 0;
+  let m = 0;
+  let incremental = false;
+  let count = 1;
+  for (let k = lo + 1; k < hi; k++) {
+    const f = vals[k];
+    count = k - lo + 1;
+    if (!incremental) {
+      const [ns, nc] = kahanAdd(f, sum, c);
+      if (ns !== Infinity && ns !== -Infinity) {
+        sum = ns;
+        c = nc;
+        continue;
+      }
+      incremental = true;
+      m = sum / (count - 1);
+      c /= count - 1;
+    }
+    const q = (count - 1) / count;
+    [m, c] = kahanAdd(f / count, q * m, q * c);
+  }
+  return incremental ? m + c : sum / count + c / count;
 }

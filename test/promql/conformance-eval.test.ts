@@ -7,7 +7,21 @@ import { runScript, type EvalCase } from './promqltest.js';
 const DIR = path.resolve(process.cwd(), '../shared/conformance/promql');
 
 // Evals that pass per file. Raise these as the engine improves; never lower them.
-const FLOOR: Record<string, number> = {};
+const FLOOR: Record<string, number> = {
+  'aggregators.test': 123,
+  'at_modifier.test': 45,
+  'collision.test': 2,
+  'functions.test': 249,
+  'histograms.test': 52,
+  'limit.test': 0,
+  'literals.test': 25,
+  'operators.test': 141,
+  'range_queries.test': 11,
+  'selectors.test': 31,
+  'staleness.test': 17,
+  'subquery.test': 32,
+  'trig_functions.test': 19,
+};
 
 const present = existsSync(DIR);
 if (!present && process.env.CI) {
@@ -49,6 +63,8 @@ if (!present && process.env.CI) {
       const cases = results.get(f)!;
       const pass = cases.filter((c) => c.outcome.status === 'pass').length;
       expect(pass).toBeGreaterThanOrEqual(FLOOR[f] ?? 0);
+      // A file with no floor yet is new: give it one.
+      expect(FLOOR[f]).toBeDefined();
     });
   });
 }

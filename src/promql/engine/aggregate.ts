@@ -3,7 +3,7 @@ import type { AggregateExpr } from '../ast.js';
 import { PromQLError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { formatFloat } from './format.js';
-import { labelsKey, type Labels } from './labels.js';
+import { keyOn, keyWithout, type Labels } from './labels.js';
 import { kahanAdd, mean, quantile } from './mathfn.js';
 import { newStepSeries, type EvalValue, type Grid, type StepSeries } from './types.js';
 
@@ -37,15 +37,18 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): EvalVal
   const input = ev.evalVector(e.expr, g).series;
   const groups: Group[] = [];
   const byKey = new Map<string, Group>();
+  const byNames = e.without ? undefined : [...e.grouping].sort();
+  const drop = new Set([...e.grouping, '__name__']);
   input.forEach((s, idx) => {
     // Grouping sees names that a function dropped only in name: by(__name__) after rate() groups them as one.
     const labels = s.dropName && !e.without && e.grouping.includes('__name__') ? { ...s.labels, __name__: '' } : s.labels;
-    const gl = groupLabels(labels, e);
-    const k = labelsKey(gl);
+    const k = byNames ? keyOn(labels, byNames) : keyWithout(labels, drop);
     let grp = byKey.get(k);
-    if (!grp) byKey.set(k, (grp = { labels: gl, members: [] }));
+    if (!grp) {
+      byKey.set(k, (grp = { labels: groupLabels(labels, e), members: [] }));
+      groups.push(grp);
+    }
     grp.members.push(idx);
-    if (grp.members.length === 1) groups.push(grp);
   });
   switch (e.op) {
     case 'topk':

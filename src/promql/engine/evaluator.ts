@@ -29,7 +29,21 @@ export class Evaluator {
     readonly queryEnd: number,
   ) {}
 
+  /** Values of evaluated subexpressions by structure and grid: a rule that repeats a selector or a whole subexpression computes it once. */
+  private readonly memo = new Map<string, EvalValue>();
+
   eval(e: Expr, g: Grid): EvalValue {
+    if (e.type === 'NumberLiteral' || e.type === 'StringLiteral' || e.type === 'ParenExpr') return this.compute(e, g);
+    const key = `${g.start},${g.step},${g.n},${structureKey(e)}`;
+    let v = this.memo.get(key);
+    if (v === undefined) {
+      v = this.compute(e, g);
+      this.memo.set(key, v);
+    }
+    return v;
+  }
+
+  private compute(e: Expr, g: Grid): EvalValue {
     switch (e.type) {
       case 'NumberLiteral': return { type: 'scalar', values: new Float64Array(g.n).fill(e.value) };
       case 'StringLiteral': return { type: 'string', value: e.value };
@@ -99,7 +113,7 @@ export class Evaluator {
       const { timestamps: ts, values: vals, stale } = sd;
       const s = newStepSeries(sd.labels as Record<string, string>, g.n);
       const sampleTs = new Float64Array(g.n);
-      let j = -1;
+      let j = upperBound(ts, times[0] - lookback) - 1;
       let any = false;
       for (let i = 0; i < g.n; i++) {
         const t = times[i];
@@ -126,22 +140,28 @@ export class Evaluator {
     const series: RangeSeries[] = [];
     for (const sd of this.select(vs.matchers, lo + 1, hi)) {
       const { timestamps: ts, values: vals, stale } = sd;
-      let a = 0;
-      while (a < ts.length && ts[a] <= lo) a++;
-      let b = ts.length;
-      while (b > a && ts[b - 1] > hi) b--;
-      let n = 0;
-      for (let k = a; k < b; k++) if (stale === undefined || stale[k] !== 1) n++;
+      const a = upperBound(ts, lo);
+      const b = upperBound(ts, hi);
+      if (a >= b) continue;
+      let staleCount = 0;
+      if (stale !== undefined) for (let k = a; k < b; k++) staleCount += stale[k];
+      const labels = sd.labels as Record<string, string>;
+      // Without staleness markers in range the window reads the store's arrays in place.
+      if (staleCount === 0) {
+        series.push({ labels, ts: ts.subarray(a, b), vals: vals.subarray(a, b), dropName: false });
+        continue;
+      }
+      const n = b - a - staleCount;
       if (n === 0) continue;
       const outTs = new Float64Array(n);
       const outVals = new Float64Array(n);
       let w = 0;
       for (let k = a; k < b; k++) {
-        if (stale !== undefined && stale[k] === 1) continue;
+        if (stale![k] === 1) continue;
         outTs[w] = ts[k];
         outVals[w++] = vals[k];
       }
-      series.push({ labels: sd.labels as Record<string, string>, ts: outTs, vals: outVals, dropName: false });
+      series.push({ labels, ts: outTs, vals: outVals, dropName: false });
     }
     return { type: 'matrix', series, ends, range: e.range };
   }
@@ -180,4 +200,28 @@ export class Evaluator {
     }
     return { type: 'matrix', series, ends, range: e.range };
   }
+}
+
+/** The index of the first element greater than x in an ascending array. */
+export function upperBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const keys = new WeakMap<Expr, string>();
+
+/** A node's structure without its positions: equal for equal subexpressions. Values are never mutated once computed, so they can be shared. */
+function structureKey(e: Expr): string {
+  let k = keys.get(e);
+  if (k === undefined) {
+    k = JSON.stringify(e, (name, value: unknown) => (name === 'from' || name === 'to' ? undefined : value));
+    keys.set(e, k);
+  }
+  return k;
 }

@@ -5,10 +5,11 @@ import { compileRegex } from '../regex.js';
 import { DUPLICATE_LABELSET, PromQLError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { formatFloat } from './format.js';
-import { labelsKey, type Labels } from './labels.js';
+import { keyWithout, labelsKey, type Labels } from './labels.js';
 import { bucketQuantile, kahanAdd, mean, quantile, type Bucket } from './mathfn.js';
 import { gridTime, newStepSeries, type EvalValue, type Grid, type MatrixValue, type StepSeries, type VectorValue } from './types.js';
 
+const LE: ReadonlySet<string> = new Set(['le']);
 const NATIVE_ONLY = new Set(['histogram_avg', 'histogram_count', 'histogram_sum', 'histogram_stddev', 'histogram_stdvar', 'histogram_fraction']);
 
 const MATH: Record<string, (x: number) => number> = {
@@ -267,20 +268,24 @@ function histogramQuantile(ev: Evaluator, e: Call, g: Grid): VectorValue {
   const v = ev.evalVector(e.args[1], g);
   interface Group { labels: Labels; members: { s: StepSeries; le: number }[] }
   const groups = new Map<string, Group>();
+  const leCache = new Map<string, number>();
   for (const s of v.series) {
     const leText = s.labels.le;
-    const le = leText === undefined ? NaN : parseGoFloat(leText);
+    let le = leText === undefined ? NaN : leCache.get(leText);
+    if (le === undefined) leCache.set(leText, (le = parseGoFloat(leText)));
     if (Number.isNaN(le)) {
       const nm = s.labels.__name__;
       ev.warnings.add(`PromQL warning: bucket label "le" is missing or has a malformed value of "${leText ?? ''}"${nm ? ` for metric name "${nm}"` : ''}`);
       continue;
     }
     // Grouped with the name, which is dropped only at the end: two names with equal labels collide.
-    const labels: Labels = { ...s.labels };
-    delete labels.le;
-    const k = labelsKey(labels);
+    const k = keyWithout(s.labels, LE);
     let grp = groups.get(k);
-    if (!grp) groups.set(k, (grp = { labels, members: [] }));
+    if (!grp) {
+      const labels: Labels = { ...s.labels };
+      delete labels.le;
+      groups.set(k, (grp = { labels, members: [] }));
+    }
     grp.members.push({ s, le });
   }
   const out: StepSeries[] = [];

@@ -7,7 +7,9 @@ import type { Evaluator } from './evaluator.js';
 import { formatFloat } from './format.js';
 import { keyWithout, labelsKey, type Labels } from './labels.js';
 import { bucketQuantile, kahanAdd, mean, quantile, type Bucket } from './mathfn.js';
-import { gridTime, newStepSeries, type EvalValue, type Grid, type MatrixValue, type StepSeries, type VectorValue } from './types.js';
+import {
+  gridTime, newStepSeries, type EvalValue, type Grid, type MatrixValue, type RangeSeries, type StepSeries, type VectorValue,
+} from './types.js';
 
 const LE: ReadonlySet<string> = new Set(['le']);
 const NATIVE_ONLY = new Set(['histogram_avg', 'histogram_count', 'histogram_sum', 'histogram_stddev', 'histogram_stdvar', 'histogram_fraction']);
@@ -325,10 +327,11 @@ export function parseGoFloat(s: string): number {
 
 type WindowFn = (ts: Float64Array, vals: Float64Array, lo: number, hi: number, end: number, t: number, i: number) => number | undefined;
 
-/** Applies fn to each series' window at each step; hi is exclusive. */
-function overWindows(m: MatrixValue, g: Grid, fn: WindowFn, keepName: boolean): StepSeries[] {
+/** Applies fn to each series' window at each step; hi is exclusive. `perSeries` prepares fn for one series. */
+function overWindows(m: MatrixValue, g: Grid, fn: WindowFn, keepName: boolean, perSeries?: (s: RangeSeries) => WindowFn): StepSeries[] {
   const out: StepSeries[] = [];
   for (const s of m.series) {
+    if (perSeries) fn = perSeries(s);
     const o = newStepSeries(s.labels, g.n, keepName ? s.dropName : true);
     let lo = 0;
     let hi = 0;
@@ -353,7 +356,20 @@ function overWindows(m: MatrixValue, g: Grid, fn: WindowFn, keepName: boolean): 
   return out;
 }
 
-function extrapolatedRate(m: MatrixValue, isCounter: boolean, isRate: boolean): WindowFn {
+/**
+ * Prefix sums of counter-reset corrections (the value before each drop), so that the
+ * correction inside any window is one subtraction: rate over 24h costs no more per step than over 5m.
+ */
+function resetCorrections(vals: Float64Array): Float64Array | undefined {
+  let any = false;
+  for (let k = 1; k < vals.length; k++) if (vals[k] < vals[k - 1]) { any = true; break; }
+  if (!any) return undefined;
+  const corr = new Float64Array(vals.length);
+  for (let k = 1; k < vals.length; k++) corr[k] = corr[k - 1] + (vals[k] < vals[k - 1] ? vals[k - 1] : 0);
+  return corr;
+}
+
+function extrapolatedRate(m: MatrixValue, isCounter: boolean, isRate: boolean, corr?: Float64Array): WindowFn {
   const rangeSec = m.range / 1000;
   return (ts, vals, lo, hi, end) => {
     const n = hi - lo;
@@ -361,8 +377,12 @@ function extrapolatedRate(m: MatrixValue, isCounter: boolean, isRate: boolean): 
     const first = lo;
     const last = hi - 1;
     let result = vals[last] - vals[first];
-    if (isCounter) {
-      for (let k = lo + 1; k < hi; k++) if (vals[k] < vals[k - 1]) result += vals[k - 1];
+    if (isCounter && corr !== undefined) {
+      if (n <= 16) {
+        for (let k = lo + 1; k < hi; k++) if (vals[k] < vals[k - 1]) result += vals[k - 1];
+      } else {
+        result += corr[last] - corr[first];
+      }
     }
     const rangeStart = end - m.range;
     let toStart = (ts[first] - rangeStart) / 1000;
@@ -457,9 +477,14 @@ function rangeFunction(ev: Evaluator, e: Call, g: Grid): EvalValue {
   const m = ev.evalMatrix(e.args[matrixArg], g);
   let fn: WindowFn;
   let keepName = false;
+  let perSeries: ((s: RangeSeries) => WindowFn) | undefined;
   switch (name) {
-    case 'rate': counterInfo(ev, m, name); fn = extrapolatedRate(m, true, true); break;
-    case 'increase': counterInfo(ev, m, name); fn = extrapolatedRate(m, true, false); break;
+    case 'rate':
+    case 'increase':
+      counterInfo(ev, m, name);
+      fn = extrapolatedRate(m, true, name === 'rate');
+      perSeries = (s) => extrapolatedRate(m, true, name === 'rate', resetCorrections(s.vals));
+      break;
     case 'delta': fn = extrapolatedRate(m, false, false); break;
     case 'irate':
     case 'idelta':
@@ -522,7 +547,7 @@ function rangeFunction(ev: Evaluator, e: Call, g: Grid): EvalValue {
     default:
       throw new PromQLError(`function "${name}" is not supported by vigil's engine`, 'bad_data');
   }
-  return { type: 'vector', series: overWindows(m, g, fn, keepName) };
+  return { type: 'vector', series: overWindows(m, g, fn, keepName, perSeries) };
 }
 
 function absentOverTime(m: MatrixValue, e: Call, g: Grid): VectorValue {

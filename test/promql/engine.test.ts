@@ -115,6 +115,27 @@ describe('range queries', () => {
     expect(Array.from(r.value.series[1].values).every((v) => Math.abs(v - 1) < 1e-12)).toBe(true);
   });
 
+  test('a subexpression written twice reads storage once', () => {
+    const s = new ArrayQueryable([counter({ __name__: 'c_total', k: 'a' }, 60, 60)]);
+    const r = rangeQuery(s, 'rate(c_total[5m]) / rate(c_total[5m]) + scalar(count(c_total))', 10 * 60_000, 20 * 60_000, 60_000);
+    expect(s.selects).toBe(2);
+    if (r.value.type !== 'matrix') throw new Error('not a matrix');
+    expect(Array.from(r.value.series[0].values)).toEqual(new Array(11).fill(2));
+  });
+
+  test('increase over a long window counts a counter reset inside it', () => {
+    // 0, 1, … 30, then a restart: 0, 1, … 29 (one sample a minute).
+    const samples = Array.from({ length: 61 }, (_, k) => [k * 60_000, k <= 30 ? k : k - 31] as [number, number]);
+    const s = new ArrayQueryable([{ labels: { __name__: 'c_total' }, samples }]);
+    // (29 - 1 + 30) over the 3540s between the window's first and last samples, extrapolated by 60s to its start.
+    const want = (58 * 3600) / 3540;
+    const inst = instantQuery(s, 'increase(c_total[1h])', 3_600_000);
+    expect(vectorOf(inst)[0][1]).toBeCloseTo(want, 9);
+    const r = rangeQuery(s, 'increase(c_total[1h])', 3_540_000, 3_600_000, 60_000);
+    if (r.value.type !== 'matrix') throw new Error('not a matrix');
+    expect(r.value.series[0].values[1]).toBeCloseTo(want, 9);
+  });
+
   test('a scalar becomes one series without labels; a range vector is refused', () => {
     const r = rangeQuery(store, 'time()', 0, 120_000, 60_000);
     expect(formatPrometheusJSON(r.value)).toEqual({ resultType: 'matrix', result: [{ metric: {}, values: [[0, '0'], [60, '60'], [120, '120']] }] });

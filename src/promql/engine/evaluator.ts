@@ -4,6 +4,7 @@
 import type { AtModifier, Expr, LabelMatcher, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
 import type { Queryable, SeriesMatcher } from '../storage.js';
 import { evalAggregate } from './aggregate.js';
+import { sortByLabels, type Labels } from './labels.js';
 import { evalBinary } from './binary.js';
 import { PromQLError } from './errors.js';
 import { evalCall } from './functions.js';
@@ -100,7 +101,8 @@ export class Evaluator {
 
   select(matchers: LabelMatcher[], mint: number, maxt: number) {
     const sm: SeriesMatcher[] = matchers.map((m) => ({ type: m.op, name: m.name, value: m.value }));
-    return this.storage.select(sm, mint, maxt);
+    // Sorted by labels, as Prometheus' blocks return them, so results come in the same order whatever order the data was loaded in.
+    return sortByLabels(this.storage.select(sm, mint, maxt), (s) => s.labels as Labels);
   }
 
   private vectorSelector(e: VectorSelector, g: Grid): VectorValue {

@@ -90,6 +90,15 @@ class MemSeries {
   }
 }
 
+/** Prometheus' label-set order (labels.Compare): pairs sorted by name, compared name then value. */
+function compareLabelSets(a: readonly [string, string][], b: readonly [string, string][]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i][0] !== b[i][0]) return a[i][0] < b[i][0] ? -1 : 1;
+    if (a[i][1] !== b[i][1]) return a[i][1] < b[i][1] ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
 /** The identity of a label set: its pairs sorted by name. */
 function labelsKey(labels: Readonly<Record<string, string>>): string {
   return Object.keys(labels)
@@ -139,6 +148,8 @@ export class MemoryStore implements Queryable {
   private byKey = new Map<string, SeriesRef>();
   /** label name → label value → ids of the series that have it, ascending. */
   private postings = new Map<string, Map<string, SeriesRef[]>>();
+  /** Each series' position in label order, recomputed after series are added: select answers in that order, as Prometheus' storage does. */
+  private rank = new Int32Array(0);
 
   /** The id of the series with exactly these labels (empty values dropped), created if new. */
   seriesRef(labels: Readonly<Record<string, string>>): SeriesRef {
@@ -175,6 +186,7 @@ export class MemoryStore implements Queryable {
   /** Drops every series (the `clear` of Prometheus' test scripts). */
   clear(): void {
     this.series = [];
+    this.rank = new Int32Array(0);
     this.byKey.clear();
     this.postings.clear();
   }
@@ -202,12 +214,12 @@ export class MemoryStore implements Queryable {
     let candidates: number[] | undefined;
     for (const { name, test } of tests) {
       if (test('')) continue;
-      const ids: number[] = [];
+      let ids: number[] = [];
       const values = this.postings.get(name);
       if (values) {
         const lists: SeriesRef[][] = [];
         for (const [value, list] of values) if (test(value)) lists.push(list);
-        if (lists.length === 1) ids.push(...lists[0]);
+        if (lists.length === 1) ids = lists[0].slice();
         else if (lists.length > 1) {
           for (const list of lists) for (const id of list) ids.push(id);
           ids.sort((a, b) => a - b);
@@ -216,6 +228,10 @@ export class MemoryStore implements Queryable {
       candidates = candidates === undefined ? ids : intersect(candidates, ids);
       if (candidates.length === 0) return [];
     }
+    if (this.rank.length !== this.series.length) this.rerank();
+    const ids = candidates ?? Array.from({ length: this.series.length }, (_, i) => i);
+    const rank = this.rank;
+    ids.sort((a, b) => rank[a] - rank[b]);
     const out: SeriesData[] = [];
     const consider = (id: number) => {
       const s = this.series[id];
@@ -228,8 +244,14 @@ export class MemoryStore implements Queryable {
       if (s.stale) data.stale = s.stale.subarray(from, to);
       out.push(data);
     };
-    if (candidates === undefined) for (let id = 0; id < this.series.length; id++) consider(id);
-    else for (const id of candidates) consider(id);
+    for (const id of ids) consider(id);
     return out;
+  }
+
+  private rerank(): void {
+    const pairs = this.series.map((s) => Object.entries(s.labels).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+    const order = pairs.map((_, i) => i).sort((a, b) => compareLabelSets(pairs[a], pairs[b]));
+    this.rank = new Int32Array(this.series.length);
+    order.forEach((id, position) => (this.rank[id] = position));
   }
 }

@@ -164,3 +164,14 @@ describe('OpenMetrics loader (what promtool tsdb create-blocks-from openmetrics 
     }
   });
 });
+
+test('select answers in label order, as Prometheus storage does, whatever the order of creation', () => {
+  const s = new MemoryStore();
+  for (const [job, inst] of [['b', '2'], ['a', '10'], ['b', '1'], ['a', '9']]) s.add({ __name__: 'up', job, instance: inst }, 0, 1);
+  s.add({ __name__: 'up', job: 'a' }, 0, 1);
+  const order = (d: SeriesData[]) => d.map((x) => `${x.labels.job}/${x.labels.instance ?? ''}`);
+  // pairs sorted by name (__name__, instance, job) and compared in turn; values as strings, so 10 < 2
+  expect(order(s.select([eq('__name__', 'up')], 0, 1))).toEqual(['b/1', 'a/10', 'b/2', 'a/9', 'a/']);
+  s.add({ __name__: 'up', job: 'a', instance: '0' }, 0, 1);
+  expect(order(s.select([{ type: '=~', name: 'job', value: 'a' }], 0, 1))).toEqual(['a/0', 'a/10', 'a/9', 'a/']);
+});

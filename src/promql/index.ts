@@ -19,6 +19,7 @@ export { documentedType } from './ast.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { FUNCTIONS, AGGREGATE_OPS, exprType, type PromQLFunction } from './functions.js';
 export { compileRegex, RegexSyntaxError } from './regex.js';
+export type { MatchType, Queryable, SeriesData, SeriesMatcher } from './storage.js';
 
 export interface ParseResult {
   /** Set only when there are no errors. */

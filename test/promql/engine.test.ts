@@ -71,6 +71,16 @@ describe('instant queries', () => {
     expect(vectorOf(instantQuery(store, 'agent_requests_total{agent_id="b"}', t + 400_000, { lookbackDeltaMs: 600_000 }))).toHaveLength(1);
   });
 
+  test('windows leave out their start as in Prometheus 3, or include it as in 2.x when asked', () => {
+    const t = 10 * 60_000;
+    expect(vectorOf(instantQuery(store, 'count_over_time(agent_requests_total{agent_id="b"}[5m])', t))).toEqual([[{ agent_id: 'b', status: 'success' }, 5]]);
+    expect(vectorOf(instantQuery(store, 'count_over_time(agent_requests_total{agent_id="b"}[5m])', t, { closedWindows: true }))).toEqual([[{ agent_id: 'b', status: 'success' }, 6]]);
+    const last = 30 * 60_000;
+    expect(vectorOf(instantQuery(store, 'agent_requests_total{agent_id="b"}', last + 300_000, { closedWindows: true }))).toHaveLength(1);
+    expect(vectorOf(instantQuery(store, 'sum_over_time(agent_requests_total{agent_id="b"}[2m:1m])', t, { closedWindows: true }))).toEqual([[{ agent_id: 'b', status: 'success' }, 8 * 120 + 9 * 120 + 10 * 120]]);
+    expect(vectorOf(instantQuery(store, 'sum_over_time(agent_requests_total{agent_id="b"}[2m:1m])', t))).toEqual([[{ agent_id: 'b', status: 'success' }, 9 * 120 + 10 * 120]]);
+  });
+
   test('a parse error is bad_data and says where', () => {
     let err: unknown;
     try { instantQuery(store, 'sum(rate(x[5m])', 0); } catch (e) { err = e; }

@@ -14,6 +14,8 @@ import {
 
 export interface EvalOptions {
   lookbackDeltaMs: number;
+  /** Prometheus 2.x windows: a range or lookback window includes its start (3.x: left-open). */
+  closedWindows: boolean;
   /** The step of a subquery written without one (`[1h:]`): Prometheus' global evaluation interval. */
   noStepSubqueryIntervalMs: number;
 }
@@ -111,7 +113,8 @@ export class Evaluator {
     const lo = Math.min(times[0], times[g.n - 1]);
     const hi = Math.max(times[0], times[g.n - 1]);
     const out: StepSeries[] = [];
-    for (const sd of this.select(e.matchers, lo - lookback + 1, hi)) {
+    const closed = this.opts.closedWindows;
+    for (const sd of this.select(e.matchers, lo - lookback + (closed ? 0 : 1), hi)) {
       const { timestamps: ts, values: vals, stale } = sd;
       const s = newStepSeries(sd.labels as Record<string, string>, g.n);
       const sampleTs = new Float64Array(g.n);
@@ -121,7 +124,7 @@ export class Evaluator {
         const t = times[i];
         // times only go up (or stay, with @), so the last sample at or before t moves forward.
         while (j + 1 < ts.length && ts[j + 1] <= t) j++;
-        if (j < 0 || ts[j] <= t - lookback || (stale !== undefined && stale[j] === 1)) continue;
+        if (j < 0 || (closed ? ts[j] < t - lookback : ts[j] <= t - lookback) || (stale !== undefined && stale[j] === 1)) continue;
         s.values[i] = vals[j];
         s.present[i] = 1;
         sampleTs[i] = ts[j];
@@ -140,9 +143,10 @@ export class Evaluator {
     const lo = Math.min(ends[0], ends[g.n - 1]) - e.range;
     const hi = Math.max(ends[0], ends[g.n - 1]);
     const series: RangeSeries[] = [];
-    for (const sd of this.select(vs.matchers, lo + 1, hi)) {
+    const closed = this.opts.closedWindows;
+    for (const sd of this.select(vs.matchers, closed ? lo : lo + 1, hi)) {
       const { timestamps: ts, values: vals, stale } = sd;
-      const a = upperBound(ts, lo);
+      const a = closed ? lowerBound(ts, lo) : upperBound(ts, lo);
       const b = upperBound(ts, hi);
       if (a >= b) continue;
       let staleCount = 0;
@@ -165,7 +169,7 @@ export class Evaluator {
       }
       series.push({ labels, ts: outTs, vals: outVals, dropName: false });
     }
-    return { type: 'matrix', series, ends, range: e.range };
+    return { type: 'matrix', series, ends, range: e.range, closed: this.opts.closedWindows };
   }
 
   private subquery(e: SubqueryExpr, g: Grid): MatrixValue {
@@ -175,9 +179,9 @@ export class Evaluator {
     const hi = Math.max(ends[0], ends[g.n - 1]);
     // The first inner step is the first multiple of the step after the window's open start.
     let start = Math.ceil((lo - e.range) / step) * step;
-    if (start === lo - e.range) start += step;
+    if (start === lo - e.range && !this.opts.closedWindows) start += step;
     const n = start > hi ? 0 : Math.floor((hi - start) / step) + 1;
-    if (n === 0) return { type: 'matrix', series: [], ends, range: e.range };
+    if (n === 0) return { type: 'matrix', series: [], ends, range: e.range, closed: this.opts.closedWindows };
     const inner = this.eval(e.expr, { start, step, n });
     const series: RangeSeries[] = [];
     if (inner.type === 'scalar') {
@@ -200,7 +204,7 @@ export class Evaluator {
     } else {
       throw new PromQLError(`subquery is only allowed on instant vector, got ${inner.type}`);
     }
-    return { type: 'matrix', series, ends, range: e.range };
+    return { type: 'matrix', series, ends, range: e.range, closed: this.opts.closedWindows };
   }
 }
 
@@ -226,4 +230,16 @@ function structureKey(e: Expr): string {
     keys.set(e, k);
   }
   return k;
+}
+
+/** The index of the first element at or above x in an ascending array. */
+export function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -341,7 +341,7 @@ function overWindows(m: MatrixValue, g: Grid, fn: WindowFn, keepName: boolean, p
       const start = end - m.range;
       // Windows are left-open, right-closed: (end - range, end].
       if (i > 0 && end < m.ends[i - 1]) { lo = 0; hi = 0; }
-      while (lo < s.ts.length && s.ts[lo] <= start) lo++;
+      while (lo < s.ts.length && (m.closed ? s.ts[lo] < start : s.ts[lo] <= start)) lo++;
       if (hi < lo) hi = lo;
       while (hi < s.ts.length && s.ts[hi] <= end) hi++;
       if (hi <= lo) continue;

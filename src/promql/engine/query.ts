@@ -12,6 +12,11 @@ export interface EngineOptions {
   lookbackDeltaMs?: number;
   /** Step of subqueries written without one (`[1h:]`); Prometheus uses its global evaluation interval (1m by default). */
   noStepSubqueryIntervalMs?: number;
+  /**
+   * Windows as Prometheus 2.x draws them: a range selector's window and the lookback include
+   * their start ([t-5m, t]) where 3.x leaves it out ((t-5m, t]). For agreeing with promtool 2.42.
+   */
+  closedWindows?: boolean;
 }
 
 export type Sample = { labels: Record<string, string>; value: number };
@@ -30,6 +35,7 @@ function evaluator(storage: Queryable, opts: EngineOptions | undefined, start: n
   return new Evaluator(storage, {
     lookbackDeltaMs: opts?.lookbackDeltaMs ?? 300_000,
     noStepSubqueryIntervalMs: opts?.noStepSubqueryIntervalMs ?? 60_000,
+    closedWindows: opts?.closedWindows ?? false,
   }, start, end);
 }
 
@@ -81,7 +87,7 @@ function instantValue(v: EvalValue, t: number): QueryValue {
       const end = v.ends[0];
       for (const s of v.series) {
         let lo = 0;
-        while (lo < s.ts.length && s.ts[lo] <= end - v.range) lo++;
+        while (lo < s.ts.length && (v.closed ? s.ts[lo] < end - v.range : s.ts[lo] <= end - v.range)) lo++;
         let hi = lo;
         while (hi < s.ts.length && s.ts[hi] <= end) hi++;
         if (hi === lo) continue;

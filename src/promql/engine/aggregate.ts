@@ -80,6 +80,7 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): EvalVal
 
 function simple(op: string, input: StepSeries[], grp: Group, g: Grid): StepSeries {
   const o = newStepSeries(grp.labels, g.n);
+  if (op === 'sum' || op === 'count' || op === 'group') return sumLike(op, input, grp, o, g);
   const buf: number[] = [];
   for (let i = 0; i < g.n; i++) {
     buf.length = 0;
@@ -88,6 +89,32 @@ function simple(op: string, input: StepSeries[], grp: Group, g: Grid): StepSerie
     if (cnt === 0) continue;
     o.present[i] = 1;
     o.values[i] = reduce(op, buf);
+  }
+  return o;
+}
+
+/** sum, count and group without a buffer: the aggregations rules use most. */
+function sumLike(op: string, input: StepSeries[], grp: Group, o: StepSeries, g: Grid): StepSeries {
+  const members = grp.members.map((m) => input[m]);
+  for (let i = 0; i < g.n; i++) {
+    let cnt = 0;
+    let sum = 0;
+    let c = 0;
+    for (const s of members) {
+      if (!s.present[i]) continue;
+      cnt++;
+      if (op !== 'sum') continue;
+      // Kahan–Babuška step, inline (see kahanAdd).
+      const x = s.values[i];
+      const t = sum + x;
+      if (t === Infinity || t === -Infinity) c = 0;
+      else if (Math.abs(sum) >= Math.abs(x)) c += (sum - t) + x;
+      else c += (x - t) + sum;
+      sum = t;
+    }
+    if (cnt === 0) continue;
+    o.present[i] = 1;
+    o.values[i] = op === 'sum' ? sum + c : op === 'count' ? cnt : 1;
   }
   return o;
 }

@@ -6,7 +6,7 @@ import { DUPLICATE_LABELSET, PromQLError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { formatFloat } from './format.js';
 import { keyWithout, labelsKey, type Labels } from './labels.js';
-import { bucketQuantile, kahanAdd, mean, quantile, type Bucket } from './mathfn.js';
+import { bucketQuantile, kahanAdd, mean, quantile } from './mathfn.js';
 import {
   gridTime, newStepSeries, type EvalValue, type Grid, type MatrixValue, type RangeSeries, type StepSeries, type VectorValue,
 } from './types.js';
@@ -291,15 +291,26 @@ function histogramQuantile(ev: Evaluator, e: Call, g: Grid): VectorValue {
     grp.members.push({ s, le });
   }
   const out: StepSeries[] = [];
-  const buckets: Bucket[] = [];
+  let upper = new Float64Array(16);
+  let counts = new Float64Array(16);
   for (const grp of groups.values()) {
+    // Members in bucket order once; each step then only copies the counts of those present.
+    grp.members.sort((a, b) => a.le - b.le);
+    if (grp.members.length > upper.length) {
+      upper = new Float64Array(grp.members.length);
+      counts = new Float64Array(grp.members.length);
+    }
     const o = newStepSeries(grp.labels, g.n, true);
     let any = false;
     for (let i = 0; i < g.n; i++) {
-      buckets.length = 0;
-      for (const m of grp.members) if (m.s.present[i]) buckets.push({ upper: m.le, count: m.s.values[i] });
-      if (buckets.length === 0) continue;
-      const r = bucketQuantile(q[i], buckets);
+      let n = 0;
+      for (const m of grp.members) {
+        if (!m.s.present[i]) continue;
+        upper[n] = m.le;
+        counts[n++] = m.s.values[i];
+      }
+      if (n === 0) continue;
+      const r = bucketQuantile(q[i], upper, counts, n);
       if (r.forcedMonotonic) {
         const nm = grp.members[0].s.labels.__name__;
         ev.infos.add(`PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)${nm ? ` for metric name "${nm}"` : ''}`);

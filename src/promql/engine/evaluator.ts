@@ -24,6 +24,9 @@ export class Evaluator {
   readonly warnings = new Set<string>();
   readonly infos = new Set<string>();
 
+  /** Whether selectors keep their samples' timestamps: only timestamp() reads them. */
+  needSampleTs = true;
+
   constructor(
     private readonly storage: Queryable,
     readonly opts: EvalOptions,
@@ -117,7 +120,7 @@ export class Evaluator {
     for (const sd of this.select(e.matchers, lo - lookback + (closed ? 0 : 1), hi)) {
       const { timestamps: ts, values: vals, stale } = sd;
       const s = newStepSeries(sd.labels as Record<string, string>, g.n);
-      const sampleTs = new Float64Array(g.n);
+      const sampleTs = this.needSampleTs ? new Float64Array(g.n) : undefined;
       let j = upperBound(ts, times[0] - lookback) - 1;
       let any = false;
       for (let i = 0; i < g.n; i++) {
@@ -127,11 +130,11 @@ export class Evaluator {
         if (j < 0 || (closed ? ts[j] < t - lookback : ts[j] <= t - lookback) || (stale !== undefined && stale[j] === 1)) continue;
         s.values[i] = vals[j];
         s.present[i] = 1;
-        sampleTs[i] = ts[j];
+        if (sampleTs) sampleTs[i] = ts[j];
         any = true;
       }
       if (!any) continue;
-      s.sampleTs = sampleTs;
+      if (sampleTs) s.sampleTs = sampleTs;
       out.push(s);
     }
     return { type: 'vector', series: out };

@@ -68,6 +68,9 @@ export function sortKey(l: Labels): string {
 
 /** Orders items by their labels as Prometheus' storage returns series. */
 export function sortByLabels<T>(items: T[], labelsOf: (t: T) => Labels): T[] {
+  let sorted = true;
+  for (let i = 1; i < items.length && sorted; i++) sorted = sortKey(labelsOf(items[i - 1])) <= sortKey(labelsOf(items[i]));
+  if (sorted) return items;
   const keyed = items.map((t) => ({ t, k: sortKey(labelsOf(t)) }));
   keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   return keyed.map((x) => x.t);

@@ -99,6 +99,17 @@ describe('instant queries', () => {
       .toThrow('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
   });
 
+  test('the name is dropped where the value changes, as Prometheus\' server does, or at the end when asked', () => {
+    const s = new ArrayQueryable([
+      counter({ __name__: 'a_total', job: 'x' }, 60, 10),
+      counter({ __name__: 'b_total', job: 'x' }, 120, 10),
+    ]);
+    const q = 'sum(rate({__name__=~"a_total|b_total"}[5m]))';
+    expect(() => instantQuery(s, q, 600_000)).toThrow('vector cannot contain metrics with the same labelset');
+    const r = instantQuery(s, q, 600_000, { delayedNameRemoval: true });
+    expect(vectorOf(r)[0][1]).toBeCloseTo(3, 9);
+  });
+
   test('native-histogram functions and experimental functions are refused with a reason', () => {
     expect(() => instantQuery(store, 'histogram_count(up)', 0)).toThrow(/native histograms/);
     expect(() => instantQuery(store, 'sort_by_label(up, "job")', 0)).toThrow(/experimental/);

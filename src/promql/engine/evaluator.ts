@@ -3,7 +3,9 @@
 // window over typed arrays instead of re-selecting per step.
 import type { AtModifier, Expr, LabelMatcher, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
 import type { Queryable, SeriesMatcher } from '../storage.js';
+import { FUNCTIONS } from '../functions.js';
 import { evalAggregate } from './aggregate.js';
+import { dropNames } from './names.js';
 import { sortByLabels, type Labels } from './labels.js';
 import { evalBinary } from './binary.js';
 import { PromQLError } from './errors.js';
@@ -16,6 +18,8 @@ export interface EvalOptions {
   lookbackDeltaMs: number;
   /** Prometheus 2.x windows: a range or lookback window includes its start (3.x: left-open). */
   closedWindows: boolean;
+  /** Drop __name__ at the end of the query (3.x's promql-delayed-name-removal) instead of at once. */
+  delayedNameRemoval: boolean;
   /** The step of a subquery written without one (`[1h:]`): Prometheus' global evaluation interval. */
   noStepSubqueryIntervalMs: number;
 }
@@ -44,6 +48,11 @@ export class Evaluator {
     let v = this.memo.get(key);
     if (v === undefined) {
       v = this.compute(e, g);
+      if (!this.opts.delayedNameRemoval && v.type === 'vector' && (e.type === 'Call' || e.type === 'BinaryExpr' || e.type === 'UnaryExpr')) {
+        // A function over a range vector refuses equal label sets outright, as Prometheus does.
+        const strict = e.type === 'Call' && FUNCTIONS[e.func]?.argTypes.includes('matrix') === true;
+        v = { type: 'vector', series: dropNames(v.series, g.n, strict) };
+      }
       this.memo.set(key, v);
     }
     return v;

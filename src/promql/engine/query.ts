@@ -17,6 +17,12 @@ export interface EngineOptions {
    * their start ([t-5m, t]) where 3.x leaves it out ((t-5m, t]). For agreeing with promtool 2.42.
    */
   closedWindows?: boolean;
+  /**
+   * Drop __name__ at the end of the query, as Prometheus 3 does with
+   * --enable-feature=promql-delayed-name-removal (and its test scripts do); by default it is
+   * dropped where a function or operator changes the value, as Prometheus' server does.
+   */
+  delayedNameRemoval?: boolean;
 }
 
 export type Sample = { labels: Record<string, string>; value: number };
@@ -46,6 +52,7 @@ function evaluator(storage: Queryable, ast: Expr, opts: EngineOptions | undefine
     lookbackDeltaMs: opts?.lookbackDeltaMs ?? 300_000,
     noStepSubqueryIntervalMs: opts?.noStepSubqueryIntervalMs ?? 60_000,
     closedWindows: opts?.closedWindows ?? false,
+    delayedNameRemoval: opts?.delayedNameRemoval ?? false,
   }, start, end);
   ev.needSampleTs = callsTimestamp(ast);
   return ev;

@@ -16,8 +16,8 @@ import {
 
 export interface EvalOptions {
   lookbackDeltaMs: number;
-  /** Prometheus 2.x windows: a range or lookback window includes its start (3.x: left-open). */
-  closedWindows: boolean;
+  /** Prometheus 2.x semantics: windows include their start (3.x: left-open), 2.x's rate extrapolation. */
+  prometheus2: boolean;
   /** Drop __name__ at the end of the query (3.x's promql-delayed-name-removal) instead of at once. */
   delayedNameRemoval: boolean;
   /** The step of a subquery written without one (`[1h:]`): Prometheus' global evaluation interval. */
@@ -125,7 +125,7 @@ export class Evaluator {
     const lo = Math.min(times[0], times[g.n - 1]);
     const hi = Math.max(times[0], times[g.n - 1]);
     const out: StepSeries[] = [];
-    const closed = this.opts.closedWindows;
+    const closed = this.opts.prometheus2;
     for (const sd of this.select(e.matchers, lo - lookback + (closed ? 0 : 1), hi)) {
       const { timestamps: ts, values: vals, stale } = sd;
       const s = newStepSeries(sd.labels as Record<string, string>, g.n);
@@ -155,7 +155,7 @@ export class Evaluator {
     const lo = Math.min(ends[0], ends[g.n - 1]) - e.range;
     const hi = Math.max(ends[0], ends[g.n - 1]);
     const series: RangeSeries[] = [];
-    const closed = this.opts.closedWindows;
+    const closed = this.opts.prometheus2;
     for (const sd of this.select(vs.matchers, closed ? lo : lo + 1, hi)) {
       const { timestamps: ts, values: vals, stale } = sd;
       const a = closed ? lowerBound(ts, lo) : upperBound(ts, lo);
@@ -181,7 +181,7 @@ export class Evaluator {
       }
       series.push({ labels, ts: outTs, vals: outVals, dropName: false });
     }
-    return { type: 'matrix', series, ends, range: e.range, closed: this.opts.closedWindows };
+    return { type: 'matrix', series, ends, range: e.range, closed: this.opts.prometheus2 };
   }
 
   private subquery(e: SubqueryExpr, g: Grid): MatrixValue {
@@ -191,9 +191,9 @@ export class Evaluator {
     const hi = Math.max(ends[0], ends[g.n - 1]);
     // The first inner step is the first multiple of the step after the window's open start.
     let start = Math.ceil((lo - e.range) / step) * step;
-    if (start === lo - e.range && !this.opts.closedWindows) start += step;
+    if (start === lo - e.range && !this.opts.prometheus2) start += step;
     const n = start > hi ? 0 : Math.floor((hi - start) / step) + 1;
-    if (n === 0) return { type: 'matrix', series: [], ends, range: e.range, closed: this.opts.closedWindows };
+    if (n === 0) return { type: 'matrix', series: [], ends, range: e.range, closed: this.opts.prometheus2 };
     const inner = this.eval(e.expr, { start, step, n });
     const series: RangeSeries[] = [];
     if (inner.type === 'scalar') {
@@ -216,7 +216,7 @@ export class Evaluator {
     } else {
       throw new PromQLError(`subquery is only allowed on instant vector, got ${inner.type}`);
     }
-    return { type: 'matrix', series, ends, range: e.range, closed: this.opts.closedWindows };
+    return { type: 'matrix', series, ends, range: e.range, closed: this.opts.prometheus2 };
   }
 }
 

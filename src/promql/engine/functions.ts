@@ -380,7 +380,7 @@ function resetCorrections(vals: Float64Array): Float64Array | undefined {
   return corr;
 }
 
-function extrapolatedRate(m: MatrixValue, isCounter: boolean, isRate: boolean, corr?: Float64Array): WindowFn {
+function extrapolatedRate(m: MatrixValue, isCounter: boolean, isRate: boolean, corr?: Float64Array, v2 = false): WindowFn {
   const rangeSec = m.range / 1000;
   return (ts, vals, lo, hi, end) => {
     const n = hi - lo;
@@ -401,11 +401,13 @@ function extrapolatedRate(m: MatrixValue, isCounter: boolean, isRate: boolean, c
     const sampled = (ts[last] - ts[first]) / 1000;
     const avg = sampled / (n - 1);
     const threshold = avg * 1.1;
-    if (toStart >= threshold) toStart = avg / 2;
+    // 3.x limits the extrapolation to the threshold first, then to the counter's zero point; 2.x the other way round.
+    if (!v2 && toStart >= threshold) toStart = avg / 2;
     if (isCounter && result > 0 && vals[first] >= 0) {
       const toZero = sampled * (vals[first] / result);
       if (toZero < toStart) toStart = toZero;
     }
+    if (v2 && toStart >= threshold) toStart = avg / 2;
     if (toEnd >= threshold) toEnd = avg / 2;
     let factor = (sampled + toStart + toEnd) / sampled;
     if (isRate) factor /= rangeSec;
@@ -494,9 +496,9 @@ function rangeFunction(ev: Evaluator, e: Call, g: Grid): EvalValue {
     case 'increase':
       counterInfo(ev, m, name);
       fn = extrapolatedRate(m, true, name === 'rate');
-      perSeries = (s) => extrapolatedRate(m, true, name === 'rate', resetCorrections(s.vals));
+      perSeries = (s) => extrapolatedRate(m, true, name === 'rate', resetCorrections(s.vals), ev.opts.prometheus2);
       break;
-    case 'delta': fn = extrapolatedRate(m, false, false); break;
+    case 'delta': fn = extrapolatedRate(m, false, false, undefined, ev.opts.prometheus2); break;
     case 'irate':
     case 'idelta':
       fn = (ts, vals, lo, hi) => {

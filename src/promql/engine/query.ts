@@ -13,10 +13,11 @@ export interface EngineOptions {
   /** Step of subqueries written without one (`[1h:]`); Prometheus uses its global evaluation interval (1m by default). */
   noStepSubqueryIntervalMs?: number;
   /**
-   * Windows as Prometheus 2.x draws them: a range selector's window and the lookback include
-   * their start ([t-5m, t]) where 3.x leaves it out ((t-5m, t]). For agreeing with promtool 2.42.
+   * Prometheus 2.x semantics where 3.x changed them, for agreeing with promtool 2.42: a range
+   * selector's window and the lookback include their start ([t-5m, t] where 3.x has (t-5m, t]),
+   * and rate()/increase() clamp at the counter's zero point before extrapolating, as 2.x did.
    */
-  closedWindows?: boolean;
+  prometheus2?: boolean;
   /**
    * Drop __name__ at the end of the query, as Prometheus 3 does with
    * --enable-feature=promql-delayed-name-removal (and its test scripts do); by default it is
@@ -51,7 +52,7 @@ function evaluator(storage: Queryable, ast: Expr, opts: EngineOptions | undefine
   const ev = new Evaluator(storage, {
     lookbackDeltaMs: opts?.lookbackDeltaMs ?? 300_000,
     noStepSubqueryIntervalMs: opts?.noStepSubqueryIntervalMs ?? 60_000,
-    closedWindows: opts?.closedWindows ?? false,
+    prometheus2: opts?.prometheus2 ?? false,
     delayedNameRemoval: opts?.delayedNameRemoval ?? false,
   }, start, end);
   ev.needSampleTs = callsTimestamp(ast);

@@ -157,6 +157,15 @@ describe('range queries', () => {
     expect(r.value.series[0].values[1]).toBeCloseTo(want, 9);
   });
 
+  test('rate extrapolation toward a counter\'s start follows 3.x, or 2.x with prometheus2', () => {
+    // 10, 20, 30, 40 at 2m…5m: the window (0, 5m] starts 120s before the first sample, over the 66s threshold.
+    const s = new ArrayQueryable([{ labels: { __name__: 'c_total' }, samples: [[120_000, 10], [180_000, 20], [240_000, 30], [300_000, 40]] }]);
+    // 3.x: half an interval (30s) first, then the zero point (60s) does not shorten it: 30 * 210/180.
+    expect(vectorOf(instantQuery(s, 'increase(c_total[5m])', 300_000))[0][1]).toBeCloseTo(35, 9);
+    // 2.x: the zero point (60s) first, which is under the threshold: 30 * 240/180.
+    expect(vectorOf(instantQuery(s, 'increase(c_total[5m])', 300_000, { prometheus2: true }))[0][1]).toBeCloseTo(40, 9);
+  });
+
   test('a scalar becomes one series without labels; a range vector is refused', () => {
     const r = rangeQuery(store, 'time()', 0, 120_000, 60_000);
     expect(formatPrometheusJSON(r.value)).toEqual({ resultType: 'matrix', result: [{ metric: {}, values: [[0, '0'], [60, '60'], [120, '120']] }] });

@@ -110,6 +110,20 @@ describe('instant queries', () => {
     expect(vectorOf(r)[0][1]).toBeCloseTo(3, 9);
   });
 
+  test('a query that would hold too many points fails as Prometheus\' --query.max-samples does', () => {
+    expect(() => instantQuery(store, 'max_over_time(up[1y:1s])', 60_000, { maxSamples: 1_000_000 }))
+      .toThrow('query processing would load too many samples into memory in query execution');
+    expect(() => rangeQuery(store, 'agent_requests_total', 0, 600_000, 1000, { maxSamples: 1000 }))
+      .toThrow('query processing would load too many samples into memory in query execution');
+  });
+
+  test('a query past its timeout fails with Prometheus\' timeout error', () => {
+    let err: unknown;
+    try { instantQuery(store, 'sum(up)', 60_000, { timeoutMs: -1 }); } catch (e) { err = e; }
+    expect((err as PromQLError).kind).toBe('timeout');
+    expect((err as PromQLError).message).toBe('query timed out in expression evaluation');
+  });
+
   test('native-histogram functions and experimental functions are refused with a reason', () => {
     expect(() => instantQuery(store, 'histogram_count(up)', 0)).toThrow(/native histograms/);
     expect(() => instantQuery(store, 'sort_by_label(up, "job")', 0)).toThrow(/experimental/);

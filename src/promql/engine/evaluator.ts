@@ -20,6 +20,10 @@ export interface EvalOptions {
   prometheus2: boolean;
   /** Drop __name__ at the end of the query (3.x's promql-delayed-name-removal) instead of at once. */
   delayedNameRemoval: boolean;
+  /** Points (series × steps) one query may hold in its intermediate results: Prometheus' --query.max-samples. */
+  maxSamples: number;
+  /** When the query gives up, in ms since the epoch (Prometheus' --query.timeout). */
+  deadline: number;
   /** The step of a subquery written without one (`[1h:]`): Prometheus' global evaluation interval. */
   noStepSubqueryIntervalMs: number;
 }
@@ -27,6 +31,7 @@ export interface EvalOptions {
 export class Evaluator {
   readonly warnings = new Set<string>();
   readonly infos = new Set<string>();
+  private points = 0;
 
   /** Whether selectors keep their samples' timestamps: only timestamp() reads them. */
   needSampleTs = true;
@@ -47,7 +52,11 @@ export class Evaluator {
     const key = `${g.start},${g.step},${g.n},${structureKey(e)}`;
     let v = this.memo.get(key);
     if (v === undefined) {
+      if (Date.now() > this.opts.deadline) throw new PromQLError('query timed out in expression evaluation', 'timeout');
       v = this.compute(e, g);
+      const points = v.type === 'vector' ? v.series.length * g.n : v.type === 'matrix' ? v.series.reduce((a, s) => a + s.ts.length, 0) : 0;
+      this.points += points;
+      if (this.points > this.opts.maxSamples) throw new PromQLError('query processing would load too many samples into memory in query execution', 'execution');
       if (!this.opts.delayedNameRemoval && v.type === 'vector' && (e.type === 'Call' || e.type === 'BinaryExpr' || e.type === 'UnaryExpr')) {
         // A function over a range vector refuses equal label sets outright, as Prometheus does.
         const strict = e.type === 'Call' && FUNCTIONS[e.func]?.argTypes.includes('matrix') === true;
@@ -193,6 +202,7 @@ export class Evaluator {
     let start = Math.ceil((lo - e.range) / step) * step;
     if (start === lo - e.range && !this.opts.prometheus2) start += step;
     const n = start > hi ? 0 : Math.floor((hi - start) / step) + 1;
+    if (n > this.opts.maxSamples) throw new PromQLError('query processing would load too many samples into memory in query execution', 'execution');
     if (n === 0) return { type: 'matrix', series: [], ends, range: e.range, closed: this.opts.prometheus2 };
     const inner = this.eval(e.expr, { start, step, n });
     const series: RangeSeries[] = [];

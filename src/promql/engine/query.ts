@@ -24,6 +24,10 @@ export interface EngineOptions {
    * dropped where a function or operator changes the value, as Prometheus' server does.
    */
   delayedNameRemoval?: boolean;
+  /** Points (series × steps) a query may hold in intermediate results; Prometheus' --query.max-samples (50,000,000). */
+  maxSamples?: number;
+  /** Prometheus' --query.timeout (2m), checked between operators. */
+  timeoutMs?: number;
 }
 
 export type Sample = { labels: Record<string, string>; value: number };
@@ -54,6 +58,8 @@ function evaluator(storage: Queryable, ast: Expr, opts: EngineOptions | undefine
     noStepSubqueryIntervalMs: opts?.noStepSubqueryIntervalMs ?? 60_000,
     prometheus2: opts?.prometheus2 ?? false,
     delayedNameRemoval: opts?.delayedNameRemoval ?? false,
+    maxSamples: opts?.maxSamples ?? 50_000_000,
+    deadline: Date.now() + (opts?.timeoutMs ?? 120_000),
   }, start, end);
   ev.needSampleTs = callsTimestamp(ast);
   return ev;

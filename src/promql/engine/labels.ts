@@ -26,11 +26,27 @@ export function keyWithout(l: Labels, drop: ReadonlySet<string>): string {
   return k;
 }
 
+const nameless = new WeakMap<Labels, Labels>();
+
+/** The labels without __name__; the same object for the same input, so keys cached on it are reused. */
 export function withoutName(l: Labels): Labels {
   if (!('__name__' in l)) return l;
-  const out: Labels = { ...l };
-  delete out.__name__;
+  let out = nameless.get(l);
+  if (out === undefined) {
+    out = { ...l };
+    delete out.__name__;
+    nameless.set(l, out);
+  }
   return out;
+}
+
+const keyCache = new WeakMap<Labels, string>();
+
+/** labelsKey, remembered per label-set object (the store's label sets live as long as their series). */
+export function cachedLabelsKey(l: Labels): string {
+  let k = keyCache.get(l);
+  if (k === undefined) keyCache.set(l, (k = labelsKey(l)));
+  return k;
 }
 
 /** Prometheus' rendering of a label set: {a="b", c="d"} with names sorted. */

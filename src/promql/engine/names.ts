@@ -1,7 +1,7 @@
 // Dropping __name__ where a function or operator changes a value. Prometheus' server drops it at
 // once (3.x's promql-delayed-name-removal, which its test scripts run with, drops it at the end).
 import { DUPLICATE_LABELSET, PromQLError } from './errors.js';
-import { labelsKey, withoutName } from './labels.js';
+import { cachedLabelsKey, withoutName } from './labels.js';
 import type { StepSeries } from './types.js';
 
 /**
@@ -14,7 +14,7 @@ export function dropNames(series: StepSeries[], n: number, strict: boolean): Ste
   const out: StepSeries[] = [];
   for (const s of series) {
     const labels = s.dropName ? withoutName(s.labels) : s.labels;
-    const k = labelsKey(labels);
+    const k = cachedLabelsKey(labels);
     const at = byKey.get(k);
     if (at === undefined) {
       byKey.set(k, out.length);

@@ -40,6 +40,30 @@ export type VectorValue = Extract<EvalValue, { type: 'vector' }>;
 export type MatrixValue = Extract<EvalValue, { type: 'matrix' }>;
 export type ScalarValue = Extract<EvalValue, { type: 'scalar' }>;
 
+// Short step arrays (an instant query has one step) are cut from shared slabs: one ArrayBuffer
+// per few thousand series instead of two per series keeps the garbage collector out of the way.
+const SLAB = 8192;
+let f64 = new Float64Array(SLAB);
+let f64At = 0;
+let u8 = new Uint8Array(SLAB);
+let u8At = 0;
+
+function values(n: number): Float64Array {
+  if (n > 256) return new Float64Array(n);
+  if (f64At + n > SLAB) { f64 = new Float64Array(SLAB); f64At = 0; }
+  const a = f64.subarray(f64At, f64At + n);
+  f64At += n;
+  return a;
+}
+
+function flags(n: number): Uint8Array {
+  if (n > 256) return new Uint8Array(n);
+  if (u8At + n > SLAB) { u8 = new Uint8Array(SLAB); u8At = 0; }
+  const a = u8.subarray(u8At, u8At + n);
+  u8At += n;
+  return a;
+}
+
 export function newStepSeries(labels: Labels, n: number, dropName = false): StepSeries {
-  return { labels, values: new Float64Array(n), present: new Uint8Array(n), dropName };
+  return { labels, values: values(n), present: flags(n), dropName };
 }

@@ -35,27 +35,29 @@ export function evalBinary(ev: Evaluator, e: BinaryExpr, g: Grid): EvalValue {
   const l = ev.eval(e.lhs, g);
   const r = ev.eval(e.rhs, g);
   const cmp = COMPARISON_OPS.has(e.op);
+  // Whether the result loses its name: arithmetic and `bool` comparisons do; Prometheus 2.x kept it for atan2.
+  const drop = cmp ? e.bool : !(ev.opts.prometheus2 && e.op === 'atan2');
   if (l.type === 'scalar' && r.type === 'scalar') {
     const out = new Float64Array(g.n);
     for (let i = 0; i < g.n; i++) out[i] = arith(e.op, l.values[i], r.values[i]);
     return { type: 'scalar', values: out };
   }
-  if (l.type === 'vector' && r.type === 'scalar') return vectorScalar(e, l, r.values, false, cmp, g);
-  if (l.type === 'scalar' && r.type === 'vector') return vectorScalar(e, r, l.values, true, cmp, g);
+  if (l.type === 'vector' && r.type === 'scalar') return vectorScalar(e, l, r.values, false, cmp, drop, g);
+  if (l.type === 'scalar' && r.type === 'vector') return vectorScalar(e, r, l.values, true, cmp, drop, g);
   if (l.type !== 'vector' || r.type !== 'vector') throw new PromQLError(`binary expression must contain only scalar and instant vector types`);
   const m = e.matching ?? { card: 'one-to-one', on: false, labels: [], include: [] };
   switch (e.op) {
     case 'and': return and(l, r, m, g, false);
     case 'unless': return and(l, r, m, g, true);
     case 'or': return or(l, r, m, g);
-    default: return vectorVector(e, l, r, m, cmp, g);
+    default: return vectorVector(e, l, r, m, cmp, drop, g);
   }
 }
 
-function vectorScalar(e: BinaryExpr, v: VectorValue, s: Float64Array, swap: boolean, cmp: boolean, g: Grid): VectorValue {
+function vectorScalar(e: BinaryExpr, v: VectorValue, s: Float64Array, swap: boolean, cmp: boolean, drop: boolean, g: Grid): VectorValue {
   const out: StepSeries[] = [];
   for (const vs of v.series) {
-    const o = newStepSeries(vs.labels, g.n, vs.dropName || !cmp || e.bool);
+    const o = newStepSeries(vs.labels, g.n, vs.dropName || drop);
     let any = false;
     for (let i = 0; i < g.n; i++) {
       if (!vs.present[i]) continue;
@@ -153,7 +155,7 @@ function resultLabels(ls: StepSeries, rs: StepSeries, m: VectorMatching, dropNam
   return out;
 }
 
-function vectorVector(e: BinaryExpr, l: VectorValue, r: VectorValue, m: VectorMatching, cmp: boolean, g: Grid): VectorValue {
+function vectorVector(e: BinaryExpr, l: VectorValue, r: VectorValue, m: VectorMatching, cmp: boolean, drop: boolean, g: Grid): VectorValue {
   if (m.card === 'many-to-many') throw new PromQLError('many-to-many only allowed for set operators');
   const sig = signer(m);
   // The "one" side is the right one, except for group_right.
@@ -168,7 +170,7 @@ function vectorVector(e: BinaryExpr, l: VectorValue, r: VectorValue, m: VectorMa
     if (list) list.push(idx);
     else oneBySig.set(k, [idx]);
   });
-  const dropName = !cmp || e.bool;
+  const dropName = drop;
   const outByKey = new Map<string, StepSeries>();
   const pairOut = new Map<number, StepSeries>();
   const out: StepSeries[] = [];

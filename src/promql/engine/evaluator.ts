@@ -60,7 +60,7 @@ export class Evaluator {
       if (!this.opts.delayedNameRemoval && v.type === 'vector' && (e.type === 'Call' || e.type === 'BinaryExpr' || e.type === 'UnaryExpr')) {
         // A function over a range vector refuses equal label sets outright, as Prometheus does.
         const strict = e.type === 'Call' && FUNCTIONS[e.func]?.argTypes.includes('matrix') === true;
-        v = { type: 'vector', series: dropNames(v.series, g.n, strict) };
+        v = { type: 'vector', series: dropNames(v.series, g.n, strict, e.type === 'Call' && e.args.length === 1 && selectsOneName(e.args[0])) };
       }
       this.memo.set(key, v);
     }
@@ -264,4 +264,11 @@ export function lowerBound(a: Float64Array, x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** True for a plain selector (or range selector) with an equality matcher on the metric name. */
+function selectsOneName(e: Expr): boolean {
+  if (e.type === 'ParenExpr') return selectsOneName(e.expr);
+  const vs = e.type === 'MatrixSelector' ? e.vectorSelector : e.type === 'VectorSelector' ? e : undefined;
+  return vs !== undefined && vs.matchers.some((m) => m.name === '__name__' && m.op === '=');
 }

@@ -104,7 +104,9 @@ async function runTestGroup(test: TestGroup, spec: UnitTestFile, specs: RuleGrou
     return { group, written: group.rules.map(() => new Map()) };
   });
 
-  const query = (expr: string, ts: number): Sample[] => toSamples(instantQuery(store, expr, ts).value);
+  // promtool runs subqueries without a step at the evaluation interval
+  const engine = { noStepSubqueryIntervalMs: spec.evaluationIntervalMs };
+  const query = (expr: string, ts: number): Sample[] => toSamples(instantQuery(store, expr, ts, engine).value);
   const alertTimes = [...new Set(test.alertRuleTests.map((a) => a.evalTimeMs))].sort((a, b) => a - b);
   const maxEval = Math.max(0, ...test.alertRuleTests.map((a) => a.evalTimeMs), ...test.promqlExprTests.map((p) => p.evalTimeMs));
   const interval = spec.evaluationIntervalMs;

@@ -180,7 +180,9 @@ export function loadOpenMetrics(store: MemoryStore, text: string, source = '<inp
     reader.line(text.slice(at, nl));
     at = nl + 1;
   }
-  return reader.end();
+  const report = reader.end();
+  store.compact();
+  return report;
 }
 
 /** Streams an OpenMetrics file into the store, yielding to the event loop between chunks. */
@@ -197,5 +199,7 @@ export async function loadOpenMetricsFile(store: MemoryStore, path: string): Pro
     pending = text.slice(at);
   }
   if (pending !== '') reader.line(pending);
-  return reader.end();
+  const report = reader.end();
+  store.compact();
+  return report;
 }

@@ -19,6 +19,7 @@ export { documentedType } from './ast.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { FUNCTIONS, AGGREGATE_OPS, exprType, type PromQLFunction } from './functions.js';
 export { compileRegex, RegexSyntaxError } from './regex.js';
+export type { MatchType, Queryable, SeriesData, SeriesMatcher } from './storage.js';
 
 export interface ParseResult {
   /** Set only when there are no errors. */
@@ -77,7 +78,6 @@ function parse(expr: string): ParseResult {
   return { ast, type: exprType(ast), diagnostics };
 }
 
-export type { MatchType, Queryable, SeriesData, SeriesMatcher } from './storage.js';
 export {
   PromQLError, formatFloat, formatPrometheusJSON,
   type EngineOptions, type QueryResult, type QueryValue, type Sample, type Series,

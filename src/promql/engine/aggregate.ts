@@ -3,8 +3,8 @@ import type { AggregateExpr } from '../ast.js';
 import { PromQLError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { formatFloat } from './format.js';
-import { labelsKey, type Labels } from './labels.js';
-import { quantile } from './mathfn.js';
+import { keyOn, keyWithout, type Labels } from './labels.js';
+import { kahanAdd, mean, quantile } from './mathfn.js';
 import { newStepSeries, type EvalValue, type Grid, type StepSeries } from './types.js';
 
 function groupLabels(l: Labels, e: AggregateExpr): Labels {
@@ -37,15 +37,18 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): EvalVal
   const input = ev.evalVector(e.expr, g).series;
   const groups: Group[] = [];
   const byKey = new Map<string, Group>();
+  const byNames = e.without ? undefined : [...e.grouping].sort();
+  const drop = new Set([...e.grouping, '__name__']);
   input.forEach((s, idx) => {
     // Grouping sees names that a function dropped only in name: by(__name__) after rate() groups them as one.
     const labels = s.dropName && !e.without && e.grouping.includes('__name__') ? { ...s.labels, __name__: '' } : s.labels;
-    const gl = groupLabels(labels, e);
-    const k = labelsKey(gl);
+    const k = byNames ? keyOn(labels, byNames) : keyWithout(labels, drop);
     let grp = byKey.get(k);
-    if (!grp) byKey.set(k, (grp = { labels: gl, members: [] }));
+    if (!grp) {
+      byKey.set(k, (grp = { labels: groupLabels(labels, e), members: [] }));
+      groups.push(grp);
+    }
     grp.members.push(idx);
-    if (grp.members.length === 1) groups.push(grp);
   });
   switch (e.op) {
     case 'topk':
@@ -77,84 +80,78 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): EvalVal
 
 function simple(op: string, input: StepSeries[], grp: Group, g: Grid): StepSeries {
   const o = newStepSeries(grp.labels, g.n);
+  if (op === 'sum' || op === 'count' || op === 'group') return sumLike(op, input, grp, o, g);
+  const buf: number[] = [];
+  for (let i = 0; i < g.n; i++) {
+    buf.length = 0;
+    for (const m of grp.members) if (input[m].present[i]) buf.push(input[m].values[i]);
+    const cnt = buf.length;
+    if (cnt === 0) continue;
+    o.present[i] = 1;
+    o.values[i] = reduce(op, buf);
+  }
+  return o;
+}
+
+/** sum, count and group without a buffer: the aggregations rules use most. */
+function sumLike(op: string, input: StepSeries[], grp: Group, o: StepSeries, g: Grid): StepSeries {
+  const members = grp.members.map((m) => input[m]);
   for (let i = 0; i < g.n; i++) {
     let cnt = 0;
     let sum = 0;
     let c = 0;
-    let mean = 0;
-    let meanC = 0;
-    let acc = 0;
-    let incremental = false;
-    for (const m of grp.members) {
-      const s = input[m];
+    for (const s of members) {
       if (!s.present[i]) continue;
-      const v = s.values[i];
       cnt++;
-      switch (op) {
-        case 'sum': {
-          const t = sum + v;
-          c += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
-          sum = t;
-          break;
-        }
-        case 'avg': {
-          if (cnt === 1) { sum = v; c = 0; break; }
-          if (!incremental) {
-            const t = sum + v;
-            if (Number.isFinite(t) || !Number.isFinite(v) || !Number.isFinite(sum)) {
-              c += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
-              sum = t;
-              break;
-            }
-            // The sum overflows: continue with an incremental mean, as Prometheus does.
-            incremental = true;
-            mean = sum / (cnt - 1);
-            meanC = c / (cnt - 1);
-          }
-          if (Number.isFinite(mean) && !Number.isFinite(v)) { mean = v; meanC = 0; break; }
-          if (!Number.isFinite(mean) && !Number.isFinite(v) && mean !== v) { mean = NaN; break; }
-          if (!Number.isFinite(mean)) break;
-          const q = (cnt - 1) / cnt;
-          const d1 = mean / cnt;
-          const d2 = v / cnt;
-          mean = mean - d1 + d2;
-          meanC = meanC * q;
-          break;
-        }
-        case 'min':
-          if (cnt === 1 || v < sum || Number.isNaN(sum)) sum = v;
-          break;
-        case 'max':
-          if (cnt === 1 || v > sum || Number.isNaN(sum)) sum = v;
-          break;
-        case 'stddev':
-        case 'stdvar': {
-          const d = v - mean;
-          mean += d / cnt;
-          acc += d * (v - mean);
-          break;
-        }
-        default:
-          break;
-      }
+      if (op !== 'sum') continue;
+      // Kahan–Babuška step, inline (see kahanAdd).
+      const x = s.values[i];
+      const t = sum + x;
+      if (t === Infinity || t === -Infinity) c = 0;
+      else if (Math.abs(sum) >= Math.abs(x)) c += (sum - t) + x;
+      else c += (x - t) + sum;
+      sum = t;
     }
     if (cnt === 0) continue;
     o.present[i] = 1;
-    let r: number;
-    switch (op) {
-      case 'sum': r = Number.isFinite(sum + c) || Number.isNaN(sum) ? sum + c : sum; break;
-      case 'avg': r = incremental ? mean + meanC : (Number.isFinite(sum) ? (sum + c) / cnt : sum / cnt); break;
-      case 'count': r = cnt; break;
-      case 'group': r = 1; break;
-      case 'min':
-      case 'max': r = sum; break;
-      case 'stdvar': r = acc / cnt; break;
-      case 'stddev': r = Math.sqrt(acc / cnt); break;
-      default: throw new PromQLError(`unsupported aggregation ${op}`);
-    }
-    o.values[i] = r;
+    o.values[i] = op === 'sum' ? sum + c : op === 'count' ? cnt : 1;
   }
   return o;
+}
+
+function reduce(op: string, v: number[]): number {
+  const cnt = v.length;
+  switch (op) {
+    case 'sum': {
+      let sum = 0;
+      let c = 0;
+      for (const x of v) [sum, c] = kahanAdd(x, sum, c);
+      return sum + c;
+    }
+    case 'avg': return mean(v, 0, cnt);
+    case 'count': return cnt;
+    case 'group': return 1;
+    case 'min':
+    case 'max': {
+      let r = v[0];
+      for (let k = 1; k < cnt; k++) {
+        if (op === 'min' ? v[k] < r || Number.isNaN(r) : v[k] > r || Number.isNaN(r)) r = v[k];
+      }
+      return r;
+    }
+    case 'stddev':
+    case 'stdvar': {
+      let m = 0;
+      let acc = 0;
+      for (let k = 0; k < cnt; k++) {
+        const d = v[k] - m;
+        m += d / (k + 1);
+        acc += d * (v[k] - m);
+      }
+      return op === 'stdvar' ? acc / cnt : Math.sqrt(acc / cnt);
+    }
+    default: throw new PromQLError(`unsupported aggregation ${op}`);
+  }
 }
 
 function topk(ev: Evaluator, input: StepSeries[], groups: Group[], k: Float64Array, bottom: boolean, g: Grid): StepSeries[] {
@@ -184,10 +181,13 @@ function topk(ev: Evaluator, input: StepSeries[], groups: Group[], k: Float64Arr
     }
   }
   void ev;
-  const out: StepSeries[] = [];
-  input.forEach((s, m) => {
-    if (present[m].some((p) => p === 1)) out.push({ ...s, present: present[m] });
-  });
+  let chosen = input.map((_, m) => m).filter((m) => present[m].some((p) => p === 1));
+  if (g.n === 1) {
+    // An instant query lists each group's winners best first, groups in order of appearance.
+    idx = 0;
+    chosen = groups.flatMap((grp) => grp.members.filter((m) => present[m][0]).sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0)));
+  }
+  const out = chosen.map((m) => ({ ...input[m], present: present[m] }));
   return out;
 }
 

@@ -172,14 +172,21 @@ function vectorVector(e: BinaryExpr, l: VectorValue, r: VectorValue, m: VectorMa
   const outByKey = new Map<string, StepSeries>();
   const pairOut = new Map<number, StepSeries>();
   const out: StepSeries[] = [];
-  // For one-to-one matching: which "many" series matched each signature at a step.
-  const seen = new Map<string, number>();
+  // Matching is resolved once per series; each step then only checks presence.
+  const sigIds = new Map<string, number>();
+  const manySigId = manySig.map((k) => {
+    let id = sigIds.get(k);
+    if (id === undefined) sigIds.set(k, (id = sigIds.size));
+    return id;
+  });
+  const candidatesOf = manySig.map((k) => oneBySig.get(k));
+  // For one-to-one matching: the last step at which a "many" series of each signature matched.
+  const seenAt = new Int32Array(sigIds.size).fill(-1);
   for (let i = 0; i < g.n; i++) {
-    if (m.card === 'one-to-one') seen.clear();
     for (let a = 0; a < many.length; a++) {
       const ms = many[a];
       if (!ms.present[i]) continue;
-      const candidates = oneBySig.get(manySig[a]);
+      const candidates = candidatesOf[a];
       if (!candidates) continue;
       let match = -1;
       for (const c of candidates) {
@@ -192,8 +199,8 @@ function vectorVector(e: BinaryExpr, l: VectorValue, r: VectorValue, m: VectorMa
       }
       if (match < 0) continue;
       if (m.card === 'one-to-one') {
-        if (seen.has(manySig[a])) throw new PromQLError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
-        seen.set(manySig[a], a);
+        if (seenAt[manySigId[a]] === i) throw new PromQLError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+        seenAt[manySigId[a]] = i;
       }
       const ls = swap ? one[match] : ms;
       const rs = swap ? ms : one[match];

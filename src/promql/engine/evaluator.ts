@@ -4,6 +4,7 @@
 import type { AtModifier, Expr, LabelMatcher, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
 import type { Queryable, SeriesMatcher } from '../storage.js';
 import { evalAggregate } from './aggregate.js';
+import { sortByLabels, type Labels } from './labels.js';
 import { evalBinary } from './binary.js';
 import { PromQLError } from './errors.js';
 import { evalCall } from './functions.js';
@@ -13,6 +14,8 @@ import {
 
 export interface EvalOptions {
   lookbackDeltaMs: number;
+  /** Prometheus 2.x windows: a range or lookback window includes its start (3.x: left-open). */
+  closedWindows: boolean;
   /** The step of a subquery written without one (`[1h:]`): Prometheus' global evaluation interval. */
   noStepSubqueryIntervalMs: number;
 }
@@ -20,6 +23,9 @@ export interface EvalOptions {
 export class Evaluator {
   readonly warnings = new Set<string>();
   readonly infos = new Set<string>();
+
+  /** Whether selectors keep their samples' timestamps: only timestamp() reads them. */
+  needSampleTs = true;
 
   constructor(
     private readonly storage: Queryable,
@@ -29,7 +35,21 @@ export class Evaluator {
     readonly queryEnd: number,
   ) {}
 
+  /** Values of evaluated subexpressions by structure and grid: a rule that repeats a selector or a whole subexpression computes it once. */
+  private readonly memo = new Map<string, EvalValue>();
+
   eval(e: Expr, g: Grid): EvalValue {
+    if (e.type === 'NumberLiteral' || e.type === 'StringLiteral' || e.type === 'ParenExpr') return this.compute(e, g);
+    const key = `${g.start},${g.step},${g.n},${structureKey(e)}`;
+    let v = this.memo.get(key);
+    if (v === undefined) {
+      v = this.compute(e, g);
+      this.memo.set(key, v);
+    }
+    return v;
+  }
+
+  private compute(e: Expr, g: Grid): EvalValue {
     switch (e.type) {
       case 'NumberLiteral': return { type: 'scalar', values: new Float64Array(g.n).fill(e.value) };
       case 'StringLiteral': return { type: 'string', value: e.value };
@@ -86,7 +106,8 @@ export class Evaluator {
 
   select(matchers: LabelMatcher[], mint: number, maxt: number) {
     const sm: SeriesMatcher[] = matchers.map((m) => ({ type: m.op, name: m.name, value: m.value }));
-    return this.storage.select(sm, mint, maxt);
+    // Sorted by labels, as Prometheus' blocks return them, so results come in the same order whatever order the data was loaded in.
+    return sortByLabels(this.storage.select(sm, mint, maxt), (s) => s.labels as Labels);
   }
 
   private vectorSelector(e: VectorSelector, g: Grid): VectorValue {
@@ -95,24 +116,25 @@ export class Evaluator {
     const lo = Math.min(times[0], times[g.n - 1]);
     const hi = Math.max(times[0], times[g.n - 1]);
     const out: StepSeries[] = [];
-    for (const sd of this.select(e.matchers, lo - lookback + 1, hi)) {
+    const closed = this.opts.closedWindows;
+    for (const sd of this.select(e.matchers, lo - lookback + (closed ? 0 : 1), hi)) {
       const { timestamps: ts, values: vals, stale } = sd;
       const s = newStepSeries(sd.labels as Record<string, string>, g.n);
-      const sampleTs = new Float64Array(g.n);
-      let j = -1;
+      const sampleTs = this.needSampleTs ? new Float64Array(g.n) : undefined;
+      let j = upperBound(ts, times[0] - lookback) - 1;
       let any = false;
       for (let i = 0; i < g.n; i++) {
         const t = times[i];
         // times only go up (or stay, with @), so the last sample at or before t moves forward.
         while (j + 1 < ts.length && ts[j + 1] <= t) j++;
-        if (j < 0 || ts[j] <= t - lookback || (stale !== undefined && stale[j] === 1)) continue;
+        if (j < 0 || (closed ? ts[j] < t - lookback : ts[j] <= t - lookback) || (stale !== undefined && stale[j] === 1)) continue;
         s.values[i] = vals[j];
         s.present[i] = 1;
-        sampleTs[i] = ts[j];
+        if (sampleTs) sampleTs[i] = ts[j];
         any = true;
       }
       if (!any) continue;
-      s.sampleTs = sampleTs;
+      if (sampleTs) s.sampleTs = sampleTs;
       out.push(s);
     }
     return { type: 'vector', series: out };
@@ -124,26 +146,33 @@ export class Evaluator {
     const lo = Math.min(ends[0], ends[g.n - 1]) - e.range;
     const hi = Math.max(ends[0], ends[g.n - 1]);
     const series: RangeSeries[] = [];
-    for (const sd of this.select(vs.matchers, lo + 1, hi)) {
+    const closed = this.opts.closedWindows;
+    for (const sd of this.select(vs.matchers, closed ? lo : lo + 1, hi)) {
       const { timestamps: ts, values: vals, stale } = sd;
-      let a = 0;
-      while (a < ts.length && ts[a] <= lo) a++;
-      let b = ts.length;
-      while (b > a && ts[b - 1] > hi) b--;
-      let n = 0;
-      for (let k = a; k < b; k++) if (stale === undefined || stale[k] !== 1) n++;
+      const a = closed ? lowerBound(ts, lo) : upperBound(ts, lo);
+      const b = upperBound(ts, hi);
+      if (a >= b) continue;
+      let staleCount = 0;
+      if (stale !== undefined) for (let k = a; k < b; k++) staleCount += stale[k];
+      const labels = sd.labels as Record<string, string>;
+      // Without staleness markers in range the window reads the store's arrays in place.
+      if (staleCount === 0) {
+        series.push({ labels, ts: ts.subarray(a, b), vals: vals.subarray(a, b), dropName: false });
+        continue;
+      }
+      const n = b - a - staleCount;
       if (n === 0) continue;
       const outTs = new Float64Array(n);
       const outVals = new Float64Array(n);
       let w = 0;
       for (let k = a; k < b; k++) {
-        if (stale !== undefined && stale[k] === 1) continue;
+        if (stale![k] === 1) continue;
         outTs[w] = ts[k];
         outVals[w++] = vals[k];
       }
-      series.push({ labels: sd.labels as Record<string, string>, ts: outTs, vals: outVals, dropName: false });
+      series.push({ labels, ts: outTs, vals: outVals, dropName: false });
     }
-    return { type: 'matrix', series, ends, range: e.range };
+    return { type: 'matrix', series, ends, range: e.range, closed: this.opts.closedWindows };
   }
 
   private subquery(e: SubqueryExpr, g: Grid): MatrixValue {
@@ -153,9 +182,9 @@ export class Evaluator {
     const hi = Math.max(ends[0], ends[g.n - 1]);
     // The first inner step is the first multiple of the step after the window's open start.
     let start = Math.ceil((lo - e.range) / step) * step;
-    if (start === lo - e.range) start += step;
+    if (start === lo - e.range && !this.opts.closedWindows) start += step;
     const n = start > hi ? 0 : Math.floor((hi - start) / step) + 1;
-    if (n === 0) return { type: 'matrix', series: [], ends, range: e.range };
+    if (n === 0) return { type: 'matrix', series: [], ends, range: e.range, closed: this.opts.closedWindows };
     const inner = this.eval(e.expr, { start, step, n });
     const series: RangeSeries[] = [];
     if (inner.type === 'scalar') {
@@ -178,6 +207,42 @@ export class Evaluator {
     } else {
       throw new PromQLError(`subquery is only allowed on instant vector, got ${inner.type}`);
     }
-    return { type: 'matrix', series, ends, range: e.range };
+    return { type: 'matrix', series, ends, range: e.range, closed: this.opts.closedWindows };
   }
+}
+
+/** The index of the first element greater than x in an ascending array. */
+export function upperBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const keys = new WeakMap<Expr, string>();
+
+/** A node's structure without its positions: equal for equal subexpressions. Values are never mutated once computed, so they can be shared. */
+function structureKey(e: Expr): string {
+  let k = keys.get(e);
+  if (k === undefined) {
+    k = JSON.stringify(e, (name, value: unknown) => (name === 'from' || name === 'to' ? undefined : value));
+    keys.set(e, k);
+  }
+  return k;
+}
+
+/** The index of the first element at or above x in an ascending array. */
+export function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -5,10 +5,13 @@ import { compileRegex } from '../regex.js';
 import { DUPLICATE_LABELSET, PromQLError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { formatFloat } from './format.js';
-import { labelsKey, type Labels } from './labels.js';
-import { bucketQuantile, kahanAdd, quantile, type Bucket } from './mathfn.js';
-import { gridTime, newStepSeries, type EvalValue, type Grid, type MatrixValue, type StepSeries, type VectorValue } from './types.js';
+import { keyWithout, labelsKey, type Labels } from './labels.js';
+import { bucketQuantile, kahanAdd, mean, quantile } from './mathfn.js';
+import {
+  gridTime, newStepSeries, type EvalValue, type Grid, type MatrixValue, type RangeSeries, type StepSeries, type VectorValue,
+} from './types.js';
 
+const LE: ReadonlySet<string> = new Set(['le']);
 const NATIVE_ONLY = new Set(['histogram_avg', 'histogram_count', 'histogram_sum', 'histogram_stddev', 'histogram_stdvar', 'histogram_fraction']);
 
 const MATH: Record<string, (x: number) => number> = {
@@ -267,32 +270,47 @@ function histogramQuantile(ev: Evaluator, e: Call, g: Grid): VectorValue {
   const v = ev.evalVector(e.args[1], g);
   interface Group { labels: Labels; members: { s: StepSeries; le: number }[] }
   const groups = new Map<string, Group>();
+  const leCache = new Map<string, number>();
   for (const s of v.series) {
     const leText = s.labels.le;
-    const le = leText === undefined ? NaN : parseGoFloat(leText);
+    let le = leText === undefined ? NaN : leCache.get(leText);
+    if (le === undefined) leCache.set(leText, (le = parseGoFloat(leText)));
     if (Number.isNaN(le)) {
       const nm = s.labels.__name__;
       ev.warnings.add(`PromQL warning: bucket label "le" is missing or has a malformed value of "${leText ?? ''}"${nm ? ` for metric name "${nm}"` : ''}`);
       continue;
     }
-    const labels: Labels = { ...s.labels };
-    delete labels.le;
-    delete labels.__name__;
-    const k = labelsKey(labels);
+    // Grouped with the name, which is dropped only at the end: two names with equal labels collide.
+    const k = keyWithout(s.labels, LE);
     let grp = groups.get(k);
-    if (!grp) groups.set(k, (grp = { labels, members: [] }));
+    if (!grp) {
+      const labels: Labels = { ...s.labels };
+      delete labels.le;
+      groups.set(k, (grp = { labels, members: [] }));
+    }
     grp.members.push({ s, le });
   }
   const out: StepSeries[] = [];
-  const buckets: Bucket[] = [];
+  let upper = new Float64Array(16);
+  let counts = new Float64Array(16);
   for (const grp of groups.values()) {
-    const o = newStepSeries(grp.labels, g.n);
+    // Members in bucket order once; each step then only copies the counts of those present.
+    grp.members.sort((a, b) => a.le - b.le);
+    if (grp.members.length > upper.length) {
+      upper = new Float64Array(grp.members.length);
+      counts = new Float64Array(grp.members.length);
+    }
+    const o = newStepSeries(grp.labels, g.n, true);
     let any = false;
     for (let i = 0; i < g.n; i++) {
-      buckets.length = 0;
-      for (const m of grp.members) if (m.s.present[i]) buckets.push({ upper: m.le, count: m.s.values[i] });
-      if (buckets.length === 0) continue;
-      const r = bucketQuantile(q[i], buckets);
+      let n = 0;
+      for (const m of grp.members) {
+        if (!m.s.present[i]) continue;
+        upper[n] = m.le;
+        counts[n++] = m.s.values[i];
+      }
+      if (n === 0) continue;
+      const r = bucketQuantile(q[i], upper, counts, n);
       if (r.forcedMonotonic) {
         const nm = grp.members[0].s.labels.__name__;
         ev.infos.add(`PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)${nm ? ` for metric name "${nm}"` : ''}`);
@@ -320,10 +338,11 @@ export function parseGoFloat(s: string): number {
 
 type WindowFn = (ts: Float64Array, vals: Float64Array, lo: number, hi: number, end: number, t: number, i: number) => number | undefined;
 
-/** Applies fn to each series' window at each step; hi is exclusive. */
-function overWindows(m: MatrixValue, g: Grid, fn: WindowFn, keepName: boolean): StepSeries[] {
+/** Applies fn to each series' window at each step; hi is exclusive. `perSeries` prepares fn for one series. */
+function overWindows(m: MatrixValue, g: Grid, fn: WindowFn, keepName: boolean, perSeries?: (s: RangeSeries) => WindowFn): StepSeries[] {
   const out: StepSeries[] = [];
   for (const s of m.series) {
+    if (perSeries) fn = perSeries(s);
     const o = newStepSeries(s.labels, g.n, keepName ? s.dropName : true);
     let lo = 0;
     let hi = 0;
@@ -333,7 +352,7 @@ function overWindows(m: MatrixValue, g: Grid, fn: WindowFn, keepName: boolean): 
       const start = end - m.range;
       // Windows are left-open, right-closed: (end - range, end].
       if (i > 0 && end < m.ends[i - 1]) { lo = 0; hi = 0; }
-      while (lo < s.ts.length && s.ts[lo] <= start) lo++;
+      while (lo < s.ts.length && (m.closed ? s.ts[lo] < start : s.ts[lo] <= start)) lo++;
       if (hi < lo) hi = lo;
       while (hi < s.ts.length && s.ts[hi] <= end) hi++;
       if (hi <= lo) continue;
@@ -348,7 +367,20 @@ function overWindows(m: MatrixValue, g: Grid, fn: WindowFn, keepName: boolean): 
   return out;
 }
 
-function extrapolatedRate(m: MatrixValue, isCounter: boolean, isRate: boolean): WindowFn {
+/**
+ * Prefix sums of counter-reset corrections (the value before each drop), so that the
+ * correction inside any window is one subtraction: rate over 24h costs no more per step than over 5m.
+ */
+function resetCorrections(vals: Float64Array): Float64Array | undefined {
+  let any = false;
+  for (let k = 1; k < vals.length; k++) if (vals[k] < vals[k - 1]) { any = true; break; }
+  if (!any) return undefined;
+  const corr = new Float64Array(vals.length);
+  for (let k = 1; k < vals.length; k++) corr[k] = corr[k - 1] + (vals[k] < vals[k - 1] ? vals[k - 1] : 0);
+  return corr;
+}
+
+function extrapolatedRate(m: MatrixValue, isCounter: boolean, isRate: boolean, corr?: Float64Array): WindowFn {
   const rangeSec = m.range / 1000;
   return (ts, vals, lo, hi, end) => {
     const n = hi - lo;
@@ -356,8 +388,12 @@ function extrapolatedRate(m: MatrixValue, isCounter: boolean, isRate: boolean): 
     const first = lo;
     const last = hi - 1;
     let result = vals[last] - vals[first];
-    if (isCounter) {
-      for (let k = lo + 1; k < hi; k++) if (vals[k] < vals[k - 1]) result += vals[k - 1];
+    if (isCounter && corr !== undefined) {
+      if (n <= 16) {
+        for (let k = lo + 1; k < hi; k++) if (vals[k] < vals[k - 1]) result += vals[k - 1];
+      } else {
+        result += corr[last] - corr[first];
+      }
     }
     const rangeStart = end - m.range;
     let toStart = (ts[first] - rangeStart) / 1000;
@@ -410,34 +446,7 @@ function sumKahan(vals: Float64Array, lo: number, hi: number): number {
   let s = 0;
   let c = 0;
   for (let k = lo; k < hi; k++) [s, c] = kahanAdd(vals[k], s, c);
-  return Number.isFinite(s + c) || Number.isNaN(s) ? s + c : s;
-}
-
-function avgWindow(vals: Float64Array, lo: number, hi: number): number {
-  const n = hi - lo;
-  if (n === 1) return vals[lo];
-  let s = 0;
-  let c = 0;
-  let k = lo;
-  for (; k < hi; k++) {
-    const t = s + vals[k];
-    if (!Number.isFinite(t) && Number.isFinite(vals[k]) && Number.isFinite(s)) break;
-    [s, c] = kahanAdd(vals[k], s, c);
-  }
-  if (k === hi) return (s + c) / n;
-  // The sum overflowed: an incremental mean instead.
-  let mean = vals[lo];
-  for (let j = lo + 1; j < hi; j++) {
-    const v = vals[j];
-    const cnt = j - lo + 1;
-    if (!Number.isFinite(mean)) {
-      if (!Number.isFinite(v) && v !== mean) return NaN;
-      continue;
-    }
-    if (!Number.isFinite(v)) { mean = v; continue; }
-    mean += v / cnt - mean / cnt;
-  }
-  return mean;
+  return s + c;
 }
 
 function variance(vals: Float64Array, lo: number, hi: number): number {
@@ -479,9 +488,14 @@ function rangeFunction(ev: Evaluator, e: Call, g: Grid): EvalValue {
   const m = ev.evalMatrix(e.args[matrixArg], g);
   let fn: WindowFn;
   let keepName = false;
+  let perSeries: ((s: RangeSeries) => WindowFn) | undefined;
   switch (name) {
-    case 'rate': counterInfo(ev, m, name); fn = extrapolatedRate(m, true, true); break;
-    case 'increase': counterInfo(ev, m, name); fn = extrapolatedRate(m, true, false); break;
+    case 'rate':
+    case 'increase':
+      counterInfo(ev, m, name);
+      fn = extrapolatedRate(m, true, name === 'rate');
+      perSeries = (s) => extrapolatedRate(m, true, name === 'rate', resetCorrections(s.vals));
+      break;
     case 'delta': fn = extrapolatedRate(m, false, false); break;
     case 'irate':
     case 'idelta':
@@ -516,7 +530,7 @@ function rangeFunction(ev: Evaluator, e: Call, g: Grid): EvalValue {
         return c;
       };
       break;
-    case 'avg_over_time': fn = (_ts, vals, lo, hi) => avgWindow(vals, lo, hi); break;
+    case 'avg_over_time': fn = (_ts, vals, lo, hi) => mean(vals, lo, hi); break;
     case 'sum_over_time': fn = (_ts, vals, lo, hi) => sumKahan(vals, lo, hi); break;
     case 'count_over_time': fn = (_ts, _vals, lo, hi) => hi - lo; break;
     case 'present_over_time': fn = () => 1; break;
@@ -544,7 +558,7 @@ function rangeFunction(ev: Evaluator, e: Call, g: Grid): EvalValue {
     default:
       throw new PromQLError(`function "${name}" is not supported by vigil's engine`, 'bad_data');
   }
-  return { type: 'vector', series: overWindows(m, g, fn, keepName) };
+  return { type: 'vector', series: overWindows(m, g, fn, keepName, perSeries) };
 }
 
 function absentOverTime(m: MatrixValue, e: Call, g: Grid): VectorValue {

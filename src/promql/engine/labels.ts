@@ -52,3 +52,26 @@ export function compareLabels(a: Labels, b: Labels): number {
   }
   return an.length - bn.length;
 }
+
+const sortKeys = new WeakMap<object, string>();
+
+/** A string that orders label sets as Prometheus' labels.Compare does (NUL sorts before any character). */
+export function sortKey(l: Labels): string {
+  let k = sortKeys.get(l);
+  if (k === undefined) {
+    k = '';
+    for (const n of Object.keys(l).sort()) k += `${n}\x00${l[n]}\x00`;
+    sortKeys.set(l, k);
+  }
+  return k;
+}
+
+/** Orders items by their labels as Prometheus' storage returns series. */
+export function sortByLabels<T>(items: T[], labelsOf: (t: T) => Labels): T[] {
+  let sorted = true;
+  for (let i = 1; i < items.length && sorted; i++) sorted = sortKey(labelsOf(items[i - 1])) <= sortKey(labelsOf(items[i]));
+  if (sorted) return items;
+  const keyed = items.map((t) => ({ t, k: sortKey(labelsOf(t)) }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.t);
+}

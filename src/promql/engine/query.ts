@@ -12,6 +12,11 @@ export interface EngineOptions {
   lookbackDeltaMs?: number;
   /** Step of subqueries written without one (`[1h:]`); Prometheus uses its global evaluation interval (1m by default). */
   noStepSubqueryIntervalMs?: number;
+  /**
+   * Windows as Prometheus 2.x draws them: a range selector's window and the lookback include
+   * their start ([t-5m, t]) where 3.x leaves it out ((t-5m, t]). For agreeing with promtool 2.42.
+   */
+  closedWindows?: boolean;
 }
 
 export type Sample = { labels: Record<string, string>; value: number };
@@ -26,11 +31,24 @@ export interface QueryResult { value: QueryValue; warnings: string[]; infos: str
 /** Parses with vigil's front end and raises Prometheus' parse error ("1:5: parse error: …"). */
 export type Parser = (expr: string) => Expr;
 
-function evaluator(storage: Queryable, opts: EngineOptions | undefined, start: number, end: number): Evaluator {
-  return new Evaluator(storage, {
+function callsTimestamp(e: Expr): boolean {
+  switch (e.type) {
+    case 'Call': return e.func === 'timestamp' || e.args.some(callsTimestamp);
+    case 'AggregateExpr': return callsTimestamp(e.expr) || (e.param !== undefined && callsTimestamp(e.param));
+    case 'BinaryExpr': return callsTimestamp(e.lhs) || callsTimestamp(e.rhs);
+    case 'ParenExpr': case 'UnaryExpr': case 'SubqueryExpr': return callsTimestamp(e.expr);
+    default: return false;
+  }
+}
+
+function evaluator(storage: Queryable, ast: Expr, opts: EngineOptions | undefined, start: number, end: number): Evaluator {
+  const ev = new Evaluator(storage, {
     lookbackDeltaMs: opts?.lookbackDeltaMs ?? 300_000,
     noStepSubqueryIntervalMs: opts?.noStepSubqueryIntervalMs ?? 60_000,
+    closedWindows: opts?.closedWindows ?? false,
   }, start, end);
+  ev.needSampleTs = callsTimestamp(ast);
+  return ev;
 }
 
 /** Drops the names that functions and operators marked, and refuses two equal label sets at one step. */
@@ -62,7 +80,7 @@ function finalSeries(series: StepSeries[], n: number): { labels: Labels; s: Step
 }
 
 export function runInstant(storage: Queryable, ast: Expr, timeMs: number, opts?: EngineOptions): QueryResult {
-  const ev = evaluator(storage, opts, timeMs, timeMs);
+  const ev = evaluator(storage, ast, opts, timeMs, timeMs);
   const v = ev.eval(ast, { start: timeMs, step: 0, n: 1 });
   return { value: instantValue(v, timeMs), warnings: [...ev.warnings], infos: [...ev.infos] };
 }
@@ -81,7 +99,7 @@ function instantValue(v: EvalValue, t: number): QueryValue {
       const end = v.ends[0];
       for (const s of v.series) {
         let lo = 0;
-        while (lo < s.ts.length && s.ts[lo] <= end - v.range) lo++;
+        while (lo < s.ts.length && (v.closed ? s.ts[lo] < end - v.range : s.ts[lo] <= end - v.range)) lo++;
         let hi = lo;
         while (hi < s.ts.length && s.ts[hi] <= end) hi++;
         if (hi === lo) continue;
@@ -103,7 +121,7 @@ export function runRange(storage: Queryable, ast: Expr, startMs: number, endMs: 
   if (endMs < startMs) throw new PromQLError('end timestamp must not be before start time', 'bad_data');
   const n = Math.floor((endMs - startMs) / stepMs) + 1;
   if (n > 11000) throw new PromQLError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)', 'bad_data');
-  const ev = evaluator(storage, opts, startMs, endMs);
+  const ev = evaluator(storage, ast, opts, startMs, endMs);
   const v = ev.eval(ast, { start: startMs, step: stepMs, n });
   const times = Float64Array.from({ length: n }, (_, i) => startMs + i * stepMs);
   let series: Series[];

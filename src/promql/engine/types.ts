@@ -33,8 +33,8 @@ export type EvalValue =
   | { type: 'vector'; series: StepSeries[] }
   | { type: 'scalar'; values: Float64Array }
   | { type: 'string'; value: string }
-  /** Step i's window is (ends[i] - range, ends[i]]; `evalTimes[i]` is the step's own time. */
-  | { type: 'matrix'; series: RangeSeries[]; ends: Float64Array; range: number };
+  /** Step i's window is (ends[i] - range, ends[i]], or [ends[i] - range, ends[i]] when closed (Prometheus 2.x). */
+  | { type: 'matrix'; series: RangeSeries[]; ends: Float64Array; range: number; closed: boolean };
 
 export type VectorValue = Extract<EvalValue, { type: 'vector' }>;
 export type MatrixValue = Extract<EvalValue, { type: 'matrix' }>;

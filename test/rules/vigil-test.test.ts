@@ -20,14 +20,11 @@ const TESTS_DIR = join(REPO, 'test', 'rules');
 const files = readdirSync(TESTS_DIR).filter((f) => f.endsWith('.promtool.yaml')).sort();
 
 /**
- * Files whose verdicts differ for a known, explained reason. The engine follows Prometheus 3, whose
- * range windows are left-open — (t-30m, t] — where 2.42's are closed; a test whose samples sit on
- * the window's start by design (1m samples, 30m window) sees one sample fewer and flips a minute
- * early. The entry turns this test red once the two agree, so that it gets removed.
+ * Files whose verdicts may differ, each with its reason; empty while the two agree everywhere
+ * (vigil test evaluates with promtool 2.42's closed windows). An entry turns this test red once
+ * the file agrees again, so that it gets removed.
  */
-const KNOWN: Record<string, string> = {
-  'tool-selection-drift.promtool.yaml': 'samples on the 30m window start: Prometheus 3 (left-open windows) pends and resolves one minute before 2.42',
-};
+const KNOWN: Record<string, string> = {};
 
 interface Run {
   code: number;

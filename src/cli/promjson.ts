@@ -1,7 +1,6 @@
 import type { InstantValue, Series } from '../datasource/index.js';
 import { formatFloat as formatPromFloat } from '../promql/index.js';
 
-
 const seconds = (ms: number) => ms / 1000;
 
 function matrixJson(series: Series[]) {

@@ -90,6 +90,8 @@ async function cycleSection() {
     prom = await startPrometheus({ dir: tmp.dir, dataDir: join(tmp.dir, 'data') });
 
     const embedded = new evaluation.Evaluator(groups, { datasource: new datasource.EmbeddedDatasource(store) });
+    // Unmeasured: the engine with Prometheus 2.x windows, to show what any alert difference comes from.
+    const closed = new evaluation.Evaluator(groups, { datasource: new datasource.EmbeddedDatasource(store, { closedWindows: true }) });
     const remote = new evaluation.Evaluator(groups, { datasource: new datasource.PrometheusDatasource({ url: prom.url }) });
     const run = async (ev, ts, measure) => {
       const m = { wall: performance.now(), vigil: vigilCpuSeconds(), prom: prom.cpuSeconds() };
@@ -108,6 +110,7 @@ async function cycleSection() {
     for (let c = 0; c < WARMUP; c++, ts += 5 * MIN) {
       await run(embedded, ts);
       await run(remote, ts);
+      await run(closed, ts);
     }
     const e = { wall: [], vigilCpu: [], promCpu: [] };
     const p = { wall: [], vigilCpu: [], promCpu: [] };
@@ -115,8 +118,16 @@ async function cycleSection() {
     for (let c = 0; c < CYCLES; c++, ts += MIN) {
       await run(embedded, ts, e);
       await run(remote, ts, p);
+      await run(closed, ts);
     }
-    const sameAlerts = JSON.stringify(alertStates(embedded)) === JSON.stringify(alertStates(remote));
+    const differ = (a, b) => {
+      const sa = new Set(a);
+      const sb = new Set(b);
+      return [...sa].filter((x) => !sb.has(x)).length + [...sb].filter((x) => !sa.has(x)).length;
+    };
+    const promAlerts = alertStates(remote);
+    const sameAlerts = differ(alertStates(embedded), promAlerts);
+    const sameAlertsClosed = differ(alertStates(closed), promAlerts);
     const es = { wall: summarize(e.wall), cpu: summarize(e.vigilCpu) };
     const ps = { wall: summarize(p.wall), vigilCpu: summarize(p.vigilCpu), promCpu: summarize(p.promCpu) };
     console.log(`\ncycle: ${AGENTS} agents, ${stats.series} series, ${(stats.samples / 1e6).toFixed(2)}M samples, 6 groups; median of ${CYCLES} sequential cycles`);
@@ -127,12 +138,15 @@ async function cycleSection() {
         ['Prometheus 2.42', `${f(ps.wall.median)} ms`, `${f(ps.vigilCpu.median)} ms`, `${f(ps.promCpu.median)} ms`, `${f(ps.vigilCpu.median + ps.promCpu.median)} ms`],
       ]),
     );
-    console.log(`embedded CPU / Prometheus CPU per cycle: ${(es.cpu.median / ps.promCpu.median).toFixed(2)}x; same alerts at the end: ${sameAlerts}`);
+    console.log(
+      `embedded CPU / Prometheus CPU per cycle: ${(es.cpu.median / ps.promCpu.median).toFixed(2)}x; ${promAlerts.length} alerts on Prometheus at the end; ` +
+        `differing: ${sameAlerts} with Prometheus 3 windows, ${sameAlertsClosed} with 2.x windows (closedWindows)`,
+    );
     console.log(
       `store: loaded in ${f(loadMs / 1000)} s; sample arrays ${(stats.sampleBytes / stats.samples).toFixed(1)} B/sample (capacity included); ` +
         `store in a fresh process ${(heldBytes / stats.samples).toFixed(1)} B/sample overall, of which ${f((heldBytes - stats.sampleBytes) / stats.series)} B/series beyond the sample arrays; Prometheus RSS ${f(prom.rssMiB())} MiB`,
     );
-    result.cycle = { agents: AGENTS, stats, loadMs, heldBytes, embedded: es, prometheus: ps, sameAlerts, raw: { e, p } };
+    result.cycle = { agents: AGENTS, stats, loadMs, heldBytes, embedded: es, prometheus: ps, alertsDiffering: sameAlerts, alertsDifferingClosedWindows: sameAlertsClosed, raw: { e, p } };
   } finally {
     await prom?.stop();
     await tmp.remove();
@@ -168,6 +182,8 @@ async function backtestSection() {
     };
     log('  backtest on the embedded engine');
     const e = await measure(new datasource.EmbeddedDatasource(store));
+    log('  backtest on the embedded engine with Prometheus 2.x windows (closedWindows)');
+    const c = await measure(new datasource.EmbeddedDatasource(store, { closedWindows: true }));
     log('  backtest on Prometheus');
     const p = await measure(new datasource.PrometheusDatasource({ url: prom.url, timeoutMs: 300_000 }));
     const key = (x) => JSON.stringify([x.alert, x.labels, x.activeAt, x.firedAt ?? null, x.resolvedAt ?? null]);
@@ -175,17 +191,23 @@ async function backtestSection() {
     const pk = new Set(p.r.episodes.map(key));
     const onlyE = [...ek].filter((k) => !pk.has(k));
     const onlyP = [...pk].filter((k) => !ek.has(k));
+    const ck = new Set(c.r.episodes.map(key));
+    const closedDiff = [...ck].filter((k) => !pk.has(k)).length + [...pk].filter((k) => !ck.has(k)).length;
     console.log(`\nbacktest: ${BT_DAYS} days × ${BT_AGENTS} agents (${(stats.samples / 1e6).toFixed(2)}M samples), the pack at 1m`);
     console.log(
       table([
         ['', 'wall', 'vigil CPU', 'Prometheus CPU', 'episodes'],
         ['embedded engine', `${f(e.wallMs / 1000)} s`, `${f(e.vigilCpuMs / 1000)} s`, '-', e.r.episodes.length],
+        ['embedded, 2.x windows', `${f(c.wallMs / 1000)} s`, `${f(c.vigilCpuMs / 1000)} s`, '-', c.r.episodes.length],
         ['Prometheus 2.42', `${f(p.wallMs / 1000)} s`, `${f(p.vigilCpuMs / 1000)} s`, `${f(p.promCpuMs / 1000)} s`, p.r.episodes.length],
       ]),
     );
-    console.log(`speed-up (wall): ${(p.wallMs / e.wallMs).toFixed(1)}x; episodes only on the embedded engine: ${onlyE.length}, only on Prometheus: ${onlyP.length}`);
+    console.log(
+      `speed-up (wall): ${(p.wallMs / e.wallMs).toFixed(1)}x; episodes only on the embedded engine: ${onlyE.length}, only on Prometheus: ${onlyP.length}; ` +
+        `with 2.x windows, episodes differing from Prometheus': ${closedDiff}`,
+    );
     for (const k of [...onlyE.slice(0, 5).map((x) => `  embedded only: ${x}`), ...onlyP.slice(0, 5).map((x) => `  Prometheus only: ${x}`)]) console.log(k);
-    result.backtest = { days: BT_DAYS, agents: BT_AGENTS, samples: stats.samples, loadMs, embedded: { wallMs: e.wallMs, cpuMs: e.vigilCpuMs, episodes: e.r.episodes.length }, prometheus: { wallMs: p.wallMs, vigilCpuMs: p.vigilCpuMs, promCpuMs: p.promCpuMs, episodes: p.r.episodes.length }, onlyEmbedded: onlyE, onlyPrometheus: onlyP };
+    result.backtest = { days: BT_DAYS, agents: BT_AGENTS, samples: stats.samples, loadMs, embedded: { wallMs: e.wallMs, cpuMs: e.vigilCpuMs, episodes: e.r.episodes.length }, prometheus: { wallMs: p.wallMs, vigilCpuMs: p.vigilCpuMs, promCpuMs: p.promCpuMs, episodes: p.r.episodes.length }, onlyEmbedded: onlyE, onlyPrometheus: onlyP, closedWindows: { wallMs: c.wallMs, episodesDiffering: closedDiff } };
   } finally {
     await prom?.stop();
     await tmp.remove();

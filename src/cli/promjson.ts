@@ -1,26 +1,5 @@
 import type { InstantValue, Series } from '../datasource/index.js';
-
-/** A float as Prometheus' API writes it (Go's strconv 'f', -1): shortest digits, never an exponent. */
-export function formatPromFloat(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (Object.is(v, -0)) return '-0';
-  const s = String(v);
-  const e = s.indexOf('e');
-  if (e < 0) return s;
-  const neg = s.startsWith('-');
-  const mantissa = s.slice(neg ? 1 : 0, e);
-  const exp = Number(s.slice(e + 1));
-  const dot = mantissa.indexOf('.');
-  const digits = mantissa.replace('.', '');
-  const point = (dot < 0 ? mantissa.length : dot) + exp;
-  let out: string;
-  if (point <= 0) out = `0.${'0'.repeat(-point)}${digits}`;
-  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
-  else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
-  return neg ? `-${out}` : out;
-}
+import { formatFloat as formatPromFloat } from '../promql/index.js';
 
 const seconds = (ms: number) => ms / 1000;
 

@@ -39,7 +39,8 @@ export class EmbeddedDatasource implements Datasource {
   }
 
   private engineOptions(): EngineOptions {
-    return this.options.lookbackDeltaMs === undefined ? {} : { lookbackDeltaMs: this.options.lookbackDeltaMs };
+    const { onWarnings: _, ...engine } = this.options;
+    return engine;
   }
 
   /** Engine errors become the datasource errors the Prometheus datasource raises for the same answer. */

@@ -104,7 +104,10 @@ async function runTestGroup(test: TestGroup, spec: UnitTestFile, specs: RuleGrou
     return { group, written: group.rules.map(() => new Map()) };
   });
 
-  const query = (expr: string, ts: number): Sample[] => toSamples(instantQuery(store, expr, ts).value);
+  // As promtool 2.42 evaluates: step-less subqueries at the evaluation interval, and Prometheus 2.x
+  // windows that include their start, so that a file gets the same verdict from both.
+  const engine = { noStepSubqueryIntervalMs: spec.evaluationIntervalMs, closedWindows: true };
+  const query = (expr: string, ts: number): Sample[] => toSamples(instantQuery(store, expr, ts, engine).value);
   const alertTimes = [...new Set(test.alertRuleTests.map((a) => a.evalTimeMs))].sort((a, b) => a - b);
   const maxEval = Math.max(0, ...test.alertRuleTests.map((a) => a.evalTimeMs), ...test.promqlExprTests.map((p) => p.evalTimeMs));
   const interval = spec.evaluationIntervalMs;

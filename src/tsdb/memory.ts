@@ -22,7 +22,7 @@ class MemSeries {
   constructor(readonly labels: Readonly<Record<string, string>>) {}
 
   grow(): void {
-    const cap = this.timestamps.length * 2;
+    const cap = Math.max(8, this.timestamps.length * 2);
     const ts = new Float64Array(cap);
     ts.set(this.timestamps);
     const vs = new Float64Array(cap);
@@ -34,6 +34,14 @@ class MemSeries {
       st.set(this.stale);
       this.stale = st;
     }
+  }
+
+  /** Drops spare capacity: after a bulk load the arrays hold exactly the samples. */
+  compact(): void {
+    if (this.timestamps.length === this.length) return;
+    this.timestamps = this.timestamps.slice(0, this.length);
+    this.values = this.values.slice(0, this.length);
+    if (this.stale) this.stale = this.stale.slice(0, this.length);
   }
 
   /** First index with timestamp >= t. */
@@ -158,6 +166,7 @@ export class MemoryStore implements Queryable {
     const key = labelsKey(clean);
     let ref = this.byKey.get(key);
     if (ref !== undefined) return ref;
+    for (const k of Object.keys(clean)) clean[k] = this.intern(clean[k]);
     ref = this.series.length;
     this.series.push(new MemSeries(Object.freeze(clean)));
     this.byKey.set(key, ref);
@@ -169,6 +178,18 @@ export class MemoryStore implements Queryable {
       else values.set(v, [ref]);
     }
     return ref;
+  }
+
+  private strings = new Map<string, string>();
+
+  /**
+   * One flat copy of each label value: a loader's substrings may pin its whole input chunk in
+   * memory (V8 sliced and cons strings), and a thousand series share the same few values.
+   */
+  private intern(s: string): string {
+    let flat = this.strings.get(s);
+    if (flat === undefined) this.strings.set((flat = Buffer.from(s, 'utf8').toString('utf8')), flat);
+    return flat;
   }
 
   /** Adds one sample (ms); `stale` writes a staleness marker. */
@@ -183,9 +204,15 @@ export class MemoryStore implements Queryable {
     this.append(this.seriesRef(labels), timestampMs, value, stale);
   }
 
+  /** Releases the spare capacity of every series (appending later grows them again). */
+  compact(): void {
+    for (const s of this.series) s.compact();
+  }
+
   /** Drops every series (the `clear` of Prometheus' test scripts). */
   clear(): void {
     this.series = [];
+    this.strings.clear();
     this.rank = new Int32Array(0);
     this.byKey.clear();
     this.postings.clear();

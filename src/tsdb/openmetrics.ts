@@ -65,9 +65,36 @@ export class OpenMetricsReader {
       if (text.trim() === '') return;
       this.fail('content after "# EOF"');
     }
-    if (text.trim() === '') return;
-    if (text.startsWith('#')) return this.comment(text);
-    this.sample(text);
+    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
+    if (text.charCodeAt(0) === 35 /* # */) return this.comment(text);
+    if (!this.fastSample(text)) this.sample(text);
+  }
+
+  /**
+   * The common line, `series value timestamp` with no `#` anywhere, read from its end: two
+   * lastIndexOf and one map lookup. Anything else (exemplars, no timestamp, errors) takes sample().
+   */
+  private fastSample(text: string): boolean {
+    if (text.indexOf('#') >= 0) return false;
+    const lastSpace = text.lastIndexOf(' ');
+    const prevSpace = lastSpace > 0 ? text.lastIndexOf(' ', lastSpace - 1) : -1;
+    if (prevSpace <= 0) return false;
+    const seriesText = text.slice(0, prevSpace);
+    const ref = this.refs.get(seriesText);
+    if (ref === undefined) return false; // a new series: parsed (and checked) once by sample()
+    const value = parseFloatGo(text.slice(prevSpace + 1, lastSpace));
+    const seconds = parseFloatGo(text.slice(lastSpace + 1));
+    if (value === undefined || seconds === undefined || !Number.isFinite(seconds)) return false;
+    this.add(ref, Math.round(seconds * 1000), value);
+    return true;
+  }
+
+  private add(ref: SeriesRef, ms: number, value: number): void {
+    this.store.append(ref, ms, value);
+    this.seriesSeen.add(ref);
+    this.samples++;
+    if (this.minTime === undefined || ms < this.minTime) this.minTime = ms;
+    if (this.maxTime === undefined || ms > this.maxTime) this.maxTime = ms;
   }
 
   private comment(text: string): void {
@@ -118,12 +145,7 @@ export class OpenMetricsReader {
     if (fields.length < 2) this.fail(`no timestamp for ${seriesText}: backfilled samples need one (Unix seconds)`);
     const seconds = parseFloatGo(fields[1]);
     if (seconds === undefined || !Number.isFinite(seconds)) this.fail(`"${fields[1]}" is not a timestamp in Unix seconds`);
-    const ms = Math.round(seconds * 1000);
-    this.store.append(ref, ms, value);
-    this.seriesSeen.add(ref);
-    this.samples++;
-    if (this.minTime === undefined || ms < this.minTime) this.minTime = ms;
-    if (this.maxTime === undefined || ms > this.maxTime) this.maxTime = ms;
+    this.add(ref, Math.round(seconds * 1000), value);
   }
 
   private parseSeries(text: string, brace: number): Record<string, string> {
@@ -180,7 +202,9 @@ export function loadOpenMetrics(store: MemoryStore, text: string, source = '<inp
     reader.line(text.slice(at, nl));
     at = nl + 1;
   }
-  return reader.end();
+  const report = reader.end();
+  store.compact();
+  return report;
 }
 
 /** Streams an OpenMetrics file into the store, yielding to the event loop between chunks. */
@@ -197,5 +221,7 @@ export async function loadOpenMetricsFile(store: MemoryStore, path: string): Pro
     pending = text.slice(at);
   }
   if (pending !== '') reader.line(pending);
-  return reader.end();
+  const report = reader.end();
+  store.compact();
+  return report;
 }

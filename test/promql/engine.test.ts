@@ -75,6 +75,7 @@ describe('instant queries', () => {
     const t = 10 * 60_000;
     expect(vectorOf(instantQuery(store, 'count_over_time(agent_requests_total{agent_id="b"}[5m])', t))).toEqual([[{ agent_id: 'b', status: 'success' }, 5]]);
     expect(vectorOf(instantQuery(store, 'count_over_time(agent_requests_total{agent_id="b"}[5m])', t, { prometheus2: true }))).toEqual([[{ agent_id: 'b', status: 'success' }, 6]]);
+    expect(vectorOf(instantQuery(store, 'count_over_time(agent_requests_total{agent_id="b"}[5m])', t, { closedWindows: true }))).toEqual([[{ agent_id: 'b', status: 'success' }, 6]]);
     const last = 30 * 60_000;
     expect(vectorOf(instantQuery(store, 'agent_requests_total{agent_id="b"}', last + 300_000, { prometheus2: true }))).toHaveLength(1);
     expect(vectorOf(instantQuery(store, 'sum_over_time(agent_requests_total{agent_id="b"}[2m:1m])', t, { prometheus2: true }))).toEqual([[{ agent_id: 'b', status: 'success' }, 8 * 120 + 9 * 120 + 10 * 120]]);

@@ -18,6 +18,8 @@ export interface EngineOptions {
    * and rate()/increase() clamp at the counter's zero point before extrapolating, as 2.x did.
    */
   prometheus2?: boolean;
+  /** The first name of `prometheus2` (it began as the windows alone); kept so callers written against it still agree with promtool. */
+  closedWindows?: boolean;
   /**
    * Drop __name__ at the end of the query, as Prometheus 3 does with
    * --enable-feature=promql-delayed-name-removal (and its test scripts do); by default it is
@@ -56,7 +58,7 @@ function evaluator(storage: Queryable, ast: Expr, opts: EngineOptions | undefine
   const ev = new Evaluator(storage, {
     lookbackDeltaMs: opts?.lookbackDeltaMs ?? 300_000,
     noStepSubqueryIntervalMs: opts?.noStepSubqueryIntervalMs ?? 60_000,
-    prometheus2: opts?.prometheus2 ?? false,
+    prometheus2: opts?.prometheus2 ?? opts?.closedWindows ?? false,
     delayedNameRemoval: opts?.delayedNameRemoval ?? false,
     maxSamples: opts?.maxSamples ?? 50_000_000,
     deadline: Date.now() + (opts?.timeoutMs ?? 120_000),

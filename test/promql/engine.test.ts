@@ -130,6 +130,17 @@ describe('instant queries', () => {
     expect(() => instantQuery(store, 'sort_by_label(up, "job")', 0)).toThrow(/experimental/);
   });
 
+  test('stddev of one +Inf or NaN sample is NaN as in Prometheus 3, 0 as in 2.x', () => {
+    const s = new ArrayQueryable([
+      { labels: { __name__: 'g', k: 'a' }, samples: [[0, Infinity]] },
+      { labels: { __name__: 'g', k: 'b' }, samples: [[0, NaN]] },
+      { labels: { __name__: 'g', k: 'c' }, samples: [[0, 3]] },
+    ]);
+    expect(vectorOf(instantQuery(s, 'stddev by (k) (g)', 0))).toEqual([[{ k: 'a' }, NaN], [{ k: 'b' }, NaN], [{ k: 'c' }, 0]]);
+    expect(vectorOf(instantQuery(s, 'stddev by (k) (g)', 0, { prometheus2: true }))).toEqual([[{ k: 'a' }, 0], [{ k: 'b' }, 0], [{ k: 'c' }, 0]]);
+    expect(vectorOf(instantQuery(s, 'stdvar(g)', 0, { prometheus2: true }))[0][1]).toBeNaN();
+  });
+
   test('label_replace uses RE2 syntax through compileRegex', () => {
     const r = instantQuery(store, 'label_replace(up, "j", "$1-$1", "job", "(.)")', 60_000);
     expect(vectorOf(r)).toEqual([[{ __name__: 'up', job: 'x', j: 'x-x' }, 1]]);

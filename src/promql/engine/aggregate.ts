@@ -74,11 +74,11 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): EvalVal
       return { type: 'vector', series: out };
     }
     default:
-      return { type: 'vector', series: groups.map((grp) => simple(e.op, input, grp, g)) };
+      return { type: 'vector', series: groups.map((grp) => simple(e.op, input, grp, g, ev.opts.prometheus2)) };
   }
 }
 
-function simple(op: string, input: StepSeries[], grp: Group, g: Grid): StepSeries {
+function simple(op: string, input: StepSeries[], grp: Group, g: Grid, v2: boolean): StepSeries {
   const o = newStepSeries(grp.labels, g.n);
   if (op === 'sum' || op === 'count' || op === 'group') return sumLike(op, input, grp, o, g);
   const buf: number[] = [];
@@ -88,7 +88,7 @@ function simple(op: string, input: StepSeries[], grp: Group, g: Grid): StepSerie
     const cnt = buf.length;
     if (cnt === 0) continue;
     o.present[i] = 1;
-    o.values[i] = reduce(op, buf);
+    o.values[i] = reduce(op, buf, v2);
   }
   return o;
 }
@@ -119,7 +119,7 @@ function sumLike(op: string, input: StepSeries[], grp: Group, o: StepSeries, g: 
   return o;
 }
 
-function reduce(op: string, v: number[]): number {
+function reduce(op: string, v: number[], v2: boolean): number {
   const cnt = v.length;
   switch (op) {
     case 'sum': {
@@ -141,9 +141,10 @@ function reduce(op: string, v: number[]): number {
     }
     case 'stddev':
     case 'stdvar': {
-      let m = 0;
+      // Prometheus 3 makes one ±Inf or NaN sample deviate by NaN; 2.x seeded the mean with it, giving 0.
+      let m = v2 ? v[0] : 0;
       let acc = 0;
-      for (let k = 0; k < cnt; k++) {
+      for (let k = v2 ? 1 : 0; k < cnt; k++) {
         const d = v[k] - m;
         m += d / (k + 1);
         acc += d * (v[k] - m);

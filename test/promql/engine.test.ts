@@ -141,6 +141,16 @@ describe('instant queries', () => {
     expect(vectorOf(instantQuery(s, 'stdvar(g)', 0, { prometheus2: true }))[0][1]).toBeNaN();
   });
 
+  test('topk among equal values keeps what Prometheus\' heap keeps', () => {
+    const s = new ArrayQueryable([
+      { labels: { __name__: 'g', k: 'a' }, samples: [[0, 1]] },
+      { labels: { __name__: 'g', k: 'b' }, samples: [[0, 1]] },
+      { labels: { __name__: 'g', k: 'c' }, samples: [[0, 2]] },
+    ]);
+    // The heap holds a, b with a at its root; c replaces the root.
+    expect(vectorOf(instantQuery(s, 'topk(2, g)', 0)).map(([l]) => l.k)).toEqual(['c', 'b']);
+  });
+
   test('label_replace uses RE2 syntax through compileRegex', () => {
     const r = instantQuery(store, 'label_replace(up, "j", "$1-$1", "job", "(.)")', 60_000);
     expect(vectorOf(r)).toEqual([[{ __name__: 'up', job: 'x', j: 'x-x' }, 1]]);

@@ -165,6 +165,8 @@ function topk(ev: Evaluator, input: StepSeries[], groups: Group[], k: Float64Arr
     if (bottom) return x < y || (Number.isNaN(y) && !Number.isNaN(x));
     return x > y || (Number.isNaN(y) && !Number.isNaN(x));
   };
+  // The heap's order: the root is the series most likely to be dropped.
+  const worse = (a: number, b: number) => better(b, a);
   let idx = 0;
   for (let i = 0; i < g.n; i++) {
     const kv = k[i];
@@ -174,11 +176,19 @@ function topk(ev: Evaluator, input: StepSeries[], groups: Group[], k: Float64Arr
     if (kk < 1) continue;
     idx = i;
     for (const grp of groups) {
+      // Prometheus' own heap of k, fed in input order: which of several equal values survive is its choice.
       heap.length = 0;
-      for (const m of grp.members) if (input[m].present[i]) heap.push(m);
-      // A stable sort keeps input order among equals; the first k win.
-      heap.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
-      for (let j = 0; j < Math.min(kk, heap.length); j++) present[heap[j]][i] = 1;
+      for (const m of grp.members) {
+        if (!input[m].present[i]) continue;
+        if (heap.length < kk) {
+          heap.push(m);
+          heapUp(heap, heap.length - 1, worse);
+        } else if (worse(heap[0], m)) {
+          heap[0] = m;
+          if (kk > 1) heapDown(heap, 0, worse);
+        }
+      }
+      for (const m of heap) present[m][i] = 1;
     }
   }
   void ev;
@@ -190,6 +200,29 @@ function topk(ev: Evaluator, input: StepSeries[], groups: Group[], k: Float64Arr
   }
   const out = chosen.map((m) => ({ ...input[m], present: present[m] }));
   return out;
+}
+
+/** container/heap's up and down, as Go writes them, so ties resolve as in Prometheus. */
+function heapUp(h: number[], j: number, less: (a: number, b: number) => boolean): void {
+  while (j > 0) {
+    const i = (j - 1) >> 1;
+    if (!less(h[j], h[i])) break;
+    [h[i], h[j]] = [h[j], h[i]];
+    j = i;
+  }
+}
+
+function heapDown(h: number[], i: number, less: (a: number, b: number) => boolean): void {
+  const n = h.length;
+  for (;;) {
+    const j1 = 2 * i + 1;
+    if (j1 >= n) break;
+    let j = j1;
+    if (j1 + 1 < n && less(h[j1 + 1], h[j1])) j = j1 + 1;
+    if (!less(h[j], h[i])) break;
+    [h[i], h[j]] = [h[j], h[i]];
+    i = j;
+  }
 }
 
 function countValues(input: StepSeries[], groups: Group[], label: string, g: Grid): StepSeries[] {

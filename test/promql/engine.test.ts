@@ -82,6 +82,12 @@ describe('instant queries', () => {
     expect(vectorOf(instantQuery(store, 'sum_over_time(agent_requests_total{agent_id="b"}[2m:1m])', t))).toEqual([[{ agent_id: 'b', status: 'success' }, 9 * 120 + 10 * 120]]);
   });
 
+  test('arithmetic follows Go where JavaScript differs', () => {
+    expect(formatPrometheusJSON(instantQuery(store, '1 ^ NaN', 0).value)).toEqual({ resultType: 'scalar', result: [0, '1'] });
+    expect(formatPrometheusJSON(instantQuery(store, '(-1) ^ Inf', 0).value)).toEqual({ resultType: 'scalar', result: [0, '1'] });
+    expect(formatPrometheusJSON(instantQuery(store, '-7 % 3', 0).value)).toEqual({ resultType: 'scalar', result: [0, '-1'] });
+  });
+
   test('a parse error is bad_data and says where', () => {
     let err: unknown;
     try { instantQuery(store, 'sum(rate(x[5m])', 0); } catch (e) { err = e; }

@@ -12,6 +12,12 @@ function mod(x: number, y: number): number {
   return x % y;
 }
 
+/** Go's math.Pow, which differs from Math.pow where the base is ±1: 1^NaN and (-1)^±Inf are 1. */
+function pow(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
+}
+
 export function arith(op: BinaryOp, l: number, r: number): number {
   switch (op) {
     case '+': return l + r;
@@ -19,7 +25,7 @@ export function arith(op: BinaryOp, l: number, r: number): number {
     case '*': return l * r;
     case '/': return l / r;
     case '%': return mod(l, r);
-    case '^': return Math.pow(l, r);
+    case '^': return pow(l, r);
     case 'atan2': return Math.atan2(l, r);
     case '==': return l === r ? 1 : 0;
     case '!=': return l !== r ? 1 : 0;

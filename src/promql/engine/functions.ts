@@ -466,7 +466,7 @@ function variance(vals: Float64Array, lo: number, hi: number): number {
   return (aux + ac) / cnt;
 }
 
-function counterInfo(ev: Evaluator, m: MatrixValue, fname: string): void {
+function counterInfo(ev: Evaluator, m: MatrixValue): void {
   for (const s of m.series) {
     const nm = s.labels.__name__;
     if (!nm || s.dropName) continue;
@@ -474,7 +474,6 @@ function counterInfo(ev: Evaluator, m: MatrixValue, fname: string): void {
       ev.infos.add(`PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "${nm}"`);
     }
   }
-  void fname;
 }
 
 function rangeFunction(ev: Evaluator, e: Call, g: Grid): EvalValue {
@@ -494,7 +493,7 @@ function rangeFunction(ev: Evaluator, e: Call, g: Grid): EvalValue {
   switch (name) {
     case 'rate':
     case 'increase':
-      counterInfo(ev, m, name);
+      counterInfo(ev, m);
       fn = extrapolatedRate(m, true, name === 'rate');
       perSeries = (s) => extrapolatedRate(m, true, name === 'rate', resetCorrections(s.vals), ev.opts.prometheus2);
       break;

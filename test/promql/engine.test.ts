@@ -48,7 +48,7 @@ const store = new ArrayQueryable([
 
 const vectorOf = (r: ReturnType<typeof instantQuery>) => {
   if (r.value.type !== 'vector') throw new Error(`not a vector: ${r.value.type}`);
-  return r.value.samples.map((s) => [s.labels, s.value]);
+  return r.value.samples.map((s): [Record<string, string>, number] => [s.labels, s.value]);
 };
 
 describe('instant queries', () => {

@@ -4,7 +4,8 @@
 // range mode and with `@ <eval time>` on its selectors at other evaluation times.
 import { readFileSync } from 'node:fs';
 import {
-  compileRegex, formatFloat, type LabelMatcher, type VectorSelector, instantQuery, parseDuration, parsePromQL, rangeQuery, type Expr, type QueryResult, type QueryValue,
+  compileRegex, formatFloat, instantQuery, parseDuration, parsePromQL, rangeQuery,
+  type EngineOptions, type Expr, type LabelMatcher, type QueryResult, type QueryValue, type VectorSelector,
 } from '../../src/promql/index.js';
 import { runInstant, runRange } from '../../src/promql/engine/index.js';
 import { MemoryStore, appendSequence, parseSeriesLine, type SequenceValue } from '../../src/tsdb/index.js';
@@ -77,8 +78,8 @@ function annotationSpec(rest: string): { msg?: string; regex?: RegExp } {
   return m[1] === 'msg' ? { msg: v } : { regex: new RegExp(v) };
 }
 
-/** Runs every eval of one script; returns one case per eval command. */
-export function runScript(file: string): EvalCase[] {
+/** Runs every eval of one script with the given engine options; returns one case per eval command. */
+export function runScript(file: string, opts: EngineOptions = {}): EvalCase[] {
   const lines = readFileSync(file, 'utf8').split('\n').map((l) => (l.trim().startsWith('#') ? '' : l));
   const store = new MemoryStore();
   // Metric names whose loaded data was (or was converted to) native histograms.
@@ -114,7 +115,7 @@ export function runScript(file: string): EvalCase[] {
     if (line.startsWith('eval')) {
       const cmd = parseEval(lines, i);
       i = cmd.last;
-      cases.push({ line: cmd.cmd.line, text: line, outcome: runEval(store, cmd.cmd, nativeSeries) });
+      cases.push({ line: cmd.cmd.line, text: line, outcome: runEval(store, cmd.cmd, nativeSeries, opts) });
       continue;
     }
     throw new Error(`${file}:${i + 1}: unknown command "${line}"`);
@@ -186,19 +187,19 @@ function hasExperimental(e: Expr): boolean {
   }
 }
 
-function runEval(store: MemoryStore, cmd: EvalCmd, nativeSeries: Record<string, string>[]): Outcome {
+function runEval(store: MemoryStore, cmd: EvalCmd, nativeSeries: Record<string, string>[], opts: EngineOptions): Outcome {
   const skip = skipReason(cmd, nativeSeries);
   if (skip) return { status: 'skip', reason: skip };
   try {
     if (!cmd.instant) {
-      const problem = check(cmd, () => rangeQuery(store, cmd.expr, cmd.start, cmd.end, cmd.step));
+      const problem = check(cmd, () => rangeQuery(store, cmd.expr, cmd.start, cmd.end, cmd.step, opts));
       return problem ? { status: 'fail', reason: problem } : { status: 'pass' };
     }
-    const first = check(cmd, () => instantQuery(store, cmd.expr, cmd.at));
+    const first = check(cmd, () => instantQuery(store, cmd.expr, cmd.at, opts));
     if (first) return { status: 'fail', reason: first };
     // promqltest's extra checks: the same result in range mode, and with @ fixed at other times.
     if (!cmd.exp.fail) {
-      const r = rangeMode(store, cmd);
+      const r = rangeMode(store, cmd, opts);
       if (r) return { status: 'fail', reason: `range mode: ${r}` };
     }
     const ast = parsePromQL(cmd.expr).ast;
@@ -206,7 +207,7 @@ function runEval(store: MemoryStore, cmd: EvalCmd, nativeSeries: Record<string, 
       const fixed = withAt(structuredClone(ast), cmd.at);
       const times = cmd.at === 0 ? [-1000000, 0, 1000000] : [-10 * cmd.at, 0, cmd.at / 5, cmd.at, 10 * cmd.at];
       for (const t of times) {
-        const p = check(cmd, () => runInstant(store, fixed, t));
+        const p = check(cmd, () => runInstant(store, fixed, t, opts));
         if (p) return { status: 'fail', reason: `with @ ${cmd.at / 1000} at eval time ${t / 1000}: ${p}` };
       }
     }
@@ -262,13 +263,13 @@ function withAt(e: Expr, t: number): Expr {
   return e;
 }
 
-function rangeMode(store: MemoryStore, cmd: EvalCmd): string | undefined {
+function rangeMode(store: MemoryStore, cmd: EvalCmd, opts: EngineOptions): string | undefined {
   const ast = parsePromQL(cmd.expr).ast!;
   let res: QueryResult;
-  const inst = instantQuery(store, cmd.expr, cmd.at);
+  const inst = instantQuery(store, cmd.expr, cmd.at, opts);
   if (inst.value.type === 'matrix' || inst.value.type === 'string') return undefined;
   try {
-    res = runRange(store, ast, cmd.at - 60000, cmd.at + 60000, 60000);
+    res = runRange(store, ast, cmd.at - 60000, cmd.at + 60000, 60000, opts);
   } catch (err) {
     return `error: ${(err as Error).message}`;
   }

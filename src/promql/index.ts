@@ -83,10 +83,21 @@ export {
   type EngineOptions, type QueryResult, type QueryValue, type Sample, type Series,
 } from './engine/index.js';
 
+// Rules evaluate the same expressions at every step: parse each once. The engine never
+// changes an AST, so one can serve every evaluation.
+const PARSED_MAX = 4096;
+const parsed = new Map<string, Expr>();
+
 /** Parses for evaluation: a parse error is Prometheus' "line:col: parse error: …" (bad_data). */
 function parseForEval(expr: string): Expr {
+  const hit = parsed.get(expr);
+  if (hit) return hit;
   const r = parsePromQL(expr);
-  if (r.ast) return r.ast;
+  if (r.ast) {
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(expr, r.ast);
+    return r.ast;
+  }
   const d = r.diagnostics.find((x) => x.severity === 'error')!;
   const before = expr.slice(0, d.from).split('\n');
   throw new PromQLError(`${before.length}:${before[before.length - 1].length + 1}: parse error: ${d.message}`, 'bad_data');

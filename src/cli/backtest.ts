@@ -18,7 +18,7 @@ export function registerBacktest(program: Command, io: Io, setExit: (code: numbe
   datasourceOptions(
     program
       .command('backtest')
-      .description("replay every rule over a past window at its group's interval, simulating for and keep_firing_for"),
+      .description("replay every rule over a past window at its group's interval, simulating for and keep_firing_for (against Prometheus or --data files)"),
   )
     .option('--rules <path>', 'rule file or folder (repeatable; default rules/)', repeatable, [])
     .requiredOption('--from <time>', 'window start: RFC 3339, Unix seconds or now-DURATION', parseTime('--from'))
@@ -29,7 +29,7 @@ export function registerBacktest(program: Command, io: Io, setExit: (code: numbe
 
 async function run(flags: BacktestFlags, io: Io, tty: boolean): Promise<number> {
   if (flags.to <= flags.from) throw new InvalidArgumentError(`--to (${iso(flags.to)}) must be after --from (${iso(flags.from)})`);
-  const datasource = datasourceFromFlags(flags);
+  const { datasource } = await datasourceFromFlags(flags);
   const loaded = await loadRuleFiles(flags.rules.length ? flags.rules : ['rules/']);
   if (hasErrors(loaded.diagnostics) || loaded.problems.length) {
     for (const p of loaded.problems) io.err(`error: ${p}\n`);

@@ -1,26 +1,53 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { PrometheusDatasource } from '../datasource/index.js';
+import { EmbeddedDatasource, PrometheusDatasource, type Datasource } from '../datasource/index.js';
 import { parseDuration } from '../promql/index.js';
+import { loadOpenMetricsFile, MemoryStore } from '../tsdb/index.js';
 import { repeatable } from './output.js';
 
 export interface DatasourceFlags {
-  prometheus: string;
+  prometheus?: string;
+  data: string[];
   header: string[];
   bearerTokenFile?: string;
   timeout: string;
 }
 
-/** The flags every command that queries Prometheus shares. */
+export interface ChosenDatasource {
+  datasource: Datasource;
+  /** With --data: the newest sample time in the files (ms), the natural "now" of that history. */
+  dataEnd?: number;
+}
+
+/** The flags every command that queries shares: a Prometheus, or data files for the embedded engine. */
 export function datasourceOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--prometheus <url>', 'Prometheus base URL, e.g. http://127.0.0.1:9090')
+    .option('--prometheus <url>', 'Prometheus base URL, e.g. http://127.0.0.1:9090')
+    .option('--data <file>', 'OpenMetrics file with timestamps (as promtool tsdb create-blocks-from openmetrics reads) for the embedded engine; repeatable; instead of --prometheus', repeatable, [])
     .option('--header <name: value>', 'extra HTTP header for every query (repeatable), e.g. "X-Scope-OrgID: tenant-1"', repeatable, [])
     .option('--bearer-token-file <file>', 'file holding a bearer token for Prometheus')
     .option('--timeout <duration>', 'per-query timeout', '2m');
 }
 
-export function datasourceFromFlags(flags: DatasourceFlags): PrometheusDatasource {
+export async function datasourceFromFlags(flags: DatasourceFlags): Promise<ChosenDatasource> {
+  if (flags.data.length && flags.prometheus !== undefined) throw new InvalidArgumentError('--data and --prometheus cannot be used together: --data evaluates with the embedded engine');
+  if (flags.data.length) {
+    if (flags.header.length || flags.bearerTokenFile) throw new InvalidArgumentError('--header and --bearer-token-file apply to --prometheus only');
+    const store = new MemoryStore();
+    let dataEnd: number | undefined;
+    for (const file of flags.data) {
+      let report;
+      try {
+        report = await loadOpenMetricsFile(store, file);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new Error(code ? `--data: cannot read "${file}": ${code}` : `--data: ${(err as Error).message}`);
+      }
+      if (report.maxTime !== undefined && (dataEnd === undefined || report.maxTime > dataEnd)) dataEnd = report.maxTime;
+    }
+    return { datasource: new EmbeddedDatasource(store), dataEnd };
+  }
+  if (flags.prometheus === undefined) throw new InvalidArgumentError('give --prometheus URL, or --data FILE to evaluate with the embedded engine');
   if (!/^https?:\/\/[^/]/.test(flags.prometheus)) throw new InvalidArgumentError(`--prometheus "${flags.prometheus}" is not an http(s) URL`);
   const headers: Record<string, string> = {};
   for (const h of flags.header) {
@@ -42,5 +69,5 @@ export function datasourceFromFlags(flags: DatasourceFlags): PrometheusDatasourc
       throw new InvalidArgumentError(`--bearer-token-file: cannot read "${flags.bearerTokenFile}": ${(err as NodeJS.ErrnoException).code}`);
     }
   }
-  return new PrometheusDatasource({ url: flags.prometheus, headers, timeoutMs, bearerToken });
+  return { datasource: new PrometheusDatasource({ url: flags.prometheus, headers, timeoutMs, bearerToken }) };
 }

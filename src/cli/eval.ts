@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { InstantValue } from '../datasource/index.js';
+import type { InstantValue, Series } from '../datasource/index.js';
 import { Group, toSamples } from '../eval/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles } from '../rules/index.js';
 import { datasourceFromFlags, datasourceOptions, type DatasourceFlags } from './datasource.js';
 import { oneOf, plural, repeatable, type Io } from './output.js';
+import { parseDuration } from '../promql/index.js';
+import { instantDataJson, rangeDataJson } from './promjson.js';
 import { labelsText, table } from './table.js';
 import { iso, parseTime } from './time.js';
 
@@ -12,6 +14,9 @@ interface EvalFlags extends DatasourceFlags {
   rules: string[];
   expr?: string;
   at?: number;
+  from?: number;
+  to?: number;
+  step?: string;
   output: 'table' | 'json';
 }
 
@@ -19,23 +24,50 @@ export function registerEval(program: Command, io: Io, setExit: (code: number) =
   datasourceOptions(
     program
       .command('eval')
-      .description('evaluate every rule (or one --expr) against Prometheus at one instant; `for` is not applied'),
+      .description('evaluate every rule (or one --expr) at one instant, against Prometheus or --data files; `for` is not applied'),
   )
     .option('--rules <path>', 'rule file or folder (repeatable; default rules/)', repeatable, [])
     .option('--expr <promql>', 'run one ad-hoc PromQL query instead of the rules')
-    .option('--at <time>', 'evaluation time: RFC 3339, Unix seconds or now-DURATION (default now)', parseTime('--at'))
+    .option('--at <time>', 'evaluation time: RFC 3339, Unix seconds or now-DURATION (default now; with --data the newest sample)', parseTime('--at'))
+    .option('--from <time>', 'with --expr: run a range query from this time (needs --to)', parseTime('--from'))
+    .option('--to <time>', 'with --expr: range query end', parseTime('--to'))
+    .option('--step <duration>', 'with --from/--to: range query step (default 1m)')
     .option('-o, --output <format>', 'table or json', oneOf('--output', ['table', 'json'] as const), 'table')
     .action(async (flags: EvalFlags) => setExit(await evaluate(flags, io)));
 }
 
 async function evaluate(flags: EvalFlags, io: Io): Promise<number> {
-  const datasource = datasourceFromFlags(flags);
-  const at = flags.at ?? Date.now();
+  const ranged = flags.from !== undefined || flags.to !== undefined || flags.step !== undefined;
+  if (ranged) {
+    if (flags.expr === undefined) throw new InvalidArgumentError('--from/--to/--step run a range query and need --expr');
+    if (flags.at !== undefined) throw new InvalidArgumentError('--at and --from/--to cannot be used together');
+    if (flags.from === undefined || flags.to === undefined) throw new InvalidArgumentError('a range query needs both --from and --to');
+    if (flags.to < flags.from) throw new InvalidArgumentError(`--to (${iso(flags.to)}) must not be before --from (${iso(flags.from)})`);
+  }
+  let stepMs = 60_000;
+  if (flags.step !== undefined) {
+    try {
+      stepMs = parseDuration(flags.step);
+    } catch (err) {
+      throw new InvalidArgumentError(`--step: ${(err as Error).message}`);
+    }
+    if (!(stepMs > 0)) throw new InvalidArgumentError(`--step "${flags.step}" must be a positive duration`);
+  }
+  const { datasource, dataEnd } = await datasourceFromFlags(flags);
+  const at = flags.at ?? dataEnd ?? Date.now();
   if (flags.expr !== undefined) {
     if (flags.rules.length) throw new InvalidArgumentError('--expr and --rules cannot be used together');
+    if (ranged) {
+      const { series, warnings } = await datasource.rangeQuery(flags.expr, flags.from!, flags.to!, stepMs);
+      for (const w of warnings) io.err(`warning: ${w}\n`);
+      if (flags.output === 'json') {
+        io.out(JSON.stringify({ from: iso(flags.from!), to: iso(flags.to!), step: stepMs / 1000, expr: flags.expr, result: rangeDataJson(series) }, null, 2) + '\n');
+      } else io.out(seriesTable(series));
+      return 0;
+    }
     const { value, warnings } = await datasource.instantQuery(flags.expr, at);
     for (const w of warnings) io.err(`warning: ${w}\n`);
-    if (flags.output === 'json') io.out(JSON.stringify({ at: iso(at), expr: flags.expr, result: valueJson(value) }, null, 2) + '\n');
+    if (flags.output === 'json') io.out(JSON.stringify({ at: iso(at), expr: flags.expr, result: instantDataJson(value, at) }, null, 2) + '\n');
     else io.out(valueTable(value));
     return 0;
   }
@@ -84,29 +116,23 @@ async function evaluate(flags: EvalFlags, io: Io): Promise<number> {
   return errors.length ? 1 : 0;
 }
 
-function valueJson(value: InstantValue) {
-  switch (value.resultType) {
-    case 'vector':
-      return { resultType: 'vector', result: value.samples.map((s) => ({ metric: s.metric, value: String(s.value) })) };
-    case 'matrix':
-      return { resultType: 'matrix', result: value.series.map((s) => ({ metric: s.metric, values: s.points.map(([t, v]) => [iso(t), String(v)]) })) };
-    default:
-      return { resultType: value.resultType, result: String(value.value) };
-  }
-}
-
 function valueTable(value: InstantValue): string {
   switch (value.resultType) {
     case 'vector':
       if (!value.samples.length) return '(empty result: no series)\n';
       return table(['SERIES', 'VALUE'], value.samples.map((s) => [seriesName(s.metric), String(s.value)]));
     case 'matrix':
-      return table(['SERIES', 'POINTS'], value.series.map((s) => [seriesName(s.metric), s.points.map(([t, v]) => `${v} @${t / 1000}`).join(' ')]));
+      return seriesTable(value.series);
     case 'scalar':
       return table(['SCALAR'], [[String(value.value)]]);
     case 'string':
       return table(['STRING'], [[value.value]]);
   }
+}
+
+function seriesTable(series: Series[]): string {
+  if (!series.length) return '(empty result: no series)\n';
+  return table(['SERIES', 'POINTS'], series.map((s) => [seriesName(s.metric), s.points.map(([t, v]) => `${v} @${t / 1000}`).join(' ')]));
 }
 
 function seriesName(metric: Record<string, string>): string {

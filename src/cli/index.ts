@@ -9,6 +9,7 @@ import { registerAlerts } from './alerts.js';
 import { registerTickets } from './tickets.js';
 import { registerAck } from './ack.js';
 import { registerReport } from './report.js';
+import { registerTest } from './test.js';
 import { processIo, type Io } from './output.js';
 
 import { VERSION } from './version.js';
@@ -27,6 +28,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerGenerate(program, io, setExit);
   registerEval(program, io, setExit);
   registerBacktest(program, io, setExit, () => Boolean(process.stderr.isTTY));
+  registerTest(program, io, setExit);
   registerServe(program, io, setExit);
   registerSilence(program, io, setExit);
   registerAlerts(program, io, setExit);

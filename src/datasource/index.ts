@@ -1,2 +1,3 @@
 export * from './types.js';
 export { PrometheusDatasource, type PrometheusDatasourceOptions, type DatasourceLogger } from './prometheus.js';
+export { EmbeddedDatasource, type EmbeddedDatasourceOptions } from './embedded.js';

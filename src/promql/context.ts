@@ -48,7 +48,8 @@ export class BuildContext {
   /** The number or duration at the end of n (lezer includes a sign in some literal nodes). */
   literal(n: PosRange): Literal | undefined {
     const whole = this.text(n);
-    const text = /[0-9A-Za-z_.]+$/.exec(whole)?.[0] ?? whole;
+    // A sign inside an exponent (1e+6) belongs to the literal; one in front does not.
+    const text = /(?:[0-9A-Za-z_.]|(?<=\d[eE])[+-])+$/.exec(whole)?.[0] ?? whole;
     const r = { from: n.to - text.length, to: n.to };
     if (/^\d+[smhdwy]/.test(text)) {
       try {

@@ -7,6 +7,8 @@ import { checkAST } from './check.js';
 import { exprType } from './functions.js';
 import { tokenize, type Token } from './lexer.js';
 import { syntaxErrors } from './syntax.js';
+import { PromQLError, runInstant, runRange, type EngineOptions, type QueryResult } from './engine/index.js';
+import type { Queryable } from './storage.js';
 
 export type {
   AggregateExpr, AggregateOp, ArithmeticOp, AtModifier, BinaryExpr, BinaryOp, Call, ComparisonOp, Expr, LabelMatcher,
@@ -17,6 +19,7 @@ export { documentedType } from './ast.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { FUNCTIONS, AGGREGATE_OPS, exprType, type PromQLFunction } from './functions.js';
 export { compileRegex, RegexSyntaxError, type LabelRegex } from './regex.js';
+export type { MatchType, Queryable, SeriesData, SeriesMatcher } from './storage.js';
 
 export interface ParseResult {
   /** Set only when there are no errors. */
@@ -73,4 +76,39 @@ function parse(expr: string): ParseResult {
   diagnostics.sort(byPosition);
   if (!ast || failed()) return { diagnostics };
   return { ast, type: exprType(ast), diagnostics };
+}
+
+export {
+  PromQLError, formatFloat, formatPrometheusJSON,
+  type EngineOptions, type QueryResult, type QueryValue, type Sample, type Series,
+} from './engine/index.js';
+
+// Rules evaluate the same expressions at every step: parse each once. The engine never
+// changes an AST, so one can serve every evaluation.
+const PARSED_MAX = 4096;
+const parsed = new Map<string, Expr>();
+
+/** Parses for evaluation: a parse error is Prometheus' "line:col: parse error: …" (bad_data). */
+function parseForEval(expr: string): Expr {
+  const hit = parsed.get(expr);
+  if (hit) return hit;
+  const r = parsePromQL(expr);
+  if (r.ast) {
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(expr, r.ast);
+    return r.ast;
+  }
+  const d = r.diagnostics.find((x) => x.severity === 'error')!;
+  const before = expr.slice(0, d.from).split('\n');
+  throw new PromQLError(`${before.length}:${before[before.length - 1].length + 1}: parse error: ${d.message}`, 'bad_data');
+}
+
+/** Evaluates expr at one instant (ms since the epoch), as Prometheus' /api/v1/query does. */
+export function instantQuery(storage: Queryable, expr: string, timeMs: number, opts?: EngineOptions): QueryResult {
+  return runInstant(storage, parseForEval(expr), timeMs, opts);
+}
+
+/** Evaluates expr at start, start+step, … end (ms), as /api/v1/query_range does; the value is a matrix. */
+export function rangeQuery(storage: Queryable, expr: string, startMs: number, endMs: number, stepMs: number, opts?: EngineOptions): QueryResult {
+  return runRange(storage, parseForEval(expr), startMs, endMs, stepMs, opts);
 }

@@ -7,6 +7,8 @@ export class RegexSyntaxError extends Error {}
 /** A compiled label-matcher regex: `test` is a full match, in time linear in the input. */
 export interface LabelRegex {
   test(s: string): boolean;
+  /** Go's ReplaceAllString: the (full) match replaced by `template` expanded ($1, ${name}), as label_replace does. */
+  replaceAll(src: string, template: string): string;
 }
 
 /** Compiles a label-matcher regex the way Prometheus does: RE2 syntax, fully anchored, `.` matches newlines. */

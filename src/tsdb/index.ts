@@ -1,0 +1,6 @@
+// Embedded storage: an in-memory series store the PromQL engine reads (promql's Queryable),
+// and the loaders that fill it: OpenMetrics files and the expanding notation of test files.
+export { MemoryStore, type SeriesRef, type StoreStats } from './memory.js';
+export { loadOpenMetrics, loadOpenMetricsFile, OpenMetricsError, type LoadReport } from './openmetrics.js';
+export { expandSeriesValues, parseSeriesLine, parseSeriesSelector, parseNumber, NotationError, type SequenceValue } from './notation.js';
+export { appendSequence } from './sequence.js';

@@ -1,0 +1,284 @@
+/**
+ * An in-memory series store: samples in growable typed arrays (no object per sample) and an
+ * inverted index from label pairs to series ids, as Prometheus' head block keeps them.
+ */
+import { compileRegex, type Queryable, type SeriesData, type SeriesMatcher } from '../promql/index.js';
+
+/** A series id returned by `series()`, for appending without looking the labels up again. */
+export type SeriesRef = number;
+
+export interface StoreStats {
+  series: number;
+  samples: number;
+  /** Bytes held by sample arrays (capacity, not just length). */
+  sampleBytes: number;
+}
+
+class MemSeries {
+  timestamps = new Float64Array(8);
+  values = new Float64Array(8);
+  stale?: Uint8Array;
+  length = 0;
+  constructor(readonly labels: Readonly<Record<string, string>>) {}
+
+  grow(): void {
+    const cap = Math.max(8, this.timestamps.length * 2);
+    const ts = new Float64Array(cap);
+    ts.set(this.timestamps);
+    const vs = new Float64Array(cap);
+    vs.set(this.values);
+    this.timestamps = ts;
+    this.values = vs;
+    if (this.stale) {
+      const st = new Uint8Array(cap);
+      st.set(this.stale);
+      this.stale = st;
+    }
+  }
+
+  /** Drops spare capacity: after a bulk load the arrays hold exactly the samples. */
+  compact(): void {
+    if (this.timestamps.length === this.length) return;
+    this.timestamps = this.timestamps.slice(0, this.length);
+    this.values = this.values.slice(0, this.length);
+    if (this.stale) this.stale = this.stale.slice(0, this.length);
+  }
+
+  /** First index with timestamp >= t. */
+  lowerBound(t: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.timestamps[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** First index with timestamp > t. */
+  upperBound(t: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.timestamps[mid] <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  append(t: number, v: number, stale: boolean): void {
+    let at = this.length;
+    // Out-of-order appends (a file not sorted by time) go to their place; a repeated time overwrites.
+    if (at > 0 && this.timestamps[at - 1] >= t) {
+      at = this.lowerBound(t);
+      if (this.timestamps[at] === t) {
+        this.values[at] = v;
+        this.markStale(at, stale);
+        return;
+      }
+    }
+    if (this.length === this.timestamps.length) this.grow();
+    if (at < this.length) {
+      this.timestamps.copyWithin(at + 1, at, this.length);
+      this.values.copyWithin(at + 1, at, this.length);
+      this.stale?.copyWithin(at + 1, at, this.length);
+    }
+    this.timestamps[at] = t;
+    this.values[at] = v;
+    if (this.stale) this.stale[at] = 0;
+    this.markStale(at, stale);
+    this.length++;
+  }
+
+  private markStale(at: number, stale: boolean): void {
+    if (stale) (this.stale ??= new Uint8Array(this.timestamps.length))[at] = 1;
+    else if (this.stale) this.stale[at] = 0;
+  }
+}
+
+/** Prometheus' label-set order (labels.Compare): pairs sorted by name, compared name then value. */
+function compareLabelSets(a: readonly [string, string][], b: readonly [string, string][]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i][0] !== b[i][0]) return a[i][0] < b[i][0] ? -1 : 1;
+    if (a[i][1] !== b[i][1]) return a[i][1] < b[i][1] ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** The identity of a label set: its pairs sorted by name. */
+function labelsKey(labels: Readonly<Record<string, string>>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}\xff${labels[k]}`)
+    .join('\xfe');
+}
+
+function intersect(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] < b[j]) i++;
+    else if (a[i] > b[j]) j++;
+    else {
+      out.push(a[i]);
+      i++;
+      j++;
+    }
+  }
+  return out;
+}
+
+type ValueTest = (value: string) => boolean;
+
+function valueTest(m: SeriesMatcher): ValueTest {
+  switch (m.type) {
+    case '=':
+      return (v) => v === m.value;
+    case '!=':
+      return (v) => v !== m.value;
+    case '=~': {
+      const re = compileRegex(m.value);
+      return (v) => re.test(v);
+    }
+    case '!~': {
+      const re = compileRegex(m.value);
+      return (v) => !re.test(v);
+    }
+  }
+}
+
+/** Series in memory, selectable by matchers: the storage the embedded engine reads. */
+export class MemoryStore implements Queryable {
+  private series: MemSeries[] = [];
+  private byKey = new Map<string, SeriesRef>();
+  /** label name → label value → ids of the series that have it, ascending. */
+  private postings = new Map<string, Map<string, SeriesRef[]>>();
+  /** Each series' position in label order, recomputed after series are added: select answers in that order, as Prometheus' storage does. */
+  private rank = new Int32Array(0);
+
+  /** The id of the series with exactly these labels (empty values dropped), created if new. */
+  seriesRef(labels: Readonly<Record<string, string>>): SeriesRef {
+    const clean: Record<string, string> = {};
+    for (const [k, v] of Object.entries(labels)) if (v !== '') clean[k] = v;
+    const key = labelsKey(clean);
+    let ref = this.byKey.get(key);
+    if (ref !== undefined) return ref;
+    for (const k of Object.keys(clean)) clean[k] = this.intern(clean[k]);
+    ref = this.series.length;
+    this.series.push(new MemSeries(Object.freeze(clean)));
+    this.byKey.set(key, ref);
+    for (const [k, v] of Object.entries(clean)) {
+      let values = this.postings.get(k);
+      if (!values) this.postings.set(k, (values = new Map()));
+      const ids = values.get(v);
+      if (ids) ids.push(ref);
+      else values.set(v, [ref]);
+    }
+    return ref;
+  }
+
+  private strings = new Map<string, string>();
+
+  /**
+   * One flat copy of each label value: a loader's substrings may pin its whole input chunk in
+   * memory (V8 sliced and cons strings), and a thousand series share the same few values.
+   */
+  private intern(s: string): string {
+    let flat = this.strings.get(s);
+    if (flat === undefined) this.strings.set((flat = Buffer.from(s, 'utf8').toString('utf8')), flat);
+    return flat;
+  }
+
+  /** Adds one sample (ms); `stale` writes a staleness marker. */
+  append(ref: SeriesRef, timestampMs: number, value: number, stale = false): void {
+    const s = this.series[ref];
+    if (!s) throw new RangeError(`no series ${ref}`);
+    s.append(timestampMs, stale ? NaN : value, stale);
+  }
+
+  /** Adds one sample to the series with these labels. */
+  add(labels: Readonly<Record<string, string>>, timestampMs: number, value: number, stale = false): void {
+    this.append(this.seriesRef(labels), timestampMs, value, stale);
+  }
+
+  /** Releases the spare capacity of every series (appending later grows them again). */
+  compact(): void {
+    for (const s of this.series) s.compact();
+  }
+
+  /** Drops every series (the `clear` of Prometheus' test scripts). */
+  clear(): void {
+    this.series = [];
+    this.strings.clear();
+    this.rank = new Int32Array(0);
+    this.byKey.clear();
+    this.postings.clear();
+  }
+
+  stats(): StoreStats {
+    let samples = 0;
+    let sampleBytes = 0;
+    for (const s of this.series) {
+      samples += s.length;
+      sampleBytes += s.timestamps.byteLength + s.values.byteLength + (s.stale?.byteLength ?? 0);
+    }
+    return { series: this.series.length, samples, sampleBytes };
+  }
+
+  /** The newest sample time in the store (ms), or undefined when empty. */
+  maxTime(): number | undefined {
+    let max: number | undefined;
+    for (const s of this.series) if (s.length && (max === undefined || s.timestamps[s.length - 1] > max)) max = s.timestamps[s.length - 1];
+    return max;
+  }
+
+  select(matchers: readonly SeriesMatcher[], mint: number, maxt: number): SeriesData[] {
+    const tests = matchers.map((m) => ({ name: m.name, test: valueTest(m) }));
+    // Candidates: intersect the postings of every matcher that an absent label cannot satisfy.
+    let candidates: number[] | undefined;
+    for (const { name, test } of tests) {
+      if (test('')) continue;
+      let ids: number[] = [];
+      const values = this.postings.get(name);
+      if (values) {
+        const lists: SeriesRef[][] = [];
+        for (const [value, list] of values) if (test(value)) lists.push(list);
+        if (lists.length === 1) ids = lists[0].slice();
+        else if (lists.length > 1) {
+          for (const list of lists) for (const id of list) ids.push(id);
+          ids.sort((a, b) => a - b);
+        }
+      }
+      candidates = candidates === undefined ? ids : intersect(candidates, ids);
+      if (candidates.length === 0) return [];
+    }
+    if (this.rank.length !== this.series.length) this.rerank();
+    const ids = candidates ?? Array.from({ length: this.series.length }, (_, i) => i);
+    const rank = this.rank;
+    ids.sort((a, b) => rank[a] - rank[b]);
+    const out: SeriesData[] = [];
+    const consider = (id: number) => {
+      const s = this.series[id];
+      for (const { name, test } of tests) if (!test(s.labels[name] ?? '')) return;
+      const from = s.lowerBound(mint);
+      const to = s.upperBound(maxt);
+      if (from >= to) return;
+      // Views, not copies: the engine reads [from, to) of the series' own arrays.
+      const data: SeriesData = { labels: s.labels, timestamps: s.timestamps.subarray(from, to), values: s.values.subarray(from, to) };
+      if (s.stale) data.stale = s.stale.subarray(from, to);
+      out.push(data);
+    };
+    for (const id of ids) consider(id);
+    return out;
+  }
+
+  private rerank(): void {
+    const pairs = this.series.map((s) => Object.entries(s.labels).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+    const order = pairs.map((_, i) => i).sort((a, b) => compareLabelSets(pairs[a], pairs[b]));
+    this.rank = new Int32Array(this.series.length);
+    order.forEach((id, position) => (this.rank[id] = position));
+  }
+}

@@ -26,11 +26,17 @@ export function datasourceOptions(cmd: Command): Command {
     .option('--data <file>', 'OpenMetrics file with timestamps (as promtool tsdb create-blocks-from openmetrics reads) for the embedded engine; repeatable; instead of --prometheus', repeatable, [])
     .option('--header <name: value>', 'extra HTTP header for every query (repeatable), e.g. "X-Scope-OrgID: tenant-1"', repeatable, [])
     .option('--bearer-token-file <file>', 'file holding a bearer token for Prometheus')
-    .option('--timeout <duration>', 'per-query timeout', '2m');
+    .option('--timeout <duration>', 'per-query timeout (with --data, of the embedded engine)', '2m');
 }
 
 export async function datasourceFromFlags(flags: DatasourceFlags): Promise<ChosenDatasource> {
   if (flags.data.length && flags.prometheus !== undefined) throw new InvalidArgumentError('--data and --prometheus cannot be used together: --data evaluates with the embedded engine');
+  let timeoutMs: number;
+  try {
+    timeoutMs = parseDuration(flags.timeout);
+  } catch (err) {
+    throw new InvalidArgumentError(`--timeout: ${(err as Error).message}`);
+  }
   if (flags.data.length) {
     if (flags.header.length || flags.bearerTokenFile) throw new InvalidArgumentError('--header and --bearer-token-file apply to --prometheus only');
     const store = new MemoryStore();
@@ -45,7 +51,8 @@ export async function datasourceFromFlags(flags: DatasourceFlags): Promise<Chose
       }
       if (report.maxTime !== undefined && (dataEnd === undefined || report.maxTime > dataEnd)) dataEnd = report.maxTime;
     }
-    return { datasource: new EmbeddedDatasource(store), dataEnd };
+    // --timeout bounds each query on the engine too, as Prometheus' --query.timeout does.
+    return { datasource: new EmbeddedDatasource(store, { timeoutMs }), dataEnd };
   }
   if (flags.prometheus === undefined) throw new InvalidArgumentError('give --prometheus URL, or --data FILE to evaluate with the embedded engine');
   if (!/^https?:\/\/[^/]/.test(flags.prometheus)) throw new InvalidArgumentError(`--prometheus "${flags.prometheus}" is not an http(s) URL`);
@@ -54,12 +61,6 @@ export async function datasourceFromFlags(flags: DatasourceFlags): Promise<Chose
     const colon = h.indexOf(':');
     if (colon <= 0) throw new InvalidArgumentError(`--header "${h}" is not "Name: value"`);
     headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
-  }
-  let timeoutMs: number;
-  try {
-    timeoutMs = parseDuration(flags.timeout);
-  } catch (err) {
-    throw new InvalidArgumentError(`--timeout: ${(err as Error).message}`);
   }
   let bearerToken: string | undefined;
   if (flags.bearerTokenFile) {

@@ -105,8 +105,8 @@ async function runTestGroup(test: TestGroup, spec: UnitTestFile, specs: RuleGrou
   });
 
   // As promtool 2.42 evaluates: step-less subqueries at the evaluation interval, and Prometheus 2.x
-  // windows that include their start, so that a file gets the same verdict from both.
-  const engine = { noStepSubqueryIntervalMs: spec.evaluationIntervalMs, closedWindows: true };
+  // semantics (windows that include their start, 2.x rate extrapolation), so both give one verdict.
+  const engine = { noStepSubqueryIntervalMs: spec.evaluationIntervalMs, prometheus2: true };
   const query = (expr: string, ts: number): Sample[] => toSamples(instantQuery(store, expr, ts, engine).value);
   const alertTimes = [...new Set(test.alertRuleTests.map((a) => a.evalTimeMs))].sort((a, b) => a - b);
   const maxEval = Math.max(0, ...test.alertRuleTests.map((a) => a.evalTimeMs), ...test.promqlExprTests.map((p) => p.evalTimeMs));

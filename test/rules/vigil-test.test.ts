@@ -21,7 +21,7 @@ const files = readdirSync(TESTS_DIR).filter((f) => f.endsWith('.promtool.yaml'))
 
 /**
  * Files whose verdicts may differ, each with its reason; empty while the two agree everywhere
- * (vigil test evaluates with promtool 2.42's closed windows). An entry turns this test red once
+ * (vigil test evaluates with the engine's Prometheus 2.x semantics, as promtool 2.42 does). An entry turns this test red once
  * the file agrees again, so that it gets removed.
  */
 const KNOWN: Record<string, string> = {};

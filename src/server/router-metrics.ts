@@ -1,7 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { IntegrationResult } from '../notify/index.js';
-import type { AlertSource } from './ports.js';
-import type { Router } from './router.js';
+import type { AlertSource, RouterPort } from './ports.js';
+
+/** What the router's gauges read. */
+export interface RouterGauges extends Pick<RouterPort, 'alerts' | 'silences'> {
+  readonly groupCount: number;
+  readonly counters: { flappingDetected: number; flappingCollapsed: number };
+}
 
 /** The router's /metrics, named after Alertmanager's where it has one (alertmanager_notifications_total → vigil_notifications_total). */
 export class RouterMetrics {
@@ -15,7 +20,7 @@ export class RouterMetrics {
   private readonly storms: Counter<'receiver'>;
   private readonly stormAlerts: Counter<'receiver'>;
 
-  constructor(registry: Registry, router: () => Router | undefined) {
+  constructor(registry: Registry, router: () => RouterGauges | undefined) {
     const registers = [registry];
     this.alertsReceived = new Counter({ name: 'vigil_alerts_received_total', help: 'Alerts that entered the router, by source and status.', labelNames: ['source', 'status'], registers });
     this.alertsInvalid = new Counter({ name: 'vigil_alerts_invalid_total', help: 'Requests refused for a bad body (nothing of them was ingested).', labelNames: ['source'], registers });
@@ -108,7 +113,7 @@ export class RouterMetrics {
     this.latency.observe(labels, seconds);
   }
 
-  suppressed(receiver: string, reason: 'rate_limit'): void {
+  suppressed(receiver: string, reason: string): void {
     this.suppressedTotal.inc({ receiver, reason });
   }
 

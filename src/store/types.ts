@@ -1,5 +1,5 @@
 import type { Alert } from '../eval/alert.js';
-import type { Labels, NotificationLogEntry, Silence } from '../route/index.js';
+import type { IntegrationLogEntry, Labels, NotificationLogEntry, RoutedAlert, Silence } from '../route/index.js';
 
 /** Alert state of one rule group as persisted after an evaluation. */
 export interface GroupState {
@@ -124,6 +124,14 @@ export interface Store {
   saveNotificationLogEntry(entry: NotificationLogEntry): void;
   /** Entries not yet expired at `now`; expired ones are deleted. */
   loadNotificationLog(now: number): NotificationLogEntry[];
+  /** Records what one integration of a receiver was last told about a group (key: receiver, group, integration, index). */
+  saveIntegrationLogEntry(entry: IntegrationLogEntry): void;
+  /** Entries not yet expired at `now`; expired ones are deleted. */
+  loadIntegrationLog(now: number): IntegrationLogEntry[];
+  /** Upserts alerts a receiver was notified of, with their current endsAt, so that their resolve survives a restart. */
+  saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void;
+  deleteNotifiedAlerts(fingerprints: readonly string[]): void;
+  loadNotifiedAlerts(): RoutedAlert[];
 
   recordAlertEvent(event: AlertEvent): void;
   /** Many at once, in one transaction. */

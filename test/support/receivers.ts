@@ -295,6 +295,8 @@ export function testDelivery(opts: {
       },
       flapping: opts.flapping ?? [],
       sendResolved: true,
+      muted: [],
+      repeatIntervalMs: 4 * 3_600_000,
     },
   };
 }

@@ -1,31 +1,34 @@
 /**
  * The router at run time: alerts in (evaluator, API v2, Alertmanager webhooks), the dispatcher's
- * timers on the wall clock, the mute stage (silences, inhibition), the volume guards, delivery
- * through the notifiers, and the notification log in the Store. The logic lives in src/route;
- * this file only drives it.
+ * aggregation-group timers on the wall clock, and the notify pipeline the composition root built:
+ * group stages (mute, time intervals) → the group's dedup decision → delivery stages (volume
+ * guards, feedback links) → fan-out per integration (dedup → retry → log). It also keeps the
+ * alert history and the notified alerts, so that a restart still sends their resolve.
  */
 import type { Logger } from 'pino';
 import type { Receiver } from '../config/index.js';
-import type { Delivery, IntegrationResult } from '../notify/index.js';
+import { fanOut, type Integration, type IntegrationResult, type IntegrationStage } from '../notify/index.js';
 import {
   Dispatcher,
   InhibitIndex,
-  RateLimiter,
   groupKey,
   groupLabels,
-  isStorm,
   matchRoutes,
   mergeAlert,
+  runDeliveryStages,
+  runGroupStages,
+  type DeliveryStage,
+  type GroupFlush,
+  type GroupStage,
   type InhibitRule,
+  type Muting,
   type Notification,
   type NotificationLogEntry,
   type Route,
   type RoutedAlert,
   type Silences,
 } from '../route/index.js';
-import { alertEvent, type AlertEvent, type NotificationRecord, type Store } from '../store/index.js';
-import type { AlertSource, AlertStatus, RouterPort } from './ports.js';
-import type { RouterMetrics } from './router-metrics.js';
+import { alertEvent, type AlertEvent, type NotificationRecord } from '../store/index.js';
 
 /** What the router is configured with; a reload swaps it whole. */
 export interface RoutingConfig {
@@ -35,37 +38,74 @@ export interface RoutingConfig {
   flapping?: { minRefires: number; windowMs: number };
 }
 
-export type DeliverFn = (receiver: Receiver, delivery: Delivery, deadline: number) => Promise<IntegrationResult[]>;
+/** The notify pipeline, as the composition root builds it from the config. */
+export interface NotifyPipeline {
+  /** Run on a group's alerts at each flush, before the group decides (mute, time intervals). */
+  group: GroupStage[];
+  /** Run on a notification the group decided to send (rate limit, storm, feedback links). */
+  delivery: DeliveryStage[];
+  /** The integrations a receiver fans out to. */
+  integrations(receiver: string): readonly Integration[];
+  /** Run per integration (dedup → retry → log). */
+  integration: IntegrationStage[];
+}
+
+/** The store port of the runtime: the receiver-level notification log, the history, and the notified alerts. */
+export interface RouterStore {
+  saveNotificationLogEntry(entry: NotificationLogEntry): void;
+  loadNotificationLog(now: number): NotificationLogEntry[];
+  recordAlertEvents(events: readonly AlertEvent[]): void;
+  recordNotification(record: NotificationRecord): void;
+  deleteHistoryBefore(t: number): number;
+  /** Upserts alerts a receiver was notified of, with their current endsAt. */
+  saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void;
+  deleteNotifiedAlerts(fingerprints: readonly string[]): void;
+  loadNotifiedAlerts(): RoutedAlert[];
+}
+
+/** What /metrics counts of the runtime (server's RouterMetrics). */
+export interface RouterObserver {
+  received(source: string, status: 'firing' | 'resolved'): void;
+  invalid(source: string): void;
+  delivered(receiver: string, r: IntegrationResult, seconds: number): void;
+  suppressed(receiver: string, reason: string): void;
+}
 
 export interface RouterOptions {
   config: RoutingConfig;
+  pipeline: NotifyPipeline;
   silences: Silences;
-  store?: Pick<Store, 'saveNotificationLogEntry' | 'loadNotificationLog' | 'recordAlertEvents' | 'recordNotification' | 'deleteHistoryBefore'>;
+  store?: RouterStore;
   /** Alert events and notification records older than this are dropped (history.retention). */
   historyRetentionMs?: number;
-  /** Signed actionable/noise links for a notification, carried by Slack messages and tickets. */
-  feedbackLinks?: (n: Notification) => { actionable: string; noise: string } | undefined;
-  deliver: DeliverFn;
   externalURL: string;
   resolveTimeoutMs: number;
   logger: Logger;
-  metrics?: RouterMetrics;
+  metrics?: RouterObserver;
+  /** Housekeeping run at most once a minute from the tick (e.g. pruning the integration log). */
+  onGc?: (now: number, heldGroup: (groupKey: string) => boolean) => void;
   now?: () => number;
 }
+
+export type AlertStatus = { state: 'active' | 'suppressed' | 'unprocessed'; silencedBy: string[]; inhibitedBy: string[] };
 
 /** How long a resolved alert no group holds any more is kept for the API (Alertmanager's GC runs every 30m). */
 const RESOLVED_ALERT_RETENTION_MS = 30 * 60_000;
 /** setTimeout takes at most a signed 32-bit delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class Router implements RouterPort {
+const mutingWhy = (m: Muting | undefined) => (m === undefined ? undefined : m.by === 'silence' ? `silenced:${m.silencedBy.join(',')}` : `inhibited:${m.inhibitedBy}`);
+
+export class Router {
   readonly silences: Silences;
   readonly resolveTimeoutMs: number;
   private config: RoutingConfig;
+  private pipeline: NotifyPipeline;
   private dispatcher: Dispatcher;
   private receiversByName = new Map<string, Receiver>();
-  private rateLimiters = new Map<string, RateLimiter>();
   private readonly alertsByFp = new Map<string, RoutedAlert>();
+  /** Bumped whenever the held alerts change, so the mute stage rebuilds its inhibition index only then. */
+  private revision = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly opts: RouterOptions;
   private readonly now: () => number;
@@ -80,6 +120,9 @@ export class Router implements RouterPort {
   private readonly mutedWhy = new Map<string, string>();
   /** History events of the current receive or tick, written in one transaction at its end. */
   private pendingEvents: AlertEvent[] = [];
+  /** Alerts some receiver was notified of (persisted): their resolve must survive a restart. */
+  private readonly notified = new Set<string>();
+  private readonly notifiedDirty = new Set<string>();
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
@@ -87,27 +130,47 @@ export class Router implements RouterPort {
     this.resolveTimeoutMs = opts.resolveTimeoutMs;
     this.now = opts.now ?? Date.now;
     this.config = opts.config;
-    this.indexReceivers(opts.config);
+    this.pipeline = opts.pipeline;
+    this.receiversByName = new Map(opts.config.receivers.map((r) => [r.name, r]));
     this.dispatcher = this.newDispatcher(opts.config, opts.store?.loadNotificationLog(this.now()) ?? []);
+    this.restoreNotified();
   }
 
-  receive(alerts: RoutedAlert[], source: AlertSource): void {
+  /** The held alerts as the mute stage reads them (inhibition sources). */
+  readonly held = {
+    alerts: (): Iterable<RoutedAlert> => this.alertsByFp.values(),
+    revision: (): number => this.revision,
+  };
+
+  receive(alerts: RoutedAlert[], source: string): void {
     if (this.stopped) return;
     const now = this.now();
     for (const alert of alerts) {
       const held = this.alertsByFp.get(alert.fingerprint);
       const merged = held ? mergeAlert(held, alert, now) : alert;
       this.alertsByFp.set(alert.fingerprint, merged);
+      if (this.notified.has(alert.fingerprint)) this.notifiedDirty.add(alert.fingerprint);
       this.track(merged, now, source);
       this.dispatcher.insert(alert, now);
       this.opts.metrics?.received(source, alert.endsAt > now ? 'firing' : 'resolved');
     }
+    this.revision++;
     this.writeEvents();
     this.schedule();
   }
 
-  rejected(source: AlertSource): void {
+  rejected(source: string): void {
     this.opts.metrics?.invalid(source);
+  }
+
+  /** How many alerts are held now (firing or resolved within retention). */
+  get alertCount(): number {
+    return this.alertsByFp.size;
+  }
+
+  /** Whether an alert with this fingerprint is held (a re-send of it never counts against a limit). */
+  holds(fingerprint: string): boolean {
+    return this.alertsByFp.has(fingerprint);
   }
 
   /** The alerts held, without their status (which costs a silence and inhibition check each). */
@@ -145,16 +208,18 @@ export class Router implements RouterPort {
   }
 
   /**
-   * Swaps in a new routing config, as Alertmanager does on reload: fresh groups, the alerts
-   * re-inserted, the notification log kept — so nothing already notified is notified again.
+   * Swaps in a new routing config and pipeline, as Alertmanager does on reload: fresh groups, the
+   * alerts re-inserted, the notification logs kept — so nothing already notified is notified again.
    */
-  reload(config: RoutingConfig): void {
+  reload(config: RoutingConfig, pipeline: NotifyPipeline): void {
     const log = this.dispatcher.notificationLog();
     this.config = config;
-    this.indexReceivers(config);
+    this.pipeline = pipeline;
+    this.receiversByName = new Map(config.receivers.map((r) => [r.name, r]));
     this.dispatcher = this.newDispatcher(config, log);
     const now = this.now();
     for (const alert of this.alertsByFp.values()) this.dispatcher.insert(alert, now);
+    this.revision++;
     this.schedule();
   }
 
@@ -164,19 +229,32 @@ export class Router implements RouterPort {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.inFlight]);
+    this.writeNotified();
   }
 
-  private indexReceivers(config: RoutingConfig): void {
-    this.receiversByName = new Map(config.receivers.map((r) => [r.name, r]));
-    const limiters = new Map<string, RateLimiter>();
-    for (const r of config.receivers) {
-      if (!r.rateLimit) continue;
-      const held = this.rateLimiters.get(r.name);
-      // a reload that keeps the limit keeps its window: a reload must not reset the page budget
-      const same = held && held.options.max === r.rateLimit.max && held.options.perMs === r.rateLimit.perMs;
-      limiters.set(r.name, same ? held : new RateLimiter(r.rateLimit));
+  /** Alerts notified before a restart come back with their endsAt: one whose source went quiet still resolves. */
+  private restoreNotified(): void {
+    const store = this.opts.store;
+    if (!store) return;
+    let alerts: RoutedAlert[];
+    try {
+      alerts = store.loadNotifiedAlerts();
+    } catch (err) {
+      this.opts.logger.error({ err: (err as Error).message }, 'could not read the notified alerts');
+      return;
     }
-    this.rateLimiters = limiters;
+    const now = this.now();
+    for (const a of alerts) {
+      this.alertsByFp.set(a.fingerprint, a);
+      this.notified.add(a.fingerprint);
+      this.firingEpisodes.set(a.fingerprint, a.startsAt); // the history has its firing already; its resolve is written when it comes
+      this.dispatcher.insert(a, now);
+    }
+    if (alerts.length) {
+      this.revision++;
+      this.opts.logger.info({ alerts: alerts.length }, 'notified alerts restored; their resolve will be sent');
+      this.schedule();
+    }
   }
 
   private newDispatcher(config: RoutingConfig, log: Iterable<NotificationLogEntry>): Dispatcher {
@@ -228,84 +306,97 @@ export class Router implements RouterPort {
       const alert = this.alertsByFp.get(fp);
       if (alert) this.track(alert, now, 'router'); // resolved by resolve_timeout: nobody re-sent it
     }
-    const inhibit = new InhibitIndex(this.config.inhibitRules, this.alertsByFp.values(), now);
-    const mute = (alert: RoutedAlert) => {
-      const silencedBy = this.silences.mutes(alert.labels, now);
-      const inhibition = silencedBy.length ? undefined : inhibit.inhibits(alert.labels);
-      const why = silencedBy.length ? `silenced:${silencedBy.join(',')}` : inhibition ? `inhibited:${inhibition.source.fingerprint}` : undefined;
-      if (alert.endsAt > now && why !== this.mutedWhy.get(alert.fingerprint)) {
-        if (why === undefined) this.mutedWhy.delete(alert.fingerprint);
-        else {
-          this.mutedWhy.set(alert.fingerprint, why);
-          if (silencedBy.length) this.event(alert, now, 'silenced', 'router', { silencedBy });
-          else this.event(alert, now, 'inhibited', 'router', { inhibitedBy: [inhibition!.source.fingerprint], rule: inhibition!.rule.name ?? inhibition!.ruleIndex });
-        }
-      }
-      return why !== undefined;
-    };
     const dispatcher = this.dispatcher;
-    for (const n of dispatcher.flush(now, mute)) {
-      const p = this.send(dispatcher, n).finally(() => this.inFlight.delete(p));
+    const pipeline = this.pipeline;
+    for (const g of dispatcher.due(now)) {
+      const flushed = runGroupStages(pipeline.group, { groupKey: g.key, route: g.route, receiver: g.receiver, alerts: g.alerts(), muted: new Map() }, now);
+      if ('stoppedBy' in flushed) {
+        dispatcher.postpone(g, now);
+        continue;
+      }
+      this.recordMutings(flushed, now);
+      const n = dispatcher.flushGroup(g, now, (a) => flushed.muted.has(a.fingerprint));
+      if (!n) continue;
+      const p = this.send(dispatcher, pipeline, n).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
     }
+    dispatcher.prune(now);
     this.writeEvents();
     this.gc(now);
     this.schedule();
   }
 
-  private async send(dispatcher: Dispatcher, n: Notification): Promise<void> {
+  /** Writes a firing alert's muting to the history once, when it starts or changes. */
+  private recordMutings(flush: GroupFlush, now: number): void {
+    for (const alert of flush.alerts) {
+      if (alert.endsAt <= now) continue;
+      const muting = flush.muted.get(alert.fingerprint);
+      const why = mutingWhy(muting);
+      if (why === this.mutedWhy.get(alert.fingerprint)) continue;
+      if (why === undefined || muting === undefined) {
+        this.mutedWhy.delete(alert.fingerprint);
+        continue;
+      }
+      this.mutedWhy.set(alert.fingerprint, why);
+      if (muting.by === 'silence') this.event(alert, now, 'silenced', 'router', { silencedBy: muting.silencedBy });
+      else this.event(alert, now, 'inhibited', 'router', { inhibitedBy: [muting.inhibitedBy], rule: muting.rule });
+    }
+  }
+
+  private async send(dispatcher: Dispatcher, pipeline: NotifyPipeline, n: Notification): Promise<void> {
     const log = this.opts.logger.child({ receiver: n.receiver, group: n.groupLabels, reason: n.reason });
-    const receiver = this.receiversByName.get(n.receiver);
-    if (!receiver) {
+    if (!this.receiversByName.has(n.receiver)) {
       dispatcher.ack(n, 'failure'); // the receiver went away in a reload; the next tick routes anew
       return;
     }
-    const delivery: Delivery = { notification: n, externalURL: this.opts.externalURL };
-    // only Slack messages and tickets carry the links
-    const carriesLinks = receiver.slack.length > 0 || receiver.ticket.length > 0;
-    const feedback = n.firing.length > 0 && carriesLinks ? this.opts.feedbackLinks?.(n) : undefined;
-    if (feedback) delivery.feedback = feedback;
-    const limiter = this.rateLimiters.get(receiver.name);
-    let admittedAt: number | undefined;
-    if (limiter && n.firing.length > 0) {
-      const now = this.now();
-      const decision = limiter.admit(now);
-      if (!decision.allowed) {
-        dispatcher.ack(n, 'suppressed');
-        this.recordNotification(n, { kind: 'receiver', index: 0, ok: false, attempts: 0, error: 'held back by the rate limit' }, 'suppressed');
-        this.opts.metrics?.suppressed(receiver.name, 'rate_limit');
-        log.warn({ suppressed: decision.suppressed, resumesAt: new Date(decision.resumesAt).toISOString() }, 'notification held back by the rate limit');
-        this.schedule();
-        return;
-      }
-      admittedAt = now;
-      if (decision.remaining === 0 || decision.suppressed > 0) {
-        delivery.rateLimit = { max: limiter.options.max, perMs: limiter.options.perMs, ...decision };
-      }
-    }
-    const alerts = n.firing.length + n.resolved.length;
-    if (isStorm(alerts, receiver.stormThreshold)) {
-      delivery.storm = { threshold: receiver.stormThreshold as number, alerts };
-      this.opts.metrics?.stormCollapsed(receiver.name, alerts);
+    const guarded = await runDeliveryStages(pipeline.delivery, { notification: n, externalURL: this.opts.externalURL }, this.now());
+    if ('stoppedBy' in guarded) {
+      dispatcher.ack(n, 'suppressed');
+      this.recordNotification(n, { kind: 'receiver', index: 0, ok: false, attempts: 0, error: `held back by the ${guarded.stoppedBy.replace('_', ' ')}` }, 'suppressed');
+      this.opts.metrics?.suppressed(n.receiver, guarded.stoppedBy);
+      this.schedule();
+      return;
     }
     const started = this.now();
-    let results: IntegrationResult[];
-    try {
-      results = await this.opts.deliver(receiver, delivery, n.deadline);
-    } catch (err) {
-      results = [{ kind: 'receiver', index: 0, ok: false, attempts: 0, error: (err as Error).message }];
-    }
+    const outcomes = await fanOut(pipeline.integrations(n.receiver), guarded, pipeline.integration, this.now);
+    const results = outcomes.flatMap((o) => (o.result ? [o.result] : []));
     const ok = results.every((r) => r.ok);
-    if (!ok && admittedAt !== undefined) limiter?.refund(admittedAt);
+    if (!ok) guarded.refund?.();
     for (const r of results) {
-      this.opts.metrics?.delivered(receiver.name, r, (this.now() - started) / 1000);
+      this.opts.metrics?.delivered(n.receiver, r, (this.now() - started) / 1000);
       this.recordNotification(n, r, r.ok ? 'success' : 'failure');
     }
+    if (results.some((r) => r.ok)) this.markNotified(n);
     dispatcher.ack(n, ok ? 'success' : 'failure');
-    const fields = { firing: n.firing.length, resolved: n.resolved.length, new: n.changes.new.length, storm: delivery.storm !== undefined };
-    if (ok) log.info({ ...fields, integrations: results.length }, 'notified');
-    else log.warn({ ...fields, failed: results.filter((r) => !r.ok) }, 'notification failed; the next group_interval retries');
+    const fields = { firing: n.firing.length, resolved: n.resolved.length, new: n.changes.new.length, storm: guarded.storm !== undefined };
+    const deduped = outcomes.length - results.length;
+    if (ok) log.info({ ...fields, integrations: results.length, deduped }, results.length ? 'notified' : 'nothing new for any integration');
+    else log.warn({ ...fields, failed: results.filter((r) => !r.ok) }, 'notification failed; the failed integrations retry at the next group_interval');
     if (dispatcher === this.dispatcher) this.schedule();
+  }
+
+  /** Remembers (and persists) the firing alerts a receiver was told of, with their endsAt. */
+  private markNotified(n: Notification): void {
+    for (const a of n.firing) {
+      this.notified.add(a.fingerprint);
+      this.notifiedDirty.add(a.fingerprint);
+    }
+    this.writeNotified();
+  }
+
+  private writeNotified(): void {
+    if (this.notifiedDirty.size === 0 || !this.opts.store) return;
+    const alerts: RoutedAlert[] = [];
+    for (const fp of this.notifiedDirty) {
+      const a = this.alertsByFp.get(fp);
+      if (a) alerts.push(a);
+    }
+    this.notifiedDirty.clear();
+    try {
+      this.opts.store.saveNotifiedAlerts(alerts);
+    } catch (err) {
+      this.opts.logger.error({ err: (err as Error).message, alerts: alerts.length }, 'could not persist the notified alerts');
+    }
   }
 
   /** Writes an alert's firing and resolved transitions to the history, once each. */
@@ -328,6 +419,7 @@ export class Router implements RouterPort {
   }
 
   private writeEvents(): void {
+    this.writeNotified();
     if (this.pendingEvents.length === 0) return;
     const events = this.pendingEvents;
     this.pendingEvents = [];
@@ -374,8 +466,21 @@ export class Router implements RouterPort {
     this.silences.gc(now);
     const held = new Set<string>();
     for (const g of this.dispatcher.groups()) for (const a of g.alerts()) held.add(a.fingerprint);
+    const forgotten: string[] = [];
     for (const [fp, alert] of this.alertsByFp) {
-      if (alert.endsAt <= now - RESOLVED_ALERT_RETENTION_MS && !held.has(fp)) this.alertsByFp.delete(fp);
+      if (alert.endsAt <= now - RESOLVED_ALERT_RETENTION_MS && !held.has(fp)) {
+        this.alertsByFp.delete(fp);
+        if (this.notified.delete(fp)) forgotten.push(fp);
+      }
     }
+    if (forgotten.length) {
+      this.revision++;
+      try {
+        this.opts.store?.deleteNotifiedAlerts(forgotten);
+      } catch (err) {
+        this.opts.logger.error({ err: (err as Error).message }, 'could not forget the resolved notified alerts');
+      }
+    }
+    this.opts.onGc?.(now, (key) => this.dispatcher.group(key) !== undefined);
   }
 }

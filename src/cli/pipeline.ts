@@ -6,11 +6,12 @@ import type { Logger } from 'pino';
 import type { Receiver } from '../config/index.js';
 import type { NotifyPipeline } from '../dispatch/index.js';
 import { buildIntegrations, integrationStages, type Integration, type IntegrationContext, type IntegrationLog } from '../notify/index.js';
-import { MuteStage, RateLimitStage, StormStage, type DeliveryStage, type HeldAlerts, type InhibitRule, type Notification, type RateLimiters, type SilenceMatcher } from '../route/index.js';
+import { MuteStage, RateLimitStage, StormStage, TimeIntervalStage, type TimeIntervals, type DeliveryStage, type HeldAlerts, type InhibitRule, type Notification, type RateLimiters, type SilenceMatcher } from '../route/index.js';
 
 export interface PipelineParts {
   receivers: readonly Receiver[];
   inhibitRules: readonly InhibitRule[];
+  timeIntervals?: TimeIntervals;
   silences: SilenceMatcher;
   held: HeldAlerts;
   rateLimiters: RateLimiters;
@@ -31,7 +32,7 @@ export function buildPipeline(parts: PipelineParts): NotifyPipeline {
   parts.rateLimiters.update(parts.receivers);
   const log = parts.logger;
   return {
-    group: [new MuteStage(parts.silences, parts.inhibitRules, parts.held)],
+    group: [new TimeIntervalStage(parts.timeIntervals ?? new Map()), new MuteStage(parts.silences, parts.inhibitRules, parts.held)],
     delivery: [
       new RateLimitStage(
         (name) => parts.rateLimiters.get(name),

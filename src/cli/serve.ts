@@ -47,6 +47,7 @@ function routingConfig(config: Config): RoutingConfig {
     route: config.route ?? UNROUTED,
     receivers: config.route ? config.receivers : [...config.receivers, { name: 'unrouted', pagerduty: [], slack: [], webhook: [], ticket: [], grafana: [] }],
     inhibitRules: config.inhibitRules,
+    timeIntervals: config.timeIntervals,
     flapping: config.global.flapping,
   };
 }
@@ -97,6 +98,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     buildPipeline({
       receivers: routing.receivers,
       inhibitRules: routing.inhibitRules,
+      timeIntervals: routing.timeIntervals,
       silences,
       held,
       rateLimiters,

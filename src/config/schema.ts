@@ -156,6 +156,9 @@ export const configSchema = {
       },
     },
     inhibit_rules: { type: 'array', items: { type: 'object' } },
+    // the intervals' own checks (names, ranges, time zones) run in the route module
+    time_intervals: { type: 'array', items: { type: 'object' } },
+    mute_time_intervals: { type: 'array', items: { type: 'object' } },
     history: { type: 'object', additionalProperties: false, properties: { retention: duration } },
     feedback: {
       type: 'object',

@@ -1,4 +1,4 @@
-import type { InhibitRule, Route } from '../route/index.js';
+import type { InhibitRule, Route, TimeInterval } from '../route/index.js';
 
 /** Alertmanager's http_config as a notifier uses it; ca is the PEM text of tls_config.ca_file. */
 export interface HttpConfig {
@@ -128,6 +128,8 @@ export interface Config {
   route?: Route;
   receivers: Receiver[];
   inhibitRules: InhibitRule[];
+  /** `time_intervals` by name, for routes' mute_time_intervals and active_time_intervals. */
+  timeIntervals: Map<string, TimeInterval[]>;
   history: {
     /** Alert events and notification records older than this are dropped. Default 90d. */
     retentionMs: number;

@@ -27,6 +27,7 @@ import {
   type Route,
   type RoutedAlert,
   type Silences,
+  type TimeIntervals,
 } from '../route/index.js';
 import { alertEvent, type AlertEvent, type NotificationRecord } from '../store/index.js';
 
@@ -35,6 +36,8 @@ export interface RoutingConfig {
   route: Route;
   receivers: Receiver[];
   inhibitRules: InhibitRule[];
+  /** `time_intervals` by name (the time-interval stage reads them). */
+  timeIntervals?: TimeIntervals;
   flapping?: { minRefires: number; windowMs: number };
 }
 

@@ -22,7 +22,8 @@ export {
 } from './aggregation.js';
 export { RateLimiter, isStorm, type RateLimitDecision, type RateLimitOptions } from './guards.js';
 export { Dispatcher, type Routing, type DispatcherOptions, type DispatcherCounters, type NotifyOutcome } from './dispatch.js';
-export { Silences, SilenceError, DEFAULT_SILENCE_RETENTION_MS, matchesFilter, type SilenceInput, type SilenceWithState, type SilencesOptions } from './silences.js';
+export { Silences, SilenceError, type SilenceStore, DEFAULT_SILENCE_RETENTION_MS, matchesFilter, type SilenceInput, type SilenceWithState, type SilencesOptions } from './silences.js';
 export { MuteStage, type SilenceMatcher, type HeldAlerts } from './mute.js';
 export { RateLimitStage, StormStage, RateLimiters } from './guards.js';
 export { runGroupStages, runDeliveryStages, type Stage, type GroupStage, type DeliveryStage, type GroupFlush, type Muting, type Delivery } from './stage.js';
+export { TimeIntervalStage, buildTimeIntervals, intervalContains, namedIntervalActive, TimeIntervalConfigError, type TimeInterval, type TimeIntervals } from './time-intervals.js';

@@ -10,4 +10,4 @@ export { evaluatorAlerts } from './from-evaluator.js';
 export { historyRoutes, historyQuery } from './history-api.js';
 export { FeedbackLinks, feedbackRoutes, type Verdict } from './feedback.js';
 export { pagerdutyWebhookRoutes } from './pagerduty-webhook.js';
-export { ticketRoutes } from './tickets-api.js';
+export { ticketRoutes, ticketEventJson, ticketJson, ticketPage, ticketQuery } from './tickets-api.js';

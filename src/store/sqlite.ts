@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Alert } from '../eval/alert.js';
+import type { Alert } from '../eval/index.js';
 import type { IntegrationLogEntry, NotificationLogEntry, RoutedAlert, Silence } from '../route/index.js';
 import type {
   AlertEvent,

@@ -1,14 +1,5 @@
-import type { Alert } from '../eval/alert.js';
+import type { GroupState } from '../eval/index.js';
 import type { IntegrationLogEntry, Labels, NotificationLogEntry, RoutedAlert, Silence } from '../route/index.js';
-
-/** Alert state of one rule group as persisted after an evaluation. */
-export interface GroupState {
-  groupKey: string;
-  /** Time of the evaluation that produced this state (unix ms). */
-  lastEvaluation: number;
-  /** Alerts by rule name: pending, firing and resolved-within-retention. */
-  alerts: { rule: string; alert: Alert }[];
-}
 
 /** What happened to an alert. pending/firing/resolved are transitions; the rest are what people and guards did. */
 export type AlertEventKind = 'pending' | 'firing' | 'resolved' | 'silenced' | 'inhibited' | 'acknowledged' | 'feedback';
@@ -182,3 +173,5 @@ export function alertEvent(
     ...(detail ? { detail } : {}),
   };
 }
+
+export type { GroupState };

@@ -83,6 +83,7 @@ async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r:
     buildPipeline({
       receivers: config.receivers,
       inhibitRules: config.inhibitRules,
+      timeIntervals: config.timeIntervals,
       silences,
       held: { alerts: () => router.held.alerts(), revision: () => router.held.revision() },
       rateLimiters,

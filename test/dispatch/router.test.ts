@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Receiver } from '../../src/config/index.js';
 import { IntegrationLog, NotifyError, type Delivery, type Integration } from '../../src/notify/index.js';
-import { buildInhibitRules, buildRouteTree, RateLimiters, Silences, type RoutedAlert } from '../../src/route/index.js';
+import { buildInhibitRules, buildRouteTree, buildTimeIntervals, RateLimiters, Silences, type RoutedAlert } from '../../src/route/index.js';
 import { fingerprint } from '../../src/eval/labels.js';
 import { Registry } from 'prom-client';
 import { Router, type RoutingConfig } from '../../src/dispatch/index.js';
@@ -325,5 +325,18 @@ describe('the router at run time', () => {
     await keepFiring(second.router, [a], 20 * MIN);
     expect(second.sent.filter((x) => x.at > okPage.at)).toEqual([]);
     await second.router.stop();
+  });
+
+  test('time intervals: a route muted 09:00–10:00 notifies nothing then, and tells the receiver at the first flush after', async () => {
+    const config = routing();
+    config.timeIntervals = buildTimeIntervals([{ name: 'standup', time_intervals: [{ times: [{ start_time: '09:00', end_time: '10:00' }] }] }]);
+    config.route = buildRouteTree(
+      { receiver: 'observe', group_by: ['agent_id'], group_wait: '30s', group_interval: '5m', routes: [{ matchers: ['severity="P3"'], receiver: 'observe', mute_time_intervals: ['standup'] }] },
+      { receivers: new Set(['page', 'triage', 'observe']), timeIntervals: config.timeIntervals.keys() },
+    );
+    const { router, sent } = await setup({ config });
+    await keepFiring(router, [alert({ alertname: 'AgentHallucinationTrend', agent_id: 'search', severity: 'P3' }, T0)], 70 * MIN);
+    expect(sent.map((x) => [x.receiver, x.at - T0, x.delivery.notification.reason])).toEqual([['observe', H + 30 * S, 'first']]);
+    await router.stop();
   });
 });

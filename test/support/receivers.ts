@@ -48,6 +48,8 @@ export interface LoopbackReceiver {
   tooManyRequests(n: number, retryAfter: string): void;
   fail(n: number, status?: number): void;
   hang(n: number): void;
+  /** Drops the answers still queued: the next requests get the normal answer again. */
+  clearAnswers(): void;
   /** Resolves once `n` requests arrived in total. */
   waitForRequests(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   /** Resolves once the client closed the connection of `req`. */
@@ -126,6 +128,9 @@ async function startReceiver(handler: Handler, tls: boolean): Promise<LoopbackRe
     tooManyRequests: (n, retryAfter) => receiver.answerNext(n, { status: 429, body: 'rate limited', headers: { 'Retry-After': retryAfter } }),
     fail: (n, status = 500) => receiver.answerNext(n, { status, body: 'internal error' }),
     hang: (n) => receiver.answerNext(n, 'hang'),
+    clearAnswers: () => {
+      queue.length = 0;
+    },
     async waitForRequests(n, timeoutMs = 5000) {
       await until(() => requests.length >= n, timeoutMs, `${n} requests (got ${requests.length})`);
       return requests.slice(0, n);

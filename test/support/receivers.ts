@@ -265,6 +265,8 @@ export function testAlert(labels: Record<string, string>, annotations: Record<st
 
 /** A delivery of `firing` and `resolved` alerts; every firing alert is new unless `stillFiring` names it. */
 export function testDelivery(opts: {
+  /** Unix ms; T0 + 5m by default (a real send needs one in the future). */
+  deadline?: number;
   firing?: RoutedAlert[];
   resolved?: RoutedAlert[];
   groupLabels?: Record<string, string>;
@@ -288,7 +290,7 @@ export function testDelivery(opts: {
       receiver: 'oncall',
       groupLabels: opts.groupLabels ?? { alertname: 'ErrorSpike', agent_id: 'checkout' },
       at: T0,
-      deadline: T0 + 300_000,
+      deadline: opts.deadline ?? T0 + 300_000,
       reason: opts.isRepeat ? 'repeat' : firing.length > 0 ? 'first' : 'all-resolved',
       isRepeat: opts.isRepeat ?? false,
       firing,

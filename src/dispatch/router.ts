@@ -94,6 +94,8 @@ export type AlertStatus = { state: 'active' | 'suppressed' | 'unprocessed'; sile
 
 /** How long a resolved alert no group holds any more is kept for the API (Alertmanager's GC runs every 30m). */
 const RESOLVED_ALERT_RETENTION_MS = 30 * 60_000;
+/** How long a restored alert that ended during the downtime waits for its source to re-send (Prometheus' default resend delay). */
+const RESTORE_GRACE_MS = 60_000;
 /** setTimeout takes at most a signed 32-bit delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -251,7 +253,9 @@ export class Router {
       this.alertsByFp.set(a.fingerprint, a);
       this.notified.add(a.fingerprint);
       this.firingEpisodes.set(a.fingerprint, a.startsAt); // the history has its firing already; its resolve is written when it comes
-      this.dispatcher.insert(a, now);
+      const groups = this.dispatcher.insert(a, now);
+      // its endsAt passed while vigil was down: was the source quiet, or unable to reach us? Give it a resend to tell.
+      if (a.endsAt <= now) for (const g of groups) g.holdFirstFlushUntil(now + RESTORE_GRACE_MS);
     }
     if (alerts.length) {
       this.revision++;

@@ -608,6 +608,11 @@ export class AggregationGroup {
     };
   }
 
+  /** Moves a first flush not yet made to no earlier than `t` (restored alerts wait for their sources to re-send). */
+  holdFirstFlushUntil(t: number): void {
+    if (!this.hasFlushed && this.firstFlushAt !== undefined && this.firstFlushAt < t) this.firstFlushAt = t;
+  }
+
   /** A flush the group stages held back (a time interval mutes the route): the next one is a group_interval later. */
   postpone(now: number): void {
     this.expire(now);

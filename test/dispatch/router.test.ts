@@ -339,4 +339,44 @@ describe('the router at run time', () => {
     expect(sent.map((x) => [x.receiver, x.at - T0, x.delivery.notification.reason])).toEqual([['observe', H + 30 * S, 'first']]);
     await router.stop();
   });
+
+  test('no lost resolve: an alert notified before a restart whose source went quiet resolves at its endsAt, once', async () => {
+    const first = await setup({ kinds: ['pagerduty', 'slack'] });
+    const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0, T0 + 10 * MIN);
+    first.router.receive([a], 'api-v2');
+    await advance(MIN);
+    expect(first.sent.map((x) => x.kind)).toEqual(['pagerduty', 'slack']);
+    await first.router.stop();
+    first.store.close();
+
+    const second = await setup({ dbPath: first.path, kinds: ['pagerduty', 'slack'] });
+    await advance(30 * MIN);
+    expect(second.sent.map((x) => [x.kind, x.delivery.notification.reason, x.at >= T0 + 10 * MIN])).toEqual([
+      ['pagerduty', 'all-resolved', true],
+      ['slack', 'all-resolved', true],
+    ]);
+    await second.router.stop();
+    second.store.close();
+    const third = await setup({ dbPath: first.path, kinds: ['pagerduty', 'slack'] });
+    await advance(10 * MIN);
+    expect(third.sent).toEqual([]);
+    await third.router.stop();
+  });
+
+  test('an alert that ended while vigil was down waits a resend for its source: a source still firing is neither resolved nor paged again', async () => {
+    const first = await setup();
+    const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0, T0 + 2 * MIN);
+    first.router.receive([a], 'api-v2');
+    await advance(MIN);
+    expect(first.sent).toHaveLength(1);
+    await first.router.stop();
+    first.store.close();
+    await advance(5 * MIN); // down for 5 minutes; a's endsAt passed meanwhile
+
+    const second = await setup({ dbPath: first.path });
+    await advance(30 * S);
+    await keepFiring(second.router, [a], 10 * MIN);
+    expect(second.sent).toEqual([]);
+    await second.router.stop();
+  });
 });

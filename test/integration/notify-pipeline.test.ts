@@ -145,4 +145,22 @@ receivers:
     expect(slackSearch).toHaveLength(2);
     expect(slackSearch[1]).toMatch(/RESOLVED|resolved/);
   }, 90_000);
+
+  test('kill -9 while the source keeps sending: neither PagerDuty nor Slack is told again', async () => {
+    const alert = { labels: { alertname: 'AgentLatency', agent_id: 'billing', severity: 'P1' }, annotations: { summary: 'billing is slow' } };
+    await post([alert]);
+    await waitFor('the page and the Slack message', () => (pdEvents('billing').length > 0 && slackMessages('billing').length > 0 ? true : undefined));
+    await sleep(3_000);
+    child!.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+    child = start();
+    await ready();
+    for (let i = 0; i < 4; i++) {
+      await post([alert]);
+      await sleep(2_000);
+    }
+    if (pdEvents('billing').length !== 1) console.log(output.slice(-6000));
+    expect(pdEvents('billing').map((e) => e.event_action)).toEqual(['trigger']);
+    expect(slackMessages('billing')).toHaveLength(1);
+  }, 60_000);
 });

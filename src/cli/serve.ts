@@ -112,6 +112,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   const router: Router = new Router({
     config: routing,
     pipeline: pipeline(routing),
+    limits: config.limits,
     silences,
     store,
     externalURL: config.server.externalURL,
@@ -176,6 +177,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       }
       const nextRouting = routingConfig(next);
       router.reload(nextRouting, pipeline(nextRouting));
+      router.setLimits(next.limits);
       await evaluator?.stop(); // finishes and persists the running evaluations; the new one restores them
       evaluator = startEvaluator(next, groups);
       ruleGroups = groups;
@@ -204,6 +206,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     isReady: () => ready,
     bearerToken: () => config.server.bearerToken,
     maxRequestBytes: config.server.maxRequestBytes,
+    limits: () => config.limits,
     reload,
     logger: log,
     routes: [

@@ -307,6 +307,13 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
     inhibitRules,
     timeIntervals,
     history: { retentionMs: durationAt(['history', 'retention'], 90 * 24 * 3_600_000) },
+    // 0 turns a limit off, as Alertmanager's flags do
+    limits: {
+      alerts: (get(['limits', 'alerts']) as number | undefined) ?? 100_000,
+      alertsPerAlertname: (get(['limits', 'alerts_per_alertname']) as number | undefined) ?? 0,
+      alertsPerRequest: (get(['limits', 'alerts_per_request']) as number | undefined) ?? 10_000,
+      silences: (get(['limits', 'silences']) as number | undefined) ?? 10_000,
+    },
     feedback: {
       signingKey: (get(['feedback', 'signing_key']) as string | undefined) ?? secretFile(['feedback', 'signing_key_file']),
       pagerdutyWebhookSecret: (get(['feedback', 'pagerduty_webhook_secret']) as string | undefined) ?? secretFile(['feedback', 'pagerduty_webhook_secret_file']),

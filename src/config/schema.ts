@@ -160,6 +160,16 @@ export const configSchema = {
     time_intervals: { type: 'array', items: { type: 'object' } },
     mute_time_intervals: { type: 'array', items: { type: 'object' } },
     history: { type: 'object', additionalProperties: false, properties: { retention: duration } },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        alerts: { type: 'integer', minimum: 0 },
+        alerts_per_alertname: { type: 'integer', minimum: 0 },
+        alerts_per_request: { type: 'integer', minimum: 0 },
+        silences: { type: 'integer', minimum: 0 },
+      },
+    },
     feedback: {
       type: 'object',
       additionalProperties: false,

@@ -134,6 +134,8 @@ export interface Config {
     /** Alert events and notification records older than this are dropped. Default 90d. */
     retentionMs: number;
   };
+  /** Bounds on what clients can make vigil hold; 0 turns one off. Past one: 429 or 413 naming it, held state kept. */
+  limits: Limits;
   feedback: {
     /** HMAC key for the actionable/noise links; undefined → vigil generates one and keeps it in the Store. */
     signingKey?: string;
@@ -157,4 +159,15 @@ export interface Config {
     outageToleranceMs: number;
     datasourceDownAfter: number;
   };
+}
+
+export interface Limits {
+  /** Alerts held by the router in all (firing, or resolved and not yet forgotten). Default 100,000. */
+  alerts: number;
+  /** Alerts held with one alertname (Alertmanager's --alerts.per-alertname-limit). Default 0: none. */
+  alertsPerAlertname: number;
+  /** Alerts in one POST body. Default 10,000. */
+  alertsPerRequest: number;
+  /** Silences active or pending (Alertmanager's --silences.max-silences). Default 10,000. */
+  silences: number;
 }

@@ -69,13 +69,28 @@ export interface RouterStore {
 /** What /metrics counts of the runtime (server's RouterMetrics). */
 export interface RouterObserver {
   received(source: string, status: 'firing' | 'resolved'): void;
+  /** New alerts refused because a limit was reached (`limit` names it, e.g. `limits.alerts`). */
+  refused(source: string, limit: string, alerts: number): void;
   invalid(source: string): void;
   delivered(receiver: string, r: IntegrationResult, seconds: number): void;
   suppressed(receiver: string, reason: string): void;
 }
 
+/** Bounds on the alerts held; 0 turns one off. A re-sent alert that is held already always gets in. */
+export interface AlertLimits {
+  alerts: number;
+  alertsPerAlertname: number;
+}
+
+/** What became of a receive: alerts refused because a limit was reached, and which one. */
+export interface ReceiveResult {
+  refused: number;
+  limit?: string;
+}
+
 export interface RouterOptions {
   config: RoutingConfig;
+  limits?: AlertLimits;
   pipeline: NotifyPipeline;
   silences: Silences;
   store?: RouterStore;
@@ -109,6 +124,9 @@ export class Router {
   private dispatcher: Dispatcher;
   private receiversByName = new Map<string, Receiver>();
   private readonly alertsByFp = new Map<string, RoutedAlert>();
+  /** Alerts held per alertname, for limits.alerts_per_alertname. */
+  private readonly heldPerName = new Map<string, number>();
+  private limits: AlertLimits;
   /** Bumped whenever the held alerts change, so the mute stage rebuilds its inhibition index only then. */
   private revision = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -136,6 +154,7 @@ export class Router {
     this.now = opts.now ?? Date.now;
     this.config = opts.config;
     this.pipeline = opts.pipeline;
+    this.limits = opts.limits ?? { alerts: 0, alertsPerAlertname: 0 };
     this.receiversByName = new Map(opts.config.receivers.map((r) => [r.name, r]));
     this.dispatcher = this.newDispatcher(opts.config, opts.store?.loadNotificationLog(this.now()) ?? []);
     this.restoreNotified();
@@ -147,11 +166,22 @@ export class Router {
     revision: (): number => this.revision,
   };
 
-  receive(alerts: RoutedAlert[], source: string): void {
-    if (this.stopped) return;
+  /** Takes alerts in; new ones past a limit are refused (the held ones are kept, a re-send of a held one always gets in). */
+  receive(alerts: RoutedAlert[], source: string): ReceiveResult {
+    const result: ReceiveResult = { refused: 0 };
+    if (this.stopped) return result;
     const now = this.now();
     for (const alert of alerts) {
       const held = this.alertsByFp.get(alert.fingerprint);
+      if (!held) {
+        const limit = this.admits(alert);
+        if (limit) {
+          result.refused++;
+          result.limit = limit;
+          continue;
+        }
+        this.countHeld(alert, 1);
+      }
       const merged = held ? mergeAlert(held, alert, now) : alert;
       this.alertsByFp.set(alert.fingerprint, merged);
       if (this.notified.has(alert.fingerprint)) this.notifiedDirty.add(alert.fingerprint);
@@ -162,6 +192,30 @@ export class Router {
     this.revision++;
     this.writeEvents();
     this.schedule();
+    if (result.refused && result.limit) this.opts.metrics?.refused(source, result.limit, result.refused);
+    return result;
+  }
+
+  /** New limits (a reload); alerts held beyond them are kept, new ones wait until there is room. */
+  setLimits(limits: AlertLimits): void {
+    this.limits = limits;
+  }
+
+  /** The limit a new alert would break, or undefined. */
+  private admits(alert: RoutedAlert): string | undefined {
+    if (this.limits.alerts > 0 && this.alertsByFp.size >= this.limits.alerts) return `limits.alerts (${this.limits.alerts} alerts held)`;
+    const perName = this.limits.alertsPerAlertname;
+    if (perName > 0 && (this.heldPerName.get(alert.labels.alertname ?? '') ?? 0) >= perName) {
+      return `limits.alerts_per_alertname (${perName} alerts named ${JSON.stringify(alert.labels.alertname ?? '')} held)`;
+    }
+    return undefined;
+  }
+
+  private countHeld(alert: RoutedAlert, delta: 1 | -1): void {
+    const name = alert.labels.alertname ?? '';
+    const n = (this.heldPerName.get(name) ?? 0) + delta;
+    if (n > 0) this.heldPerName.set(name, n);
+    else this.heldPerName.delete(name);
   }
 
   rejected(source: string): void {
@@ -250,6 +304,7 @@ export class Router {
     }
     const now = this.now();
     for (const a of alerts) {
+      if (!this.alertsByFp.has(a.fingerprint)) this.countHeld(a, 1);
       this.alertsByFp.set(a.fingerprint, a);
       this.notified.add(a.fingerprint);
       this.firingEpisodes.set(a.fingerprint, a.startsAt); // the history has its firing already; its resolve is written when it comes
@@ -477,6 +532,7 @@ export class Router {
     for (const [fp, alert] of this.alertsByFp) {
       if (alert.endsAt <= now - RESOLVED_ALERT_RETENTION_MS && !held.has(fp)) {
         this.alertsByFp.delete(fp);
+        this.countHeld(alert, -1);
         if (this.notified.delete(fp)) forgotten.push(fp);
       }
     }

@@ -12,6 +12,7 @@ export interface RouterGauges extends Pick<RouterPort, 'alerts' | 'silences'> {
 export class RouterMetrics {
   private readonly alertsReceived: Counter<'source' | 'status'>;
   private readonly alertsInvalid: Counter<'source'>;
+  private readonly refusedTotal: Counter<'source' | 'limit'>;
   private readonly notifications: Counter<'receiver' | 'integration'>;
   private readonly notificationsFailed: Counter<'receiver' | 'integration'>;
   private readonly requests: Counter<'receiver' | 'integration'>;
@@ -24,6 +25,12 @@ export class RouterMetrics {
     const registers = [registry];
     this.alertsReceived = new Counter({ name: 'vigil_alerts_received_total', help: 'Alerts that entered the router, by source and status.', labelNames: ['source', 'status'], registers });
     this.alertsInvalid = new Counter({ name: 'vigil_alerts_invalid_total', help: 'Requests refused for a bad body (nothing of them was ingested).', labelNames: ['source'], registers });
+    this.refusedTotal = new Counter({
+      name: 'vigil_refused_total',
+      help: 'Alerts and silences refused because a limit was reached (limit="alerts", "alerts_per_alertname", "alerts_per_request", "silences", "max_request_bytes").',
+      labelNames: ['source', 'limit'],
+      registers,
+    });
     this.notifications = new Counter({ name: 'vigil_notifications_total', help: 'Notifications delivered per receiver and integration.', labelNames: ['receiver', 'integration'], registers });
     this.notificationsFailed = new Counter({
       name: 'vigil_notifications_failed_total',
@@ -99,6 +106,11 @@ export class RouterMetrics {
 
   received(source: AlertSource, status: 'firing' | 'resolved'): void {
     this.alertsReceived.inc({ source, status });
+  }
+
+  /** `limit` may carry its detail after a space (`limits.alerts (100 alerts held)`); the label is its name without `limits.`. */
+  refused(source: string, limit: string, n: number): void {
+    this.refusedTotal.inc({ source, limit: limit.split(' ')[0].replace(/^(limits|server)\./, '') }, n);
   }
 
   invalid(source: AlertSource): void {

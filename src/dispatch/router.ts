@@ -218,6 +218,11 @@ export class Router {
     else this.heldPerName.delete(name);
   }
 
+  /** Counts what a limit outside the router refused (a too-large request, a silence), for /metrics. */
+  refused(source: string, limit: string, n: number): void {
+    this.opts.metrics?.refused(source, limit, n);
+  }
+
   rejected(source: string): void {
     this.opts.metrics?.invalid(source);
   }

@@ -148,7 +148,8 @@ async function benchVigil(sink) {
       receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }],
     }),
   );
-  const child = spawn(process.execPath, [join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const nodeArgs = process.env.VIGIL_NODE_ARGS ? process.env.VIGIL_NODE_ARGS.split(' ') : []; // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`);
     return await measure('vigil', `http://127.0.0.1:${port}`, child.pid, sink);

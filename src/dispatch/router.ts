@@ -111,6 +111,14 @@ export type AlertStatus = { state: 'active' | 'suppressed' | 'unprocessed'; sile
 const RESOLVED_ALERT_RETENTION_MS = 30 * 60_000;
 /** How long a restored alert that ended during the downtime waits for its source to re-send (Prometheus' default resend delay). */
 const RESTORE_GRACE_MS = 60_000;
+/** Least time between two ticks. */
+const MIN_TICK_GAP_MS = 10;
+/** How often the history looks for alerts that resolved by their endsAt alone. */
+const RESOLVE_SCAN_EVERY_MS = 1_000;
+/** How long history events wait to be written together. */
+const HISTORY_WRITE_DELAY_MS = 100;
+/** How often re-sent notified alerts' endsAt is persisted. */
+const NOTIFIED_WRITE_EVERY_MS = 5_000;
 /** setTimeout takes at most a signed 32-bit delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -146,6 +154,10 @@ export class Router {
   /** Alerts some receiver was notified of (persisted): their resolve must survive a restart. */
   private readonly notified = new Set<string>();
   private readonly notifiedDirty = new Set<string>();
+  private lastNotifiedWriteAt = 0;
+  private historyTimer: NodeJS.Timeout | undefined;
+  private lastTickAt = -Infinity;
+  private lastResolveScanAt = -Infinity;
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
@@ -171,6 +183,7 @@ export class Router {
     const result: ReceiveResult = { refused: 0 };
     if (this.stopped) return result;
     const now = this.now();
+    let wake: number | undefined;
     for (const alert of alerts) {
       const held = this.alertsByFp.get(alert.fingerprint);
       if (!held) {
@@ -186,12 +199,15 @@ export class Router {
       this.alertsByFp.set(alert.fingerprint, merged);
       if (this.notified.has(alert.fingerprint)) this.notifiedDirty.add(alert.fingerprint);
       this.track(merged, now, source);
-      this.dispatcher.insert(alert, now);
+      for (const g of this.dispatcher.insert(alert, now)) {
+        const t = g.nextFlushAt();
+        if (t !== undefined && (wake === undefined || t < wake)) wake = t;
+      }
       this.opts.metrics?.received(source, alert.endsAt > now ? 'firing' : 'resolved');
     }
     this.revision++;
     this.writeEvents();
-    this.schedule();
+    if (wake !== undefined) this.wakeAt(wake); // only the touched groups can want an earlier tick
     if (result.refused && result.limit) this.opts.metrics?.refused(source, result.limit, result.refused);
     return result;
   }
@@ -293,7 +309,8 @@ export class Router {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.inFlight]);
-    this.writeNotified();
+    this.writeNotified(true);
+    this.flushEvents();
   }
 
   /** Alerts notified before a restart come back with their endsAt: one whose source went quiet still resolves. */
@@ -354,14 +371,24 @@ export class Router {
     );
   }
 
+  /** Sets the timer to the earliest flush of every group (a scan: at the end of a tick, and after a reload). */
   private schedule(): void {
     if (this.stopped) return;
     const next = this.dispatcher.nextWakeAt();
-    if (next === undefined) return;
-    if (this.timer && this.timerAt !== undefined && this.timerAt <= next) return;
+    if (next !== undefined) this.wakeAt(next);
+  }
+
+  /**
+   * Moves the timer earlier to `next` if needed. Ticks are at least MIN_TICK_GAP_MS apart, so
+   * that 10,000 groups created a moment apart are flushed by a few ticks, not one tick each.
+   */
+  private wakeAt(next: number): void {
+    if (this.stopped) return;
+    const at = Math.max(next, this.lastTickAt + MIN_TICK_GAP_MS);
+    if (this.timer && this.timerAt !== undefined && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timerAt = next;
-    this.timer = setTimeout(() => this.tick(), Math.min(Math.max(0, next - this.now()), MAX_TIMER_MS));
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.tick(), Math.min(Math.max(0, at - this.now()), MAX_TIMER_MS));
   }
 
   private tick(): void {
@@ -369,9 +396,13 @@ export class Router {
     this.timerAt = undefined;
     if (this.stopped) return;
     const now = this.now();
-    for (const fp of [...this.firingEpisodes.keys()]) {
-      const alert = this.alertsByFp.get(fp);
-      if (alert) this.track(alert, now, 'router'); // resolved by resolve_timeout: nobody re-sent it
+    this.lastTickAt = now;
+    if (now - this.lastResolveScanAt >= RESOLVE_SCAN_EVERY_MS) {
+      this.lastResolveScanAt = now;
+      for (const fp of [...this.firingEpisodes.keys()]) {
+        const alert = this.alertsByFp.get(fp);
+        if (alert) this.track(alert, now, 'router'); // resolved by resolve_timeout: nobody re-sent it (the event keeps its endsAt)
+      }
     }
     const dispatcher = this.dispatcher;
     const pipeline = this.pipeline;
@@ -421,7 +452,7 @@ export class Router {
       dispatcher.ack(n, 'suppressed');
       this.recordNotification(n, { kind: 'receiver', index: 0, ok: false, attempts: 0, error: `held back by the ${guarded.stoppedBy.replace('_', ' ')}` }, 'suppressed');
       this.opts.metrics?.suppressed(n.receiver, guarded.stoppedBy);
-      this.schedule();
+      this.wakeForGroup(dispatcher, n.groupKey);
       return;
     }
     const started = this.now();
@@ -439,26 +470,45 @@ export class Router {
     const deduped = outcomes.length - results.length;
     if (ok) log.info({ ...fields, integrations: results.length, deduped }, results.length ? 'notified' : 'nothing new for any integration');
     else log.warn({ ...fields, failed: results.filter((r) => !r.ok) }, 'notification failed; the failed integrations retry at the next group_interval');
-    if (dispatcher === this.dispatcher) this.schedule();
+    this.wakeForGroup(dispatcher, n.groupKey);
   }
 
-  /** Remembers (and persists) the firing alerts a receiver was told of, with their endsAt. */
+  /** After one group's ack only its own next flush can be earlier than the timer: no scan of every group per notification. */
+  private wakeForGroup(dispatcher: Dispatcher, groupKey: string): void {
+    if (dispatcher !== this.dispatcher) return;
+    const t = dispatcher.group(groupKey)?.nextFlushAt();
+    if (t !== undefined) this.wakeAt(t);
+  }
+
+  /** Remembers (and persists at once) the firing alerts a receiver was told of for the first time, with their endsAt. */
   private markNotified(n: Notification): void {
+    const fresh: RoutedAlert[] = [];
     for (const a of n.firing) {
+      if (this.notified.has(a.fingerprint)) continue;
       this.notified.add(a.fingerprint);
-      this.notifiedDirty.add(a.fingerprint);
+      const held = this.alertsByFp.get(a.fingerprint);
+      if (held) fresh.push(held);
     }
-    this.writeNotified();
+    this.saveNotified(fresh);
   }
 
-  private writeNotified(): void {
+  /** Re-sent notified alerts' newer endsAt, written at most every few seconds: a restart sees them at most that stale (and gives them a resend's grace). */
+  private writeNotified(force = false): void {
     if (this.notifiedDirty.size === 0 || !this.opts.store) return;
+    const now = this.now();
+    if (!force && now - this.lastNotifiedWriteAt < NOTIFIED_WRITE_EVERY_MS) return;
+    this.lastNotifiedWriteAt = now;
     const alerts: RoutedAlert[] = [];
     for (const fp of this.notifiedDirty) {
       const a = this.alertsByFp.get(fp);
       if (a) alerts.push(a);
     }
     this.notifiedDirty.clear();
+    this.saveNotified(alerts);
+  }
+
+  private saveNotified(alerts: RoutedAlert[]): void {
+    if (alerts.length === 0 || !this.opts.store) return;
     try {
       this.opts.store.saveNotifiedAlerts(alerts);
     } catch (err) {
@@ -485,8 +535,16 @@ export class Router {
     this.pendingEvents.push(alertEvent(alert, at, kind, source, detail));
   }
 
+  /** The history of many receives goes in one transaction, at most HISTORY_WRITE_DELAY_MS later: a commit per request costs more than the request. */
   private writeEvents(): void {
     this.writeNotified();
+    if (this.pendingEvents.length === 0 || this.historyTimer) return;
+    this.historyTimer = setTimeout(() => this.flushEvents(), HISTORY_WRITE_DELAY_MS);
+  }
+
+  private flushEvents(): void {
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+    this.historyTimer = undefined;
     if (this.pendingEvents.length === 0) return;
     const events = this.pendingEvents;
     this.pendingEvents = [];

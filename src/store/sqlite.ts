@@ -118,6 +118,8 @@ export class SqliteStore implements Store {
   private readonly save: (state: GroupState) => void;
   private insertEvent: Database.Statement | undefined;
   private insertNotification: Database.Statement | undefined;
+  /** Prepared once: the router writes these on every notification. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -185,9 +187,15 @@ export class SqliteStore implements Store {
     return this.db.prepare('DELETE FROM silence WHERE ends_at < ?').run(t).changes;
   }
 
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   saveNotificationLogEntry(entry: NotificationLogEntry): void {
-    this.db
-      .prepare(
+    this
+      .stmt(
         'INSERT INTO notification_log (receiver, group_key, at, expires_at, entry) VALUES (?, ?, ?, ?, ?) ' +
           'ON CONFLICT(receiver, group_key) DO UPDATE SET at = excluded.at, expires_at = excluded.expires_at, entry = excluded.entry WHERE excluded.at >= notification_log.at',
       )
@@ -201,8 +209,8 @@ export class SqliteStore implements Store {
   }
 
   saveIntegrationLogEntry(entry: IntegrationLogEntry): void {
-    this.db
-      .prepare(
+    this
+      .stmt(
         'INSERT INTO integration_log (receiver, group_key, integration, idx, at, expires_at, entry) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT(receiver, group_key, integration, idx) DO UPDATE SET at = excluded.at, expires_at = excluded.expires_at, entry = excluded.entry WHERE excluded.at >= integration_log.at',
       )
@@ -217,14 +225,14 @@ export class SqliteStore implements Store {
 
   saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void {
     if (alerts.length === 0) return;
-    const upsert = this.db.prepare('INSERT INTO notified_alert (fingerprint, alert) VALUES (?, ?) ON CONFLICT(fingerprint) DO UPDATE SET alert = excluded.alert');
+    const upsert = this.stmt('INSERT INTO notified_alert (fingerprint, alert) VALUES (?, ?) ON CONFLICT(fingerprint) DO UPDATE SET alert = excluded.alert');
     this.db.transaction(() => {
       for (const a of alerts) upsert.run(a.fingerprint, JSON.stringify(a));
     })();
   }
 
   deleteNotifiedAlerts(fingerprints: readonly string[]): void {
-    const del = this.db.prepare('DELETE FROM notified_alert WHERE fingerprint = ?');
+    const del = this.stmt('DELETE FROM notified_alert WHERE fingerprint = ?');
     this.db.transaction(() => {
       for (const fp of fingerprints) del.run(fp);
     })();

@@ -58,7 +58,8 @@ export interface RouterStore {
   saveNotificationLogEntry(entry: NotificationLogEntry): void;
   loadNotificationLog(now: number): NotificationLogEntry[];
   recordAlertEvents(events: readonly AlertEvent[]): void;
-  recordNotification(record: NotificationRecord): void;
+  /** Many at once, in one transaction. */
+  recordNotifications(records: readonly NotificationRecord[]): void;
   deleteHistoryBefore(t: number): number;
   /** Upserts alerts a receiver was notified of, with their current endsAt. */
   saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void;
@@ -151,6 +152,8 @@ export class Router {
   private readonly mutedWhy = new Map<string, string>();
   /** History events of the current receive or tick, written in one transaction at its end. */
   private pendingEvents: AlertEvent[] = [];
+  /** Notification records, written with the events. */
+  private pendingRecords: NotificationRecord[] = [];
   /** Alerts some receiver was notified of (persisted): their resolve must survive a restart. */
   private readonly notified = new Set<string>();
   private readonly notifiedDirty = new Set<string>();
@@ -406,6 +409,7 @@ export class Router {
     }
     const dispatcher = this.dispatcher;
     const pipeline = this.pipeline;
+    const out: Notification[] = [];
     for (const g of dispatcher.due(now)) {
       const flushed = runGroupStages(pipeline.group, { groupKey: g.key, route: g.route, receiver: g.receiver, alerts: g.alerts(), muted: new Map() }, now);
       if ('stoppedBy' in flushed) {
@@ -414,7 +418,11 @@ export class Router {
       }
       this.recordMutings(flushed, now);
       const n = dispatcher.flushGroup(g, now, (a) => flushed.muted.has(a.fingerprint));
-      if (!n) continue;
+      if (n) out.push(n);
+    }
+    // persisted before any send, in one transaction: a kill -9 right after the page must still find them
+    this.markNotified(out);
+    for (const n of out) {
       const p = this.send(dispatcher, pipeline, n).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
     }
@@ -464,7 +472,6 @@ export class Router {
       this.opts.metrics?.delivered(n.receiver, r, (this.now() - started) / 1000);
       this.recordNotification(n, r, r.ok ? 'success' : 'failure');
     }
-    if (results.some((r) => r.ok)) this.markNotified(n);
     dispatcher.ack(n, ok ? 'success' : 'failure');
     const fields = { firing: n.firing.length, resolved: n.resolved.length, new: n.changes.new.length, storm: guarded.storm !== undefined };
     const deduped = outcomes.length - results.length;
@@ -480,14 +487,19 @@ export class Router {
     if (t !== undefined) this.wakeAt(t);
   }
 
-  /** Remembers (and persists at once) the firing alerts a receiver was told of for the first time, with their endsAt. */
-  private markNotified(n: Notification): void {
+  /**
+   * Remembers (and persists at once) the firing alerts about to be notified for the first time,
+   * with their endsAt. Before the send: one that then fails is restored harmlessly (nobody was told).
+   */
+  private markNotified(notifications: Notification[]): void {
     const fresh: RoutedAlert[] = [];
-    for (const a of n.firing) {
-      if (this.notified.has(a.fingerprint)) continue;
-      this.notified.add(a.fingerprint);
-      const held = this.alertsByFp.get(a.fingerprint);
-      if (held) fresh.push(held);
+    for (const n of notifications) {
+      for (const a of n.firing) {
+        if (this.notified.has(a.fingerprint)) continue;
+        this.notified.add(a.fingerprint);
+        const held = this.alertsByFp.get(a.fingerprint);
+        if (held) fresh.push(held);
+      }
     }
     this.saveNotified(fresh);
   }
@@ -538,13 +550,22 @@ export class Router {
   /** The history of many receives goes in one transaction, at most HISTORY_WRITE_DELAY_MS later: a commit per request costs more than the request. */
   private writeEvents(): void {
     this.writeNotified();
-    if (this.pendingEvents.length === 0 || this.historyTimer) return;
+    if ((this.pendingEvents.length === 0 && this.pendingRecords.length === 0) || this.historyTimer) return;
     this.historyTimer = setTimeout(() => this.flushEvents(), HISTORY_WRITE_DELAY_MS);
   }
 
   private flushEvents(): void {
     if (this.historyTimer) clearTimeout(this.historyTimer);
     this.historyTimer = undefined;
+    if (this.pendingRecords.length > 0) {
+      const records = this.pendingRecords;
+      this.pendingRecords = [];
+      try {
+        this.opts.store?.recordNotifications(records);
+      } catch (err) {
+        this.opts.logger.error({ err: (err as Error).message, records: records.length }, 'could not write the notification history');
+      }
+    }
     if (this.pendingEvents.length === 0) return;
     const events = this.pendingEvents;
     this.pendingEvents = [];
@@ -557,8 +578,7 @@ export class Router {
 
   private recordNotification(n: Notification, r: IntegrationResult, outcome: NotificationRecord['outcome']): void {
     if (!this.opts.store) return;
-    try {
-      this.opts.store.recordNotification({
+    this.pendingRecords.push({
         at: this.now(),
         receiver: n.receiver,
         integration: r.kind,
@@ -567,13 +587,11 @@ export class Router {
         reason: n.reason,
         firing: n.firing.map((a) => a.fingerprint),
         resolved: n.resolved.map((a) => a.fingerprint),
-        outcome,
-        attempts: r.attempts,
-        ...(r.error ? { error: r.error } : {}),
-      });
-    } catch (err) {
-      this.opts.logger.error({ err: (err as Error).message }, 'could not write the notification history');
-    }
+      outcome,
+      attempts: r.attempts,
+      ...(r.error ? { error: r.error } : {}),
+    });
+    this.writeEvents();
   }
 
   /** Forgets resolved alerts that no group holds any more, and silences expired beyond their retention. */

@@ -303,6 +303,13 @@ export class SqliteStore implements Store {
     (this.insertNotification ??= this.db.prepare('INSERT INTO notification (at, receiver, integration, group_key, outcome, record) VALUES (?, ?, ?, ?, ?, ?)')).run(n.at, n.receiver, n.integration, n.groupKey, n.outcome, JSON.stringify({ ...n, id: undefined }));
   }
 
+  recordNotifications(records: readonly NotificationRecord[]): void {
+    if (records.length === 0) return;
+    this.db.transaction(() => {
+      for (const r of records) this.recordNotification(r);
+    })();
+  }
+
   queryNotifications(q: HistoryQuery): Page<NotificationRecord> {
     const where: string[] = [];
     const args: unknown[] = [];

@@ -129,6 +129,8 @@ export interface Store {
   recordAlertEvents(events: readonly AlertEvent[]): void;
   queryAlertEvents(query: HistoryQuery): Page<AlertEvent>;
   recordNotification(record: NotificationRecord): void;
+  /** Many at once, in one transaction. */
+  recordNotifications(records: readonly NotificationRecord[]): void;
   queryNotifications(query: HistoryQuery): Page<NotificationRecord>;
   /** Drops history (alert events, notifications, ticket events of resolved tickets) older than `t`; returns rows dropped. */
   deleteHistoryBefore(t: number): number;

@@ -318,6 +318,28 @@ export interface IngestDeps {
 const RECEIVE_CHUNK = 2_000;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * Converts a body's alerts RECEIVE_CHUNK at a time, yielding to the event loop between chunks, so
+ * that a body at server.max_request_bytes never holds /healthz up; problems keep their indexes.
+ */
+async function convertInChunks(convert: typeof convertPostableAlerts, body: unknown, now: number, resolveTimeoutMs: number): Promise<ReturnType<typeof convertPostableAlerts>> {
+  const list = Array.isArray(body) ? body : (body as { alerts?: unknown } | null)?.alerts;
+  if (!Array.isArray(list) || list.length <= RECEIVE_CHUNK) return convert(body, now, resolveTimeoutMs);
+  const prefix = Array.isArray(body) ? '[' : 'alerts[';
+  const alerts: RoutedAlert[] = [];
+  const problems: string[] = [];
+  for (let i = 0; i < list.length; i += RECEIVE_CHUNK) {
+    if (i > 0) await yieldToEventLoop();
+    const slice = list.slice(i, i + RECEIVE_CHUNK);
+    const part = convert(Array.isArray(body) ? slice : { ...(body as object), alerts: slice }, now, resolveTimeoutMs);
+    if ('problems' in part) {
+      const at = (p: string) => (p.startsWith(prefix) ? p.replace(/^(alerts)?\[(\d+)\]/, (_m, a: string | undefined, n: string) => `${a ?? ''}[${Number(n) + i}]`) : p);
+      problems.push(...part.problems.map(at));
+    } else alerts.push(...part.alerts);
+  }
+  return problems.length ? { problems } : { alerts };
+}
+
 /** Mounts the alert endpoints on a router whose POST bodies are already parsed as JSON. */
 export function ingestRoutes({ router, now, alertsPerRequest }: IngestDeps): express.Router {
   const r = express.Router();
@@ -329,7 +351,7 @@ export function ingestRoutes({ router, now, alertsPerRequest }: IngestDeps): exp
       router.refused?.(source, 'limits.alerts_per_request', count);
       return sendError(res, 413, `${count} alerts in one request is more than limits.alerts_per_request (${perRequest}); send them in smaller batches`);
     }
-    const result = convert(req.body, now(), router.resolveTimeoutMs);
+    const result = await convertInChunks(convert, req.body, now(), router.resolveTimeoutMs);
     if ('problems' in result) {
       router.rejected?.(source);
       return sendError(res, 400, summarize(result.problems));

@@ -113,4 +113,15 @@ describe('limits', () => {
     expect((await h.post('/api/v2/silences', silence({ comment: 'after the expiry' }))).status).toBe(200);
     expect(await h.metric('vigil_refused_total{source="api-v2",limit="silences"}')).toBe(1);
   });
+
+  test('a large body is taken in chunks: every alert arrives, and a bad one is named by its own index', async () => {
+    const h = await start({ maxRequestBytes: 4 * 1024 * 1024 });
+    const many = alerts('Big', 0, 5_000);
+    const bad = many.map((a, i) => (i === 4_500 ? { labels: {} } : a));
+    const refused = await h.post('/api/v2/alerts', bad);
+    expect(refused).toEqual({ status: 400, body: { code: 400, message: '[4500].labels: at least one label pair required' } });
+    expect(await h.held()).toEqual([]);
+    expect((await h.post('/api/v2/alerts', many)).status).toBe(200);
+    expect((await h.held()).length).toBe(5_000);
+  });
 });

@@ -10,6 +10,7 @@ import type { Receiver } from '../config/index.js';
 import { fanOut, type Integration, type IntegrationResult, type IntegrationStage } from '../notify/index.js';
 import {
   Dispatcher,
+  type AggregationGroup,
   InhibitIndex,
   groupKey,
   groupLabels,
@@ -112,6 +113,8 @@ export type AlertStatus = { state: 'active' | 'suppressed' | 'unprocessed'; sile
 const RESOLVED_ALERT_RETENTION_MS = 30 * 60_000;
 /** How long a restored alert that ended during the downtime waits for its source to re-send (Prometheus' default resend delay). */
 const RESTORE_GRACE_MS = 60_000;
+/** How long one turn of the event loop flushes groups before it yields. */
+const TICK_BUDGET_MS = 10;
 /** Least time between two ticks. */
 const MIN_TICK_GAP_MS = 10;
 /** How often the history looks for alerts that resolved by their endsAt alone. */
@@ -407,10 +410,24 @@ export class Router {
         if (alert) this.track(alert, now, 'router'); // resolved by resolve_timeout: nobody re-sent it (the event keeps its endsAt)
       }
     }
+    this.flushDue(this.dispatcher.due(now), now, 0);
+  }
+
+  /**
+   * Flushes the due groups through the pipeline for at most TICK_BUDGET_MS, then yields to the
+   * event loop and goes on where it stopped: 10,000 groups never hold up ingestion or /healthz.
+   */
+  private flushDue(groups: AggregationGroup[], now: number, from: number): void {
     const dispatcher = this.dispatcher;
     const pipeline = this.pipeline;
+    const started = performance.now();
     const out: Notification[] = [];
-    for (const g of dispatcher.due(now)) {
+    let i = from;
+    for (; i < groups.length; i++) {
+      if (i > from && performance.now() - started > TICK_BUDGET_MS) break;
+      const g = groups[i];
+      // a tick in between may have flushed it already
+      if (dispatcher.group(g.key) !== g || g.notifying || (g.nextFlushAt() ?? Infinity) > now) continue;
       const flushed = runGroupStages(pipeline.group, { groupKey: g.key, route: g.route, receiver: g.receiver, alerts: g.alerts(), muted: new Map() }, now);
       if ('stoppedBy' in flushed) {
         dispatcher.postpone(g, now);
@@ -426,8 +443,14 @@ export class Router {
       const p = this.send(dispatcher, pipeline, n).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
     }
-    dispatcher.prune(now);
     this.writeEvents();
+    if (i < groups.length) {
+      setImmediate(() => {
+        if (!this.stopped && dispatcher === this.dispatcher) this.flushDue(groups, now, i);
+      });
+      return;
+    }
+    dispatcher.prune(now);
     this.gc(now);
     this.schedule();
   }

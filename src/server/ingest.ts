@@ -315,7 +315,7 @@ export interface IngestDeps {
 }
 
 /** Alerts handed to the router per turn of the event loop: a 100k-alert body never blocks it for long. */
-const RECEIVE_CHUNK = 2_000;
+const RECEIVE_CHUNK = 500;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**

@@ -121,6 +121,8 @@ const MIN_TICK_GAP_MS = 10;
 const RESOLVE_SCAN_EVERY_MS = 1_000;
 /** How long history events wait to be written together. */
 const HISTORY_WRITE_DELAY_MS = 100;
+/** History rows written per turn of the event loop. */
+const HISTORY_WRITE_CHUNK = 2_000;
 /** How often re-sent notified alerts' endsAt is persisted. */
 const NOTIFIED_WRITE_EVERY_MS = 5_000;
 /** setTimeout takes at most a signed 32-bit delay. */
@@ -316,7 +318,7 @@ export class Router {
     this.timer = undefined;
     await Promise.allSettled([...this.inFlight]);
     this.writeNotified(true);
-    this.flushEvents();
+    this.flushEvents(true);
   }
 
   /** Alerts notified before a restart come back with their endsAt: one whose source went quiet still resolves. */
@@ -577,26 +579,29 @@ export class Router {
     this.historyTimer = setTimeout(() => this.flushEvents(), HISTORY_WRITE_DELAY_MS);
   }
 
-  private flushEvents(): void {
+  /** Writes the pending history, HISTORY_WRITE_CHUNK rows per turn of the event loop (all of it when `all`, on stop). */
+  private flushEvents(all = false): void {
     if (this.historyTimer) clearTimeout(this.historyTimer);
     this.historyTimer = undefined;
+    const max = all ? Infinity : HISTORY_WRITE_CHUNK;
     if (this.pendingRecords.length > 0) {
-      const records = this.pendingRecords;
-      this.pendingRecords = [];
+      const records = this.pendingRecords.splice(0, max);
       try {
         this.opts.store?.recordNotifications(records);
       } catch (err) {
         this.opts.logger.error({ err: (err as Error).message, records: records.length }, 'could not write the notification history');
       }
     }
-    if (this.pendingEvents.length === 0) return;
-    const events = this.pendingEvents;
-    this.pendingEvents = [];
-    try {
-      this.opts.store?.recordAlertEvents(events);
-    } catch (err) {
-      this.opts.logger.error({ err: (err as Error).message, events: events.length }, 'could not write the alert history');
+    if (this.pendingEvents.length > 0) {
+      const events = this.pendingEvents.splice(0, max);
+      try {
+        this.opts.store?.recordAlertEvents(events);
+      } catch (err) {
+        this.opts.logger.error({ err: (err as Error).message, events: events.length }, 'could not write the alert history');
+      }
     }
+    // the rest in the next turn: 100,000 rows in one transaction would hold the event loop for half a second
+    if (this.pendingEvents.length > 0 || this.pendingRecords.length > 0) this.historyTimer = setTimeout(() => this.flushEvents(), 0);
   }
 
   private recordNotification(n: Notification, r: IntegrationResult, outcome: NotificationRecord['outcome']): void {

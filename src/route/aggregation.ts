@@ -580,7 +580,8 @@ export class AggregationGroup {
     const lastFiring = new Set(last?.firingFingerprints ?? []);
     const lastResolved = new Set(last?.resolvedFingerprints ?? []);
     const pick = (fps: string[]) => sortAlerts(fps.map((fp) => (this.alertsByFp.get(fp) as Held).alert));
-    const copy = (a: RoutedAlert): RoutedAlert => ({ ...a, labels: { ...a.labels }, annotations: { ...a.annotations } });
+    // the held alerts themselves, not copies: an insert replaces a held alert, it never changes one in place
+    const copy = (a: RoutedAlert): RoutedAlert => a;
     return {
       groupKey: this.key,
       routeKey: this.route.key,

@@ -7,7 +7,7 @@ import { Evaluator } from '../eval/index.js';
 import { Router, type RoutingConfig } from '../dispatch/index.js';
 import { IntegrationLog } from '../notify/index.js';
 import { DEFAULT_ROUTE_OPTIONS, RateLimiters, Silences, type HeldAlerts, type Route } from '../route/index.js';
-import { scheduleWeeklyReport } from '../report/index.js';
+import { scheduleWeeklyReport } from './report-schedule.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type RuleGroup as RuleGroupSpec } from '../rules/index.js';
 import { dedupKey } from '../notify/index.js';
 import {

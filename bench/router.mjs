@@ -10,7 +10,8 @@
  * as one Prometheus does, and CONCURRENCY at a time), ingest-to-notify latency p50/p99
  * (from the POST that carried an alert to the first webhook that contains it), CPU seconds
  * and peak RSS. Both run group_wait 1s and group_interval 1s, so ~1s of every latency is
- * the configured wait, not work. Knobs: ALERTS (10000), GROUPS (100), BATCH (64), CONCURRENCY (4).
+ * the configured wait, not work. Knobs: ALERTS (10000), GROUPS (100), BATCH (64), CONCURRENCY (4),
+ * VIGIL_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile vigil).
  */
 
 import { spawn } from 'node:child_process';
@@ -144,11 +145,13 @@ async function benchVigil(sink) {
       rule_files: ['rules.yaml'],
       storage: { sqlite: { path: 'data/vigil.db' } },
       server: { listen: `127.0.0.1:${port}` },
+      limits: { alerts: 0 }, // the 100k runs hold 200k alerts; Alertmanager has no such limit by default
       route: routeFor(),
       receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }],
     }),
   );
-  const child = spawn(process.execPath, [join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const nodeArgs = process.env.VIGIL_NODE_ARGS ? process.env.VIGIL_NODE_ARGS.split(' ') : []; // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`);
     return await measure('vigil', `http://127.0.0.1:${port}`, child.pid, sink);

@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { loadConfigFile, redact, type Config, type Receiver } from '../config/index.js';
+import { loadConfigFile, redact, type Config } from '../config/index.js';
 import { PrometheusDatasource } from '../datasource/index.js';
 import { Evaluator } from '../eval/index.js';
-import { buildIntegrations, deliver, type Integration } from '../notify/index.js';
-import { DEFAULT_ROUTE_OPTIONS, Silences, type Route } from '../route/index.js';
-import { scheduleWeeklyReport } from '../report/index.js';
+import { Router, type RoutingConfig } from '../dispatch/index.js';
+import { IntegrationLog } from '../notify/index.js';
+import { DEFAULT_ROUTE_OPTIONS, RateLimiters, Silences, type HeldAlerts, type Route } from '../route/index.js';
+import { scheduleWeeklyReport } from './report-schedule.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type RuleGroup as RuleGroupSpec } from '../rules/index.js';
 import { profileOption } from './vars.js';
 import { dedupKey } from '../notify/index.js';
@@ -18,12 +19,11 @@ import {
   feedbackRoutes,
   historyRoutes,
   pagerdutyWebhookRoutes,
-  Router,
   RouterMetrics,
   statusRoutes,
   ticketRoutes,
-  type RoutingConfig,
 } from '../server/index.js';
+import { buildPipeline } from './pipeline.js';
 import { alertEvent, SqliteStore } from '../store/index.js';
 import type { Io } from './output.js';
 import { VERSION } from './version.js';
@@ -50,6 +50,7 @@ function routingConfig(config: Config): RoutingConfig {
     route: config.route ?? UNROUTED,
     receivers: config.route ? config.receivers : [...config.receivers, { name: 'unrouted', pagerduty: [], slack: [], webhook: [], ticket: [], grafana: [] }],
     inhibitRules: config.inhibitRules,
+    timeIntervals: config.timeIntervals,
     flapping: config.global.flapping,
   };
 }
@@ -74,12 +75,6 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   }
   const store = new SqliteStore(config.storage.sqlite.path);
   const silences = new Silences({ store });
-  const integrations = new Map<string, Integration[]>();
-  const indexIntegrations = (receivers: Receiver[]) => {
-    integrations.clear();
-    for (const r of receivers) integrations.set(r.name, buildIntegrations(r, { store }));
-  };
-  indexIntegrations(config.receivers);
   if (!config.route) log.warn({}, 'vigil.yaml has no route: alerts are kept and shown, but nobody is notified');
 
   let evaluator: Evaluator | undefined;
@@ -98,17 +93,39 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   const metrics = new EvaluationMetrics(evaluation);
   const routerMetrics = new RouterMetrics(metrics.registry, () => router);
   const feedbackLinks = new FeedbackLinks({ store, externalURL: config.server.externalURL, signingKey: config.feedback.signingKey });
+  const integrationLog = new IntegrationLog(store, Date.now(), (err, entry) =>
+    log.error({ err: err.message, group: entry.groupKey, integration: entry.integration }, 'could not persist the notification log'),
+  );
+  const rateLimiters = new RateLimiters();
+  // the mute stage reads the router's held alerts (inhibition sources); the router is built just below
+  const held: HeldAlerts = { alerts: () => router.held.alerts(), revision: () => router.held.revision() };
+  const pipeline = (routing: RoutingConfig) =>
+    buildPipeline({
+      receivers: routing.receivers,
+      inhibitRules: routing.inhibitRules,
+      timeIntervals: routing.timeIntervals,
+      silences,
+      held,
+      rateLimiters,
+      integrationLog,
+      integrationContext: { store },
+      feedbackLinks: (n) => feedbackLinks.linksFor(n),
+      onStorm: (receiver, alerts) => routerMetrics.stormCollapsed(receiver, alerts),
+      logger: log.child({ component: 'router' }),
+    });
+  const routing = routingConfig(config);
   const router: Router = new Router({
-    config: routingConfig(config),
+    config: routing,
+    pipeline: pipeline(routing),
+    limits: config.limits,
     silences,
     store,
-    deliver: (receiver, delivery, deadline) => deliver(integrations.get(receiver.name) ?? [], delivery, { deadline }),
     externalURL: config.server.externalURL,
     resolveTimeoutMs: config.global.resolveTimeoutMs,
     historyRetentionMs: config.history.retentionMs,
-    feedbackLinks: (n) => feedbackLinks.linksFor(n),
     logger: log.child({ component: 'router' }),
     metrics: routerMetrics,
+    onGc: (now, heldGroup) => integrationLog.prune(now, heldGroup),
   });
 
   const startEvaluator = (cfg: Config, groups: RuleGroupSpec[]) => {
@@ -163,8 +180,9 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       ]) {
         if (before !== after) log.warn({ setting: what }, 'this setting changes only on restart');
       }
-      indexIntegrations(next.receivers);
-      router.reload(routingConfig(next));
+      const nextRouting = routingConfig(next);
+      router.reload(nextRouting, pipeline(nextRouting));
+      router.setLimits(next.limits);
       await evaluator?.stop(); // finishes and persists the running evaluations; the new one restores them
       evaluator = startEvaluator(next, groups);
       ruleGroups = groups;
@@ -193,6 +211,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     isReady: () => ready,
     bearerToken: () => config.server.bearerToken,
     maxRequestBytes: config.server.maxRequestBytes,
+    limits: () => config.limits,
     reload,
     logger: log,
     routes: [

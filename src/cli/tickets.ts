@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/index.js';
-import { ticketEventJson, ticketJson, ticketPage, ticketQuery } from '../server/tickets-api.js';
+import { ticketEventJson, ticketJson, ticketPage, ticketQuery } from '../server/index.js';
 import { SqliteStore } from '../store/index.js';
 import { oneOf, type Io, type OutputFormat } from './output.js';
 import { labelsText, table } from './table.js';

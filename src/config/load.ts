@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isScalar, isSeq, stringify, visit } from 'yaml';
 import { parseDuration } from '../promql/index.js';
-import { buildInhibitRules, buildRouteTree, RoutingConfigError, type InhibitRule, type InhibitRuleConfig, type Route, type RouteConfig } from '../route/index.js';
+import { buildInhibitRules, buildRouteTree, buildTimeIntervals, RoutingConfigError, type TimeInterval, type InhibitRule, type InhibitRuleConfig, type Route, type RouteConfig } from '../route/index.js';
 import { compileSchema, formatPath, validateShape, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
 import { configSchema } from './schema.js';
 import cron from 'node-cron';
@@ -214,10 +214,25 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
       }),
     });
   });
+  let timeIntervals = new Map<string, TimeInterval[]>();
+  for (const field of ['mute_time_intervals', 'time_intervals']) {
+    try {
+      // `mute_time_intervals` at the top is Alertmanager's older name for the same list
+      for (const [name, list] of buildTimeIntervals(get([field]), field)) {
+        if (timeIntervals.has(name)) report(at([field]), [field], `time interval ${JSON.stringify(name)} is defined twice`);
+        timeIntervals.set(name, list);
+      }
+    } catch (err) {
+      if (!(err instanceof RoutingConfigError)) throw err;
+      const path = parsePath(err.field === undefined ? err.path : `${err.path}.${err.field}`);
+      report(at(path), path, err.reason);
+      timeIntervals = new Map();
+    }
+  }
   let route: Route | undefined;
   if (get(['route']) !== undefined) {
     try {
-      route = buildRouteTree(get(['route']) as RouteConfig, { receivers: receiverNames });
+      route = buildRouteTree(get(['route']) as RouteConfig, { receivers: receiverNames, timeIntervals: timeIntervals.keys() });
     } catch (err) {
       if (!(err instanceof RoutingConfigError)) throw err;
       const path = parsePath(err.field === undefined ? err.path : `${err.path}.${err.field}`);
@@ -292,7 +307,15 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
     route,
     receivers,
     inhibitRules,
+    timeIntervals,
     history: { retentionMs: durationAt(['history', 'retention'], 90 * 24 * 3_600_000) },
+    // 0 turns a limit off, as Alertmanager's flags do
+    limits: {
+      alerts: (get(['limits', 'alerts']) as number | undefined) ?? 100_000,
+      alertsPerAlertname: (get(['limits', 'alerts_per_alertname']) as number | undefined) ?? 0,
+      alertsPerRequest: (get(['limits', 'alerts_per_request']) as number | undefined) ?? 10_000,
+      silences: (get(['limits', 'silences']) as number | undefined) ?? 10_000,
+    },
     feedback: {
       signingKey: (get(['feedback', 'signing_key']) as string | undefined) ?? secretFile(['feedback', 'signing_key_file']),
       pagerdutyWebhookSecret: (get(['feedback', 'pagerduty_webhook_secret']) as string | undefined) ?? secretFile(['feedback', 'pagerduty_webhook_secret_file']),

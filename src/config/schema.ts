@@ -157,7 +157,20 @@ export const configSchema = {
       },
     },
     inhibit_rules: { type: 'array', items: { type: 'object' } },
+    // the intervals' own checks (names, ranges, time zones) run in the route module
+    time_intervals: { type: 'array', items: { type: 'object' } },
+    mute_time_intervals: { type: 'array', items: { type: 'object' } },
     history: { type: 'object', additionalProperties: false, properties: { retention: duration } },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        alerts: { type: 'integer', minimum: 0 },
+        alerts_per_alertname: { type: 'integer', minimum: 0 },
+        alerts_per_request: { type: 'integer', minimum: 0 },
+        silences: { type: 'integer', minimum: 0 },
+      },
+    },
     feedback: {
       type: 'object',
       additionalProperties: false,

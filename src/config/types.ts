@@ -1,4 +1,4 @@
-import type { InhibitRule, Route } from '../route/index.js';
+import type { InhibitRule, Route, TimeInterval } from '../route/index.js';
 
 /** Alertmanager's http_config as a notifier uses it; ca is the PEM text of tls_config.ca_file. */
 export interface HttpConfig {
@@ -132,10 +132,14 @@ export interface Config {
   route?: Route;
   receivers: Receiver[];
   inhibitRules: InhibitRule[];
+  /** `time_intervals` by name, for routes' mute_time_intervals and active_time_intervals. */
+  timeIntervals: Map<string, TimeInterval[]>;
   history: {
     /** Alert events and notification records older than this are dropped. Default 90d. */
     retentionMs: number;
   };
+  /** Bounds on what clients can make vigil hold; 0 turns one off. Past one: 429 or 413 naming it, held state kept. */
+  limits: Limits;
   feedback: {
     /** HMAC key for the actionable/noise links; undefined → vigil generates one and keeps it in the Store. */
     signingKey?: string;
@@ -159,4 +163,15 @@ export interface Config {
     outageToleranceMs: number;
     datasourceDownAfter: number;
   };
+}
+
+export interface Limits {
+  /** Alerts held by the router in all (firing, or resolved and not yet forgotten). Default 100,000. */
+  alerts: number;
+  /** Alerts held with one alertname (Alertmanager's --alerts.per-alertname-limit). Default 0: none. */
+  alertsPerAlertname: number;
+  /** Alerts in one POST body. Default 10,000. */
+  alertsPerRequest: number;
+  /** Silences active or pending (Alertmanager's --silences.max-silences). Default 10,000. */
+  silences: number;
 }

@@ -15,6 +15,7 @@ import {
   type Sample,
   type Series,
 } from './types.js';
+import { retry } from '../retry/index.js';
 import { mergeSeries, planChunks, PROMETHEUS_MAX_POINTS } from './range.js';
 
 /** The part of a pino logger the datasource uses. */
@@ -37,6 +38,8 @@ export interface PrometheusDatasourceOptions {
   retryBaseDelayMs?: number;
   /** Cap on one backoff delay. Default 5s. */
   retryMaxDelayMs?: number;
+  /** The backoff's jitter, in [0, 1). Default Math.random. */
+  random?: () => number;
   /** Points per series per range-query chunk. Default (and maximum useful) 11,000. */
   maxPointsPerChunk?: number;
   /** Chunks of one range query in flight at once. Default 2. */
@@ -70,6 +73,7 @@ export class PrometheusDatasource implements Datasource {
   private readonly retries: number;
   private readonly retryBaseDelayMs: number;
   private readonly retryMaxDelayMs: number;
+  private readonly random: () => number;
   private readonly maxPointsPerChunk: number;
   private readonly rangeConcurrency: number;
   private readonly logger: DatasourceLogger;
@@ -122,6 +126,7 @@ export class PrometheusDatasource implements Datasource {
     this.retries = Math.max(0, Math.floor(options.retries ?? 3));
     this.retryBaseDelayMs = Math.max(0, options.retryBaseDelayMs ?? 250);
     this.retryMaxDelayMs = Math.max(0, options.retryMaxDelayMs ?? 5_000);
+    this.random = options.random ?? Math.random;
     this.maxPointsPerChunk = Math.min(PROMETHEUS_MAX_POINTS, positive(options.maxPointsPerChunk, PROMETHEUS_MAX_POINTS, 'maxPointsPerChunk'));
     this.rangeConcurrency = Math.max(1, Math.floor(options.rangeConcurrency ?? 2));
     this.logger = options.logger ?? NO_LOGGER;
@@ -211,31 +216,33 @@ export class PrometheusDatasource implements Datasource {
 
   private async request(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<RawAnswer> {
     const body = new URLSearchParams({ ...params, timeout: formatSeconds(this.timeoutMs) }).toString();
-    for (let attempt = 0; ; attempt++) {
+    let attempts = 0;
+    try {
+      return await retry(
+        (n) => {
+          attempts = n;
+          if (signal?.aborted) throw abortReason(signal);
+          return this.attempt(path, body, signal);
+        },
+        {
+          baseMs: this.retryBaseDelayMs,
+          maxMs: this.retryMaxDelayMs,
+          jitter: 'equal',
+          maxAttempts: this.retries + 1,
+          random: this.random,
+          ...(signal ? { signal } : {}),
+          retryable: (err) => !signal?.aborted && err instanceof DatasourceError && retryable(err) && {},
+          onRetry: ({ attempt, error, waitMs }) =>
+            this.logger.warn({ datasource: this.displayUrl, attempt, retryInMs: waitMs, error: (error as Error).message }, 'Prometheus query failed; retrying'),
+        },
+      );
+    } catch (err) {
       if (signal?.aborted) throw abortReason(signal);
-      try {
-        return await this.attempt(path, body, signal);
-      } catch (err) {
-        if (signal?.aborted) throw abortReason(signal);
-        if (!(err instanceof DatasourceError) || !retryable(err)) throw err;
-        if (attempt >= this.retries) {
-          if (attempt === 0) throw err;
-          throw new DatasourceError(err.kind, `${err.message} (gave up after ${attempt + 1} attempts)`, err.status);
-        }
-        const delay = this.backoff(attempt);
-        this.logger.warn(
-          { datasource: this.displayUrl, attempt: attempt + 1, retryInMs: delay, error: err.message },
-          'Prometheus query failed; retrying',
-        );
-        await sleep(delay, signal);
+      if (err instanceof DatasourceError && retryable(err) && attempts > 1) {
+        throw new DatasourceError(err.kind, `${err.message} (gave up after ${attempts} attempts)`, err.status);
       }
+      throw err;
     }
-  }
-
-  private backoff(attempt: number): number {
-    const ceiling = Math.min(this.retryMaxDelayMs, this.retryBaseDelayMs * 2 ** attempt);
-    // "Equal jitter": at least half the delay, so retries never pile up at zero.
-    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
   }
 
   private async attempt(path: string, body: string, signal?: AbortSignal): Promise<RawAnswer> {
@@ -439,21 +446,6 @@ function retryable(err: DatasourceError): boolean {
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** The socket-level reason of a failed request, e.g. "connect ECONNREFUSED 127.0.0.1:9090". */

@@ -1,6 +1,5 @@
 import type { Datasource } from '../datasource/index.js';
 import type { RuleGroup as RuleGroupSpec } from '../rules/index.js';
-import type { Store } from '../store/index.js';
 import type { Alert } from './alert.js';
 import { AlertingRule } from './alerting-rule.js';
 import { systemClock, type Clock } from './clock.js';
@@ -22,10 +21,26 @@ export interface AlertTransition {
   to: Alert['state'];
 }
 
+/** Alert state of one rule group as persisted after an evaluation. */
+export interface GroupState {
+  groupKey: string;
+  /** Time of the evaluation that produced this state (unix ms). */
+  lastEvaluation: number;
+  /** Alerts by rule name: pending, firing and resolved-within-retention. */
+  alerts: { rule: string; alert: Alert }[];
+}
+
+/** The store port of the evaluator: its alert state, so a restart never resets a `for` clock. */
+export interface GroupStateStore {
+  /** Replaces the group's persisted state in one transaction. */
+  saveGroupState(state: GroupState): void;
+  loadGroupState(groupKey: string): GroupState | undefined;
+}
+
 export interface EvaluatorOptions {
   datasource: Datasource;
   /** Where state is persisted after every evaluation; none for one-shot use. */
-  store?: Store;
+  store?: GroupStateStore;
   externalLabels?: Record<string, string>;
   externalURL?: string;
   /** A restart within this long after the last evaluation keeps `for` clocks (Prometheus' for-outage-tolerance). */

@@ -39,6 +39,8 @@ export async function request(
     proxy: false,
     maxRedirects: 0,
     responseType: 'text',
+    // the body is a JSON string already: axios' default would parse it again to check it
+    transformRequest: (d: unknown) => d,
     transformResponse: (x: string) => x,
     validateStatus: () => true,
   });

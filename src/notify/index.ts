@@ -1,4 +1,4 @@
-// Notifiers: one file per integration, the shared retry/timeout policy, and a receiver's integrations.
+// Notifiers: one file per integration, the shared retry/timeout policy, a receiver's integrations, and the integration stages of the notify pipeline (dedup → retry → log).
 import type { Receiver } from '../config/index.js';
 import { GrafanaAnnotationIntegration } from './grafana.js';
 import { PagerdutyIntegration } from './pagerduty.js';
@@ -8,7 +8,9 @@ import type { Integration, IntegrationContext } from './types.js';
 import { WebhookIntegration } from './webhook.js';
 
 export { NotifyError, type Delivery, type Integration, type IntegrationContext, type IntegrationResult } from './types.js';
-export { deliver, classifyError, parseRetryAfter, errorForStatus, type DeliverOptions, type AttemptInfo } from './policy.js';
+export { IntegrationLog, type IntegrationLogStore, type LogKey } from './nflog.js';
+export { DedupStage, RetryStage, LogStage, fanOut, integrationStages, type IntegrationDelivery, type IntegrationStage, type FanOutOutcome } from './stages.js';
+export { deliver, deliverOne, classifyError, parseRetryAfter, errorForStatus, type DeliverOptions, type AttemptInfo } from './policy.js';
 export { PagerdutyIntegration, pagerdutyEvent, pagerdutySeverity, dedupKey, type PagerdutyEvent } from './pagerduty.js';
 export { SlackIntegration, slackMessage, slackMention, escapeMrkdwn } from './slack.js';
 export { GrafanaAnnotationIntegration, grafanaAnnotation, annotationTags, type GrafanaAnnotation } from './grafana.js';

@@ -3,6 +3,7 @@
  * integration on its own, attempts bounded by a per-attempt timeout and the flush deadline,
  * exponential backoff with full jitter, Retry-After as the minimum wait.
  */
+import { DeadlinePassed, retry } from '../retry/index.js';
 import { NotifyError, type Delivery, type Integration, type IntegrationResult } from './types.js';
 
 export interface AttemptInfo {
@@ -82,8 +83,6 @@ function bodyDetail(body: unknown): string {
   return s.length > 200 ? s.slice(0, 199) + '…' : s;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Delivers to every integration at once; one slow or failing receiver never delays the
  * others. Resolves when each has succeeded, given up, or hit the deadline. When nothing
@@ -95,36 +94,41 @@ export function deliver(integrations: readonly Integration[], delivery: Delivery
   return Promise.all(integrations.filter((i) => i.sendResolved || !resolvedOnly).map((i) => deliverOne(i, delivery, opts)));
 }
 
-async function deliverOne(integration: Integration, delivery: Delivery, opts: DeliverOptions): Promise<IntegrationResult> {
+/** One integration, with retries (the shared helper in src/retry); its result, never a throw. */
+export async function deliverOne(integration: Integration, delivery: Delivery, opts: DeliverOptions): Promise<IntegrationResult> {
   const { kind, index } = integration;
   const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? defaultSleep;
-  const random = opts.random ?? Math.random;
-  const base = opts.baseBackoffMs ?? 500;
-  const max = opts.maxBackoffMs ?? 30_000;
-  let last: NotifyError | undefined;
   let attempts = 0;
-  for (;;) {
-    const remaining = opts.deadline - now();
-    if (remaining <= 0) break;
-    attempts++;
-    const err = await attempt(integration, delivery, Math.min(integration.timeoutMs, remaining), remaining <= integration.timeoutMs);
-    if (!err) {
-      opts.onAttempt?.({ kind, index, attempt: attempts, ok: true });
-      return { kind, index, ok: true, attempts };
-    }
-    last = err;
-    let wait: number | undefined;
-    if (err.retryable) {
-      wait = Math.max(random() * Math.min(max, base * 2 ** (attempts - 1)), err.retryAfterMs ?? 0);
-      if (now() + wait >= opts.deadline) wait = undefined; // waiting would cross the deadline: give up now
-    }
-    opts.onAttempt?.({ kind, index, attempt: attempts, ok: false, error: err, nextInMs: wait });
-    if (wait === undefined) break;
-    await sleep(wait);
+  let lastErr: NotifyError | undefined;
+  try {
+    await retry(
+      async () => {
+        attempts++;
+        const remaining = opts.deadline - now();
+        const err = await attempt(integration, delivery, Math.min(integration.timeoutMs, remaining), remaining <= integration.timeoutMs);
+        if (err) throw (lastErr = err);
+        opts.onAttempt?.({ kind, index, attempt: attempts, ok: true });
+      },
+      {
+        baseMs: opts.baseBackoffMs ?? 500,
+        maxMs: opts.maxBackoffMs ?? 30_000,
+        jitter: 'full',
+        deadline: opts.deadline,
+        retryable: (err) => (err as NotifyError).retryable && { afterMs: (err as NotifyError).retryAfterMs },
+        now,
+        ...(opts.random ? { random: opts.random } : {}),
+        ...(opts.sleep ? { sleep: opts.sleep } : {}),
+        onRetry: ({ attempt: n, error, waitMs }) => opts.onAttempt?.({ kind, index, attempt: n, ok: false, error: error as NotifyError, nextInMs: waitMs }),
+      },
+    );
+    return { kind, index, ok: true, attempts };
+  } catch (e) {
+    const deadlinePassed = e instanceof DeadlinePassed;
+    const last = deadlinePassed ? (lastErr ?? new NotifyError(e.message, false)) : e instanceof NotifyError ? e : new NotifyError((e as Error).message, false);
+    // the final failure is an attempt without a next one
+    if (!deadlinePassed) opts.onAttempt?.({ kind, index, attempt: attempts, ok: false, error: last, nextInMs: undefined });
+    return { kind, index, ok: false, attempts, error: last.message, statusCode: last.statusCode };
   }
-  last ??= new NotifyError('deadline passed before the first attempt', false);
-  return { kind, index, ok: false, attempts, error: last.message, statusCode: last.statusCode };
 }
 
 /** One attempt, aborted after `ms`; resolves to the error or undefined. Never waits for a send that ignores its signal. */

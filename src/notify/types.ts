@@ -1,22 +1,9 @@
 /** The notify stage's words: what a receiver is asked to deliver and how an integration answers. */
-import type { Notification } from '../route/index.js';
+import type { Delivery } from '../route/index.js';
 import type { Store } from '../store/index.js';
 
-/** A group flush for one receiver, with what the volume guards did to it. */
-export interface Delivery {
-  notification: Notification;
-  /** vigil's external URL, for links back (silence, alert list). */
-  externalURL: string;
-  /** The group holds more alerts than the receiver's storm_threshold: render one summary, not a list. */
-  storm?: { threshold: number; alerts: number };
-  /**
-   * The receiver's rate limit, when it matters for this message: it is the last one allowed in the
-   * window (remaining 0), or `suppressed` notifications were held back since the last one sent.
-   */
-  rateLimit?: { max: number; perMs: number; remaining: number; suppressed: number; resumesAt: number };
-  /** Signed links back to vigil that mark this notification's alerts actionable or noise (Slack messages and tickets carry them). */
-  feedback?: { actionable: string; noise: string };
-}
+/** A group flush for one receiver, with what the volume guards did to it (declared with the stages, in route). */
+export type { Delivery };
 
 /** What stateful integrations (tickets, Grafana annotations) need besides their config. */
 export interface IntegrationContext {

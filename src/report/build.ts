@@ -52,3 +52,6 @@ export async function buildReport(store: Store, options: BuildReportOptions): Pr
     recommendations: await recommend({ figures: rules, episodes, window, alwaysFiring, sources, timeZone, workingHours, backtest: options.backtest }),
   };
 }
+
+/** The report's default period: a week. */
+export const WEEK_MS = 7 * 86_400_000;

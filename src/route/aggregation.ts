@@ -40,6 +40,14 @@ export interface NotificationLogEntry {
   expiresAt: number;
 }
 
+/** What one integration of a receiver was last told about a group: the log key is receiver, group, integration and index. */
+export interface IntegrationLogEntry extends NotificationLogEntry {
+  /** pagerduty, slack, webhook, ticket, grafana */
+  integration: string;
+  /** Position in its receiver's list of that kind. */
+  index: number;
+}
+
 /** The state of a group at a flush, as fingerprints: what needsNotify compares. */
 export interface FlushCandidate {
   firing: string[];
@@ -90,6 +98,12 @@ export interface Notification {
   changes: NotificationChanges;
   flapping: FlappingAlert[];
   sendResolved: boolean;
+  /** Firing alerts of the group left out because a silence or an inhibition mutes them. */
+  muted: string[];
+  /** The route's repeat_interval, for the integrations' own log entries. */
+  repeatIntervalMs: number;
+  /** What the group's receiver as a whole (every integration) was last told; an integration without a log entry of its own starts from it. */
+  lastNotified?: NotificationLogEntry;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -144,6 +158,49 @@ function intersect(a: readonly string[], b: readonly string[]): Set<string> {
 
 function without(a: readonly string[], drop: ReadonlySet<string>): string[] {
   return drop.size === 0 ? [...a] : a.filter((x) => !drop.has(x));
+}
+
+/** One integration's share of a group notification: why it notifies, what changed for it, and what it logs once sent. */
+export interface IntegrationDecision {
+  notification: Notification;
+  /** What the integration's log holds once the notification is sent (or at once, when `send` is false). */
+  entry: NotificationLogEntry;
+  /** False for an all-resolved flush to an integration without send_resolved: logged, not sent. */
+  send: boolean;
+}
+
+/**
+ * Alertmanager's DedupStage for one integration: compares the group notification with what this
+ * integration was last told (its own log entry), so that a failing integration retries alone
+ * and the others are not sent the same thing again. Undefined when it needs nothing.
+ */
+export function decideForIntegration(n: Notification, last: NotificationLogEntry | undefined, sendResolved: boolean, now: number): IntegrationDecision | undefined {
+  const fps = (alerts: RoutedAlert[]) => alerts.map((a) => a.fingerprint).sort();
+  const cand: FlushCandidate = { firing: fps(n.firing), resolved: fps(n.resolved), flapping: n.flapping.map((f) => f.fingerprint).sort(), muted: n.muted };
+  const reason = needsNotify(last, cand, now, n.repeatIntervalMs, sendResolved);
+  if (reason === null) return undefined;
+  const told = new Set(last?.firingFingerprints ?? []);
+  const entry: NotificationLogEntry = {
+    groupKey: n.groupKey,
+    receiver: n.receiver,
+    firingFingerprints: [...cand.firing, ...n.muted.filter((fp) => told.has(fp))].sort(),
+    resolvedFingerprints: cand.resolved,
+    flappingFingerprints: cand.flapping,
+    at: n.at,
+    expiresAt: n.at + 2 * n.repeatIntervalMs,
+  };
+  const knownFlapping = intersect(cand.flapping, last?.flappingFingerprints ?? []);
+  const lastResolved = new Set(last?.resolvedFingerprints ?? []);
+  const changes: NotificationChanges = {
+    new: cand.firing.filter((fp) => !told.has(fp) && !knownFlapping.has(fp)),
+    stillFiring: cand.firing.filter((fp) => told.has(fp)),
+    resolved: n.sendResolved ? cand.resolved.filter((fp) => !lastResolved.has(fp) && !knownFlapping.has(fp)) : [],
+  };
+  return {
+    notification: { ...n, reason, isRepeat: reason === 'repeat', changes },
+    entry,
+    send: cand.firing.length > 0 || sendResolved,
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -523,7 +580,8 @@ export class AggregationGroup {
     const lastFiring = new Set(last?.firingFingerprints ?? []);
     const lastResolved = new Set(last?.resolvedFingerprints ?? []);
     const pick = (fps: string[]) => sortAlerts(fps.map((fp) => (this.alertsByFp.get(fp) as Held).alert));
-    const copy = (a: RoutedAlert): RoutedAlert => ({ ...a, labels: { ...a.labels }, annotations: { ...a.annotations } });
+    // the held alerts themselves, not copies: an insert replaces a held alert, it never changes one in place
+    const copy = (a: RoutedAlert): RoutedAlert => a;
     return {
       groupKey: this.key,
       routeKey: this.route.key,
@@ -545,7 +603,24 @@ export class AggregationGroup {
         refires: (this.flapDetector as FlapDetector).state(fp, now).refires,
       })),
       sendResolved: this.sendResolved,
+      muted: cand.muted ?? [],
+      repeatIntervalMs: this.route.options.repeatIntervalMs,
+      ...(last ? { lastNotified: last } : {}),
     };
+  }
+
+  /** Moves a first flush not yet made to no earlier than `t` (restored alerts wait for their sources to re-send). */
+  holdFirstFlushUntil(t: number): void {
+    if (!this.hasFlushed && this.firstFlushAt !== undefined && this.firstFlushAt < t) this.firstFlushAt = t;
+  }
+
+  /** A flush the group stages held back (a time interval mutes the route): the next one is a group_interval later. */
+  postpone(now: number): void {
+    this.expire(now);
+    if (this.inFlight) return;
+    this.hasFlushed = true;
+    this.lastFlushAt = now;
+    this.nextTickAt = now + this.route.options.groupIntervalMs;
   }
 
   private record(entry: NotificationLogEntry): void {

@@ -149,6 +149,26 @@ export class Dispatcher {
     return out;
   }
 
+  /** Flushes one due group (see `due`); `mute` comes from the group stages. */
+  flushGroup(g: AggregationGroup, now: number, mute?: MuteFn): Notification | undefined {
+    const n = g.flush(now, mute);
+    this.destroyIfEmpty(g);
+    return n;
+  }
+
+  /** A due group whose flush the group stages held back: its timer moves on a group_interval, nothing is sent. */
+  postpone(g: AggregationGroup, now: number): void {
+    g.postpone(now);
+  }
+
+  /** Forgets log entries past their expiry that no group holds, and flapping history out of its window. */
+  prune(now: number): void {
+    for (const [k, entry] of this.log) {
+      if (entry.expiresAt <= now && !this.byKey.has(entry.groupKey)) this.log.delete(k);
+    }
+    this.flapDetector?.prune(now);
+  }
+
   /** The outcome of delivering a notification; returns the log entry written on success. */
   ack(notification: Notification, outcome: NotifyOutcome): NotificationLogEntry | undefined {
     const g = this.byKey.get(notification.groupKey);
@@ -193,12 +213,5 @@ export class Dispatcher {
       this.byKey.delete(g.key);
       this.count.groupsDestroyed++;
     }
-  }
-
-  private prune(now: number): void {
-    for (const [k, entry] of this.log) {
-      if (entry.expiresAt <= now && !this.byKey.has(entry.groupKey)) this.log.delete(k);
-    }
-    this.flapDetector?.prune(now);
   }
 }

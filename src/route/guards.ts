@@ -1,7 +1,8 @@
 /**
  * Volume guards beyond the rules': a per-receiver cap on notifications (pages per hour) and
- * storm collapse. Pure, with time as a parameter; the server applies them before delivery.
+ * storm collapse. Pure, with time as a parameter; as delivery stages they run before the fan-out.
  */
+import type { Delivery, DeliveryStage } from './stage.js';
 
 export interface RateLimitOptions {
   max: number;
@@ -55,4 +56,67 @@ export class RateLimiter {
 /** Whether a group flush is a storm: more alerts than the threshold, notified as one summary. */
 export function isStorm(alerts: number, threshold: number | undefined): boolean {
   return threshold !== undefined && alerts > threshold;
+}
+
+/** The rate-limit guard as a delivery stage: holds back a firing notification past the receiver's cap. */
+export class RateLimitStage implements DeliveryStage {
+  readonly name = 'rate_limit';
+
+  constructor(
+    /** The receiver's limiter, kept by the caller across reloads; undefined when it has none. */
+    private readonly limiterFor: (receiver: string) => RateLimiter | undefined,
+    private readonly onHeldBack?: (receiver: string, decision: RateLimitDecision) => void,
+  ) {}
+
+  run(d: Delivery, now: number): Delivery | undefined {
+    const limiter = this.limiterFor(d.notification.receiver);
+    if (!limiter || d.notification.firing.length === 0) return d;
+    const decision = limiter.admit(now);
+    if (!decision.allowed) {
+      this.onHeldBack?.(d.notification.receiver, decision);
+      return undefined;
+    }
+    const out: Delivery = { ...d, refund: () => limiter.refund(now) };
+    if (decision.remaining === 0 || decision.suppressed > 0) out.rateLimit = { max: limiter.options.max, perMs: limiter.options.perMs, ...decision };
+    return out;
+  }
+}
+
+/** The storm guard as a delivery stage: a group past the receiver's storm_threshold goes out as one summary. */
+export class StormStage implements DeliveryStage {
+  readonly name = 'storm';
+
+  constructor(
+    private readonly thresholdFor: (receiver: string) => number | undefined,
+    private readonly onStorm?: (receiver: string, alerts: number) => void,
+  ) {}
+
+  run(d: Delivery): Delivery {
+    const n = d.notification;
+    const alerts = n.firing.length + n.resolved.length;
+    const threshold = this.thresholdFor(n.receiver);
+    if (!isStorm(alerts, threshold)) return d;
+    this.onStorm?.(n.receiver, alerts);
+    return { ...d, storm: { threshold: threshold as number, alerts } };
+  }
+}
+
+/** The receivers' rate limiters; an update that keeps a receiver's limit keeps its window, so a reload does not reset the page budget. */
+export class RateLimiters {
+  private byReceiver = new Map<string, RateLimiter>();
+
+  update(receivers: readonly { name: string; rateLimit?: RateLimitOptions }[]): void {
+    const next = new Map<string, RateLimiter>();
+    for (const r of receivers) {
+      if (!r.rateLimit) continue;
+      const held = this.byReceiver.get(r.name);
+      const same = held && held.options.max === r.rateLimit.max && held.options.perMs === r.rateLimit.perMs;
+      next.set(r.name, same ? held : new RateLimiter(r.rateLimit));
+    }
+    this.byReceiver = next;
+  }
+
+  get(receiver: string): RateLimiter | undefined {
+    return this.byReceiver.get(receiver);
+  }
 }

@@ -2,7 +2,6 @@
 // over the pure rules of silence.ts, persisted in the Store on every change.
 
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../store/types.js';
 import { matchesValue } from './matchers.js';
 import { canUpdateSilence, expireSilence, isMuted, silenceState, validateSilence, type Silence, type SilenceState } from './silence.js';
 import type { Labels, Matcher } from './types.js';
@@ -28,8 +27,17 @@ export class SilenceError extends Error {
   }
 }
 
+/** The store port of the silences: each change is persisted before it takes effect. */
+export interface SilenceStore {
+  /** Inserts or replaces a silence by id (expiring one is an update of its endsAt). */
+  saveSilence(silence: Silence): void;
+  loadSilences(): Silence[];
+  /** Drops silences that ended before `t`; returns how many. */
+  deleteSilencesEndedBefore(t: number): number;
+}
+
 export interface SilencesOptions {
-  store?: Pick<Store, 'saveSilence' | 'loadSilences' | 'deleteSilencesEndedBefore'>;
+  store?: SilenceStore;
   retentionMs?: number;
   newId?: () => string;
 }

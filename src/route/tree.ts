@@ -20,6 +20,10 @@ export interface RouteConfig {
   match_re?: Record<string, string>;
   continue?: boolean;
   routes?: RouteConfig[];
+  /** Names from `time_intervals` during which the route notifies nothing (not inherited, as in Alertmanager). */
+  mute_time_intervals?: string[];
+  /** Names from `time_intervals` outside of which the route notifies nothing (not inherited). */
+  active_time_intervals?: string[];
 }
 
 /** Alertmanager's defaults for the root route (dispatch.DefaultRouteOpts). */
@@ -38,10 +42,13 @@ export interface BuildRouteOptions {
   receivers?: Iterable<string>;
   /** Where the tree sits in the config file, for messages; `route` by default. */
   path?: string;
+  /** Names defined in `time_intervals`; when given, a route naming another one is an error. */
+  timeIntervals?: Iterable<string>;
 }
 
-const FIELDS = new Set(['receiver', 'group_by', 'group_wait', 'group_interval', 'repeat_interval', 'matchers', 'match', 'match_re', 'continue', 'routes']);
-const UNSUPPORTED = new Set(['mute_time_intervals', 'active_time_intervals']);
+const FIELDS = new Set([
+  'receiver', 'group_by', 'group_wait', 'group_interval', 'repeat_interval', 'matchers', 'match', 'match_re', 'continue', 'routes', 'mute_time_intervals', 'active_time_intervals',
+]);
 /** model.LabelNameRE: the names the deprecated `match`/`match_re` maps accept. */
 const CLASSIC_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -63,7 +70,11 @@ export function buildRouteTree(config: RouteConfig, opts: BuildRouteOptions = {}
   if (raw.continue !== undefined && raw.continue !== false) {
     throw new RouteConfigError(path, 'continue', 'cannot have continue in the root route');
   }
-  return build(raw, path, undefined, undefined, receivers);
+  for (const field of ['mute_time_intervals', 'active_time_intervals']) {
+    if (raw[field] !== undefined) throw new RouteConfigError(path, field, 'the root route must not have time intervals');
+  }
+  const intervals = opts.timeIntervals ? new Set(opts.timeIntervals) : undefined;
+  return build(raw, path, undefined, undefined, receivers, intervals);
 }
 
 function asMapping(v: unknown, path: string): Record<string, unknown> {
@@ -77,12 +88,12 @@ function build(
   parent: { options: RouteOptions; amKey: string; key: string } | undefined,
   position: number | undefined,
   receivers: Set<string> | undefined,
+  intervals?: Set<string>,
 ): Route {
   const fail = (field: string | undefined, reason: string): never => {
     throw new RouteConfigError(path, field, reason);
   };
   for (const k of Object.keys(raw)) {
-    if (UNSUPPORTED.has(k)) fail(k, 'is not supported by vigil');
     if (!FIELDS.has(k)) fail(k, `unknown field (expected one of ${[...FIELDS].join(', ')})`);
   }
 
@@ -142,11 +153,21 @@ function build(
   const amKey = parent ? `${parent.amKey}/${matcherText}` : matcherText;
   const key = parent ? `${parent.key}/${matcherText}/${position}` : matcherText;
   const route: Route = { options, matchers: sorted, continue: raw.continue === true, routes: [], key };
+  for (const [field, prop] of [['mute_time_intervals', 'muteTimeIntervals'], ['active_time_intervals', 'activeTimeIntervals']] as const) {
+    const v = raw[field];
+    if (v === undefined) continue;
+    if (!Array.isArray(v)) fail(field, 'must be a list of time interval names');
+    route[prop] = (v as unknown[]).map((name, i) => {
+      if (typeof name !== 'string') return fail(`${field}[${i}]`, 'must be a time interval name');
+      if (intervals && !intervals.has(name)) fail(`${field}[${i}]`, `undefined time interval ${JSON.stringify(name)} used in route`);
+      return name;
+    });
+  }
   alertmanagerKeys.set(route, amKey);
   const self = { options, amKey, key };
   route.routes = (children as unknown[]).map((child, i) => {
     const childPath = `${path}.routes[${i}]`;
-    return build(asMapping(child, childPath), childPath, self, i, receivers);
+    return build(asMapping(child, childPath), childPath, self, i, receivers, intervals);
   });
   return route;
 }

@@ -44,6 +44,10 @@ export interface Route {
   routes: Route[];
   /** Stable identity in the tree, as Alertmanager's route key: e.g. `{}/{severity="P1"}/0`. */
   key: string;
+  /** Names of `time_intervals` during which this route notifies nothing (not inherited). */
+  muteTimeIntervals?: string[];
+  /** Names of `time_intervals` outside of which this route notifies nothing (not inherited). */
+  activeTimeIntervals?: string[];
 }
 
 /** A part of vigil.yaml's routing config that cannot be built; `path` like `route.routes[1]`, `field` like `group_wait`. */

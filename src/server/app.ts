@@ -28,6 +28,8 @@ export interface AppDeps {
   logger?: Logger;
   /** The clock the API stamps alerts and silences with. */
   now?: () => number;
+  /** limits.alerts_per_request and limits.silences (0: none), read per request so a reload applies. */
+  limits?: () => { alertsPerRequest: number; silences: number };
   /** More endpoints (tickets, history, feedback), mounted before the 404; serve builds them. */
   routes?: express.Router[];
 }
@@ -76,11 +78,18 @@ export function createApp(deps: AppDeps): Express {
   }
   if (router) {
     app.post(['/api/v2/alerts', '/api/v1/webhooks/alertmanager', '/api/v2/silences'], ...jsonBody(limit));
-    app.use(ingestRoutes({ router, now }));
-    app.use(silencesRoutes({ silences: router.silences, now }));
+    app.use(ingestRoutes({ router, now, alertsPerRequest: () => deps.limits?.().alertsPerRequest ?? 0 }));
+    app.use(
+      silencesRoutes({
+        silences: router.silences,
+        now,
+        maxSilences: () => deps.limits?.().silences ?? 0,
+        onRefused: () => router.refused?.('api-v2', 'limits.silences', 1),
+      }),
+    );
   }
   for (const r of deps.routes ?? []) app.use(r);
-  app.use(bodyErrors(limit));
+  app.use(bodyErrors(limit, (path) => router?.refused?.(path, 'server.max_request_bytes', 1)));
   app.use((_req, res) => {
     res.status(404).json({ status: 'error', errorType: 'not_found', error: 'no such endpoint' });
   });

@@ -81,9 +81,12 @@ export function jsonBody(limit: number): RequestHandler[] {
 }
 
 /** body-parser's failures in Alertmanager's shape: 413 too large, 400 bad JSON, 415 bad charset. */
-export function bodyErrors(limit: number): ErrorRequestHandler {
-  return (err: { type?: string; message?: string }, _req, res, next) => {
-    if (err.type === 'entity.too.large') return sendError(res, 413, `request body is larger than the limit of ${limit} bytes (server.max_request_bytes)`);
+export function bodyErrors(limit: number, onTooLarge?: (path: string) => void): ErrorRequestHandler {
+  return (err: { type?: string; message?: string }, req, res, next) => {
+    if (err.type === 'entity.too.large') {
+      onTooLarge?.(req.path);
+      return sendError(res, 413, `request body is larger than the limit of ${limit} bytes (server.max_request_bytes)`);
+    }
     if (err.type === 'entity.parse.failed') return sendError(res, 400, `body is not valid JSON: ${err.message}`);
     if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return sendError(res, 415, err.message ?? 'unsupported encoding');
     next(err);
@@ -311,18 +314,65 @@ export function gettableAlerts(router: RouterPort, req: Request, now: number) {
 export interface IngestDeps {
   router: RouterPort;
   now: () => number;
+  /** limits.alerts_per_request (0: none), read per request so a reload applies. */
+  alertsPerRequest?: () => number;
+}
+
+/** Alerts handed to the router per turn of the event loop: a 100k-alert body never blocks it for long. */
+const RECEIVE_CHUNK = 500;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Converts a body's alerts RECEIVE_CHUNK at a time, yielding to the event loop between chunks, so
+ * that a body at server.max_request_bytes never holds /healthz up; problems keep their indexes.
+ */
+async function convertInChunks(convert: typeof convertPostableAlerts, body: unknown, now: number, resolveTimeoutMs: number): Promise<ReturnType<typeof convertPostableAlerts>> {
+  const list = Array.isArray(body) ? body : (body as { alerts?: unknown } | null)?.alerts;
+  if (!Array.isArray(list) || list.length <= RECEIVE_CHUNK) return convert(body, now, resolveTimeoutMs);
+  const prefix = Array.isArray(body) ? '[' : 'alerts[';
+  const alerts: RoutedAlert[] = [];
+  const problems: string[] = [];
+  for (let i = 0; i < list.length; i += RECEIVE_CHUNK) {
+    if (i > 0) await yieldToEventLoop();
+    const slice = list.slice(i, i + RECEIVE_CHUNK);
+    const part = convert(Array.isArray(body) ? slice : { ...(body as object), alerts: slice }, now, resolveTimeoutMs);
+    if ('problems' in part) {
+      const at = (p: string) => (p.startsWith(prefix) ? p.replace(/^(alerts)?\[(\d+)\]/, (_m, a: string | undefined, n: string) => `${a ?? ''}[${Number(n) + i}]`) : p);
+      problems.push(...part.problems.map(at));
+    } else alerts.push(...part.alerts);
+  }
+  return problems.length ? { problems } : { alerts };
 }
 
 /** Mounts the alert endpoints on a router whose POST bodies are already parsed as JSON. */
-export function ingestRoutes({ router, now }: IngestDeps): express.Router {
+export function ingestRoutes({ router, now, alertsPerRequest }: IngestDeps): express.Router {
   const r = express.Router();
-  const take = (convert: typeof convertPostableAlerts, source: 'api-v2' | 'alertmanager-webhook'): RequestHandler => (req, res) => {
-    const result = convert(req.body, now(), router.resolveTimeoutMs);
+  const take = (convert: typeof convertPostableAlerts, source: 'api-v2' | 'alertmanager-webhook'): RequestHandler => async (req, res) => {
+    const perRequest = alertsPerRequest?.() ?? 0;
+    const body = req.body as unknown;
+    const count = Array.isArray(body) ? body.length : Array.isArray((body as { alerts?: unknown })?.alerts) ? (body as { alerts: unknown[] }).alerts.length : 0;
+    if (perRequest > 0 && count > perRequest) {
+      router.refused?.(source, 'limits.alerts_per_request', count);
+      return sendError(res, 413, `${count} alerts in one request is more than limits.alerts_per_request (${perRequest}); send them in smaller batches`);
+    }
+    const result = await convertInChunks(convert, req.body, now(), router.resolveTimeoutMs);
     if ('problems' in result) {
       router.rejected?.(source);
       return sendError(res, 400, summarize(result.problems));
     }
-    if (result.alerts.length) router.receive(result.alerts, source);
+    let refused = 0;
+    let limit: string | undefined;
+    for (let i = 0; i < result.alerts.length; i += RECEIVE_CHUNK) {
+      if (i > 0) await yieldToEventLoop();
+      const taken = router.receive(result.alerts.slice(i, i + RECEIVE_CHUNK), source);
+      if (taken && taken.refused) {
+        refused += taken.refused;
+        limit = taken.limit;
+      }
+    }
+    if (refused > 0) {
+      return sendError(res, 429, `${refused} of ${result.alerts.length} alerts refused: ${limit} reached; the alerts already held are kept`);
+    }
     res.status(200).end();
   };
   r.post('/api/v2/alerts', take(convertPostableAlerts, 'api-v2'));

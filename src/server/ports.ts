@@ -12,8 +12,10 @@ export interface AlertStatus {
 }
 
 export interface RouterPort {
-  /** Hands alerts to the dispatcher at once; they were validated and converted by the caller. */
-  receive(alerts: RoutedAlert[], source: AlertSource): void;
+  /** Hands alerts to the dispatcher at once; they were validated and converted by the caller. New alerts past a limit are refused. */
+  receive(alerts: RoutedAlert[], source: AlertSource): { refused: number; limit?: string } | void;
+  /** Counts what a limit refused, for /metrics. */
+  refused?(source: string, limit: string, n: number): void;
   /** A body from `source` was refused (400): counted in /metrics. */
   rejected?(source: AlertSource): void;
   /** Every alert the router holds, with its status and the receivers it routes to (GET /api/v2/alerts). */

@@ -1,12 +1,18 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { IntegrationResult } from '../notify/index.js';
-import type { AlertSource } from './ports.js';
-import type { Router } from './router.js';
+import type { AlertSource, RouterPort } from './ports.js';
+
+/** What the router's gauges read. */
+export interface RouterGauges extends Pick<RouterPort, 'alerts' | 'silences'> {
+  readonly groupCount: number;
+  readonly counters: { flappingDetected: number; flappingCollapsed: number };
+}
 
 /** The router's /metrics, named after Alertmanager's where it has one (alertmanager_notifications_total → vigil_notifications_total). */
 export class RouterMetrics {
   private readonly alertsReceived: Counter<'source' | 'status'>;
   private readonly alertsInvalid: Counter<'source'>;
+  private readonly refusedTotal: Counter<'source' | 'limit'>;
   private readonly notifications: Counter<'receiver' | 'integration'>;
   private readonly notificationsFailed: Counter<'receiver' | 'integration'>;
   private readonly requests: Counter<'receiver' | 'integration'>;
@@ -15,10 +21,16 @@ export class RouterMetrics {
   private readonly storms: Counter<'receiver'>;
   private readonly stormAlerts: Counter<'receiver'>;
 
-  constructor(registry: Registry, router: () => Router | undefined) {
+  constructor(registry: Registry, router: () => RouterGauges | undefined) {
     const registers = [registry];
     this.alertsReceived = new Counter({ name: 'vigil_alerts_received_total', help: 'Alerts that entered the router, by source and status.', labelNames: ['source', 'status'], registers });
     this.alertsInvalid = new Counter({ name: 'vigil_alerts_invalid_total', help: 'Requests refused for a bad body (nothing of them was ingested).', labelNames: ['source'], registers });
+    this.refusedTotal = new Counter({
+      name: 'vigil_refused_total',
+      help: 'Alerts and silences refused because a limit was reached (limit="alerts", "alerts_per_alertname", "alerts_per_request", "silences", "max_request_bytes").',
+      labelNames: ['source', 'limit'],
+      registers,
+    });
     this.notifications = new Counter({ name: 'vigil_notifications_total', help: 'Notifications delivered per receiver and integration.', labelNames: ['receiver', 'integration'], registers });
     this.notificationsFailed = new Counter({
       name: 'vigil_notifications_failed_total',
@@ -96,6 +108,11 @@ export class RouterMetrics {
     this.alertsReceived.inc({ source, status });
   }
 
+  /** `limit` may carry its detail after a space (`limits.alerts (100 alerts held)`); the label is its name without `limits.`. */
+  refused(source: string, limit: string, n: number): void {
+    this.refusedTotal.inc({ source, limit: limit.split(' ')[0].replace(/^(limits|server)\./, '') }, n);
+  }
+
   invalid(source: AlertSource): void {
     this.alertsInvalid.inc({ source });
   }
@@ -108,7 +125,7 @@ export class RouterMetrics {
     this.latency.observe(labels, seconds);
   }
 
-  suppressed(receiver: string, reason: 'rate_limit'): void {
+  suppressed(receiver: string, reason: string): void {
     this.suppressedTotal.inc({ receiver, reason });
   }
 

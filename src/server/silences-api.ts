@@ -59,10 +59,13 @@ function matcherType(m: PostableSilence['matchers'][number]): Matcher['type'] {
 export interface SilencesApiDeps {
   silences: Silences;
   now: () => number;
+  /** limits.silences: silences active or pending at most (0: none); an update of a held one always gets in. */
+  maxSilences?: () => number;
+  onRefused?: () => void;
 }
 
 /** Mounts the silence endpoints on a router whose POST bodies are already parsed as JSON. */
-export function silencesRoutes({ silences, now }: SilencesApiDeps): express.Router {
+export function silencesRoutes({ silences, now, maxSilences, onRefused }: SilencesApiDeps): express.Router {
   const r = express.Router();
   const fail = (res: express.Response, err: unknown) => {
     if (err instanceof SilenceError) return sendError(res, err.status, err.message);
@@ -89,6 +92,14 @@ export function silencesRoutes({ silences, now }: SilencesApiDeps): express.Rout
     const problems = schemaProblems(validatePostable, req.body);
     if (problems.length) return sendError(res, 400, summarize(problems));
     const body = req.body as PostableSilence;
+    const max = maxSilences?.() ?? 0;
+    if (max > 0 && !(body.id && silences.get(body.id, now()))) {
+      const held = silences.list(now()).filter((x) => x.state !== 'expired').length;
+      if (held >= max) {
+        onRefused?.();
+        return sendError(res, 429, `limits.silences reached: ${held} silences are active or pending (at most ${max}); expire some first`);
+      }
+    }
     try {
       const silenceID = silences.upsert(
         {

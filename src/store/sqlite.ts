@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Alert } from '../eval/alert.js';
-import type { NotificationLogEntry, Silence } from '../route/index.js';
+import type { Alert } from '../eval/index.js';
+import type { IntegrationLogEntry, NotificationLogEntry, RoutedAlert, Silence } from '../route/index.js';
 import type {
   AlertEvent,
   AnnotationRecord,
@@ -96,6 +96,21 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (receiver, idx, group_key, annotation_id)
    );
    CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // issue 10: the notification log per integration, and the alerts a receiver was notified of (their resolve survives a restart)
+  `CREATE TABLE integration_log (
+     receiver TEXT NOT NULL,
+     group_key TEXT NOT NULL,
+     integration TEXT NOT NULL,
+     idx INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     entry TEXT NOT NULL,
+     PRIMARY KEY (receiver, group_key, integration, idx)
+   );
+   CREATE TABLE notified_alert (
+     fingerprint TEXT PRIMARY KEY,
+     alert TEXT NOT NULL
+   );`,
 ];
 
 export class SqliteStore implements Store {
@@ -103,6 +118,8 @@ export class SqliteStore implements Store {
   private readonly save: (state: GroupState) => void;
   private insertEvent: Database.Statement | undefined;
   private insertNotification: Database.Statement | undefined;
+  /** Prepared once: the router writes these on every notification. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -170,9 +187,15 @@ export class SqliteStore implements Store {
     return this.db.prepare('DELETE FROM silence WHERE ends_at < ?').run(t).changes;
   }
 
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   saveNotificationLogEntry(entry: NotificationLogEntry): void {
-    this.db
-      .prepare(
+    this
+      .stmt(
         'INSERT INTO notification_log (receiver, group_key, at, expires_at, entry) VALUES (?, ?, ?, ?, ?) ' +
           'ON CONFLICT(receiver, group_key) DO UPDATE SET at = excluded.at, expires_at = excluded.expires_at, entry = excluded.entry WHERE excluded.at >= notification_log.at',
       )
@@ -183,6 +206,41 @@ export class SqliteStore implements Store {
     this.db.prepare('DELETE FROM notification_log WHERE expires_at <= ?').run(now);
     const rows = this.db.prepare('SELECT entry FROM notification_log ORDER BY receiver, group_key').all() as { entry: string }[];
     return rows.map((r) => JSON.parse(r.entry) as NotificationLogEntry);
+  }
+
+  saveIntegrationLogEntry(entry: IntegrationLogEntry): void {
+    this
+      .stmt(
+        'INSERT INTO integration_log (receiver, group_key, integration, idx, at, expires_at, entry) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(receiver, group_key, integration, idx) DO UPDATE SET at = excluded.at, expires_at = excluded.expires_at, entry = excluded.entry WHERE excluded.at >= integration_log.at',
+      )
+      .run(entry.receiver, entry.groupKey, entry.integration, entry.index, entry.at, entry.expiresAt, JSON.stringify(entry));
+  }
+
+  loadIntegrationLog(now: number): IntegrationLogEntry[] {
+    this.db.prepare('DELETE FROM integration_log WHERE expires_at <= ?').run(now);
+    const rows = this.db.prepare('SELECT entry FROM integration_log ORDER BY receiver, group_key, integration, idx').all() as { entry: string }[];
+    return rows.map((r) => JSON.parse(r.entry) as IntegrationLogEntry);
+  }
+
+  saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void {
+    if (alerts.length === 0) return;
+    const upsert = this.stmt('INSERT INTO notified_alert (fingerprint, alert) VALUES (?, ?) ON CONFLICT(fingerprint) DO UPDATE SET alert = excluded.alert');
+    this.db.transaction(() => {
+      for (const a of alerts) upsert.run(a.fingerprint, JSON.stringify(a));
+    })();
+  }
+
+  deleteNotifiedAlerts(fingerprints: readonly string[]): void {
+    const del = this.stmt('DELETE FROM notified_alert WHERE fingerprint = ?');
+    this.db.transaction(() => {
+      for (const fp of fingerprints) del.run(fp);
+    })();
+  }
+
+  loadNotifiedAlerts(): RoutedAlert[] {
+    const rows = this.db.prepare('SELECT alert FROM notified_alert ORDER BY fingerprint').all() as { alert: string }[];
+    return rows.map((r) => JSON.parse(r.alert) as RoutedAlert);
   }
 
   recordAlertEvent(e: AlertEvent): void {
@@ -243,6 +301,13 @@ export class SqliteStore implements Store {
 
   recordNotification(n: NotificationRecord): void {
     (this.insertNotification ??= this.db.prepare('INSERT INTO notification (at, receiver, integration, group_key, outcome, record) VALUES (?, ?, ?, ?, ?, ?)')).run(n.at, n.receiver, n.integration, n.groupKey, n.outcome, JSON.stringify({ ...n, id: undefined }));
+  }
+
+  recordNotifications(records: readonly NotificationRecord[]): void {
+    if (records.length === 0) return;
+    this.db.transaction(() => {
+      for (const r of records) this.recordNotification(r);
+    })();
   }
 
   queryNotifications(q: HistoryQuery): Page<NotificationRecord> {

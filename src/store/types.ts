@@ -1,14 +1,5 @@
-import type { Alert } from '../eval/alert.js';
-import type { Labels, NotificationLogEntry, Silence } from '../route/index.js';
-
-/** Alert state of one rule group as persisted after an evaluation. */
-export interface GroupState {
-  groupKey: string;
-  /** Time of the evaluation that produced this state (unix ms). */
-  lastEvaluation: number;
-  /** Alerts by rule name: pending, firing and resolved-within-retention. */
-  alerts: { rule: string; alert: Alert }[];
-}
+import type { GroupState } from '../eval/index.js';
+import type { IntegrationLogEntry, Labels, NotificationLogEntry, RoutedAlert, Silence } from '../route/index.js';
 
 /** What happened to an alert. pending/firing/resolved are transitions; the rest are what people and guards did. */
 export type AlertEventKind = 'pending' | 'firing' | 'resolved' | 'silenced' | 'inhibited' | 'acknowledged' | 'feedback';
@@ -124,12 +115,22 @@ export interface Store {
   saveNotificationLogEntry(entry: NotificationLogEntry): void;
   /** Entries not yet expired at `now`; expired ones are deleted. */
   loadNotificationLog(now: number): NotificationLogEntry[];
+  /** Records what one integration of a receiver was last told about a group (key: receiver, group, integration, index). */
+  saveIntegrationLogEntry(entry: IntegrationLogEntry): void;
+  /** Entries not yet expired at `now`; expired ones are deleted. */
+  loadIntegrationLog(now: number): IntegrationLogEntry[];
+  /** Upserts alerts a receiver was notified of, with their current endsAt, so that their resolve survives a restart. */
+  saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void;
+  deleteNotifiedAlerts(fingerprints: readonly string[]): void;
+  loadNotifiedAlerts(): RoutedAlert[];
 
   recordAlertEvent(event: AlertEvent): void;
   /** Many at once, in one transaction. */
   recordAlertEvents(events: readonly AlertEvent[]): void;
   queryAlertEvents(query: HistoryQuery): Page<AlertEvent>;
   recordNotification(record: NotificationRecord): void;
+  /** Many at once, in one transaction. */
+  recordNotifications(records: readonly NotificationRecord[]): void;
   queryNotifications(query: HistoryQuery): Page<NotificationRecord>;
   /** Drops history (alert events, notifications, ticket events of resolved tickets) older than `t`; returns rows dropped. */
   deleteHistoryBefore(t: number): number;
@@ -174,3 +175,5 @@ export function alertEvent(
     ...(detail ? { detail } : {}),
   };
 }
+
+export type { GroupState };

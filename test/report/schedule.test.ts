@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/index.js';
-import { runWeeklyReport, scheduleWeeklyReport } from '../../src/report/index.js';
+import { runWeeklyReport, scheduleWeeklyReport } from '../../src/cli/report-schedule.js';
 import { slackProblem, startSlack, type LoopbackReceiver } from '../support/receivers.js';
 import { TO, seededHistory, writeConfig, type SeededHistory } from '../support/history.js';
 

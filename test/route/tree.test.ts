@@ -356,8 +356,8 @@ routes:
     ['receiver: r\nroutes: [{ match: { "a.b": c } }]', undefined, 'route.routes[0].match.a.b: invalid label name "a.b"'],
     ['receiver: r\nroutes: [{ receiver: nope }]', ['r'], 'route.routes[0].receiver: undefined receiver "nope" used in route'],
     ['receiver: nope', ['r'], 'route.receiver: undefined receiver "nope" used in route'],
-    ['receiver: r\nroutes: [{ mute_time_intervals: [night] }]', undefined, 'route.routes[0].mute_time_intervals: is not supported by vigil'],
-    ['receiver: r\nroutes: [{ recevier: x }]', undefined, 'route.routes[0].recevier: unknown field (expected one of receiver, group_by, group_wait, group_interval, repeat_interval, matchers, match, match_re, continue, routes)'],
+    ['receiver: r\nmute_time_intervals: [night]', undefined, 'route.mute_time_intervals: the root route must not have time intervals'],
+    ['receiver: r\nroutes: [{ recevier: x }]', undefined, 'route.routes[0].recevier: unknown field (expected one of receiver, group_by, group_wait, group_interval, repeat_interval, matchers, match, match_re, continue, routes, mute_time_intervals, active_time_intervals)'],
     ['receiver: r\nroutes: [{ continue: "yes" }]', undefined, 'route.routes[0].continue: must be true or false'],
     ['receiver: r\nroutes: [null]', undefined, 'route.routes[0]: a route must be a mapping'],
   ])('rejects %j', (yaml, receivers, message) => {

@@ -50,12 +50,12 @@ describe('SqliteStore', () => {
   test('migrations are versioned; a database from a newer vigil is refused, not touched', async () => {
     const path = await dbPath();
     const store = new SqliteStore(path);
-    expect(store.schemaVersion).toBe(3);
+    expect(store.schemaVersion).toBe(4);
     store.close();
     const raw = new Database(path);
     raw.pragma('user_version = 99');
     raw.close();
-    expect(() => new SqliteStore(path)).toThrow('the database was written by a newer vigil (schema 99, this vigil knows 3); refusing to touch it');
+    expect(() => new SqliteStore(path)).toThrow('the database was written by a newer vigil (schema 99, this vigil knows 4); refusing to touch it');
   });
 
   test('a version-1 database is migrated in place and keeps its alert state', async () => {
@@ -64,11 +64,11 @@ describe('SqliteStore', () => {
     store.saveGroupState({ groupKey: 'g', lastEvaluation: 5, alerts: [{ rule: 'A', alert: alert() }] });
     store.close();
     const raw = new Database(path);
-    raw.exec('DROP TABLE silence; DROP TABLE notification_log; DROP TABLE alert_event; DROP TABLE notification; DROP TABLE ticket; DROP TABLE ticket_event; DROP TABLE annotation; DROP TABLE setting');
+    raw.exec('DROP TABLE silence; DROP TABLE notification_log; DROP TABLE alert_event; DROP TABLE notification; DROP TABLE ticket; DROP TABLE ticket_event; DROP TABLE annotation; DROP TABLE setting; DROP TABLE integration_log; DROP TABLE notified_alert');
     raw.pragma('user_version = 1');
     raw.close();
     const again = new SqliteStore(path);
-    expect(again.schemaVersion).toBe(3);
+    expect(again.schemaVersion).toBe(4);
     expect(again.loadGroupState('g')?.alerts).toHaveLength(1);
     expect(again.loadSilences()).toEqual([]);
     again.close();
@@ -101,6 +101,27 @@ describe('SqliteStore', () => {
     const b = new SqliteStore(path);
     expect(b.loadNotificationLog(2500)).toEqual([entry({ at: 2000, firingFingerprints: ['f1', 'f2'] }), entry({ receiver: 'triage', expiresAt: 3000 })]);
     expect(b.loadNotificationLog(5000)).toEqual([entry({ at: 2000, firingFingerprints: ['f1', 'f2'] })]);
+    b.close();
+  });
+
+  test('the integration log is keyed by receiver, group, integration and index; notified alerts keep their latest endsAt', async () => {
+    const path = await dbPath();
+    const entry = (over: object) => ({ groupKey: 'g1', receiver: 'page', integration: 'slack', index: 0, firingFingerprints: ['f1'], resolvedFingerprints: [], flappingFingerprints: [], at: 1000, expiresAt: 10_000, ...over });
+    const notified = (endsAt: number) => ({ fingerprint: 'f1', labels: { alertname: 'A' }, annotations: {}, startsAt: 500, endsAt, updatedAt: 900 });
+    const a = new SqliteStore(path);
+    a.saveIntegrationLogEntry(entry({}));
+    a.saveIntegrationLogEntry(entry({ integration: 'pagerduty', at: 2000 }));
+    a.saveIntegrationLogEntry(entry({ integration: 'pagerduty', at: 1500, firingFingerprints: [] })); // a late, older write never wins
+    a.saveIntegrationLogEntry(entry({ index: 1, expiresAt: 3000 }));
+    a.saveNotifiedAlerts([notified(4000)]);
+    a.saveNotifiedAlerts([notified(8000)]);
+    a.close();
+    const b = new SqliteStore(path);
+    expect(b.loadIntegrationLog(2500)).toEqual([entry({ integration: 'pagerduty', at: 2000 }), entry({}), entry({ index: 1, expiresAt: 3000 })]);
+    expect(b.loadIntegrationLog(5000)).toHaveLength(2);
+    expect(b.loadNotifiedAlerts()).toEqual([notified(8000)]);
+    b.deleteNotifiedAlerts(['f1']);
+    expect(b.loadNotifiedAlerts()).toEqual([]);
     b.close();
   });
 

@@ -48,6 +48,8 @@ export interface LoopbackReceiver {
   tooManyRequests(n: number, retryAfter: string): void;
   fail(n: number, status?: number): void;
   hang(n: number): void;
+  /** Drops the answers still queued: the next requests get the normal answer again. */
+  clearAnswers(): void;
   /** Resolves once `n` requests arrived in total. */
   waitForRequests(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   /** Resolves once the client closed the connection of `req`. */
@@ -126,6 +128,9 @@ async function startReceiver(handler: Handler, tls: boolean): Promise<LoopbackRe
     tooManyRequests: (n, retryAfter) => receiver.answerNext(n, { status: 429, body: 'rate limited', headers: { 'Retry-After': retryAfter } }),
     fail: (n, status = 500) => receiver.answerNext(n, { status, body: 'internal error' }),
     hang: (n) => receiver.answerNext(n, 'hang'),
+    clearAnswers: () => {
+      queue.length = 0;
+    },
     async waitForRequests(n, timeoutMs = 5000) {
       await until(() => requests.length >= n, timeoutMs, `${n} requests (got ${requests.length})`);
       return requests.slice(0, n);
@@ -260,6 +265,8 @@ export function testAlert(labels: Record<string, string>, annotations: Record<st
 
 /** A delivery of `firing` and `resolved` alerts; every firing alert is new unless `stillFiring` names it. */
 export function testDelivery(opts: {
+  /** Unix ms; T0 + 5m by default (a real send needs one in the future). */
+  deadline?: number;
   firing?: RoutedAlert[];
   resolved?: RoutedAlert[];
   groupLabels?: Record<string, string>;
@@ -283,7 +290,7 @@ export function testDelivery(opts: {
       receiver: 'oncall',
       groupLabels: opts.groupLabels ?? { alertname: 'ErrorSpike', agent_id: 'checkout' },
       at: T0,
-      deadline: T0 + 300_000,
+      deadline: opts.deadline ?? T0 + 300_000,
       reason: opts.isRepeat ? 'repeat' : firing.length > 0 ? 'first' : 'all-resolved',
       isRepeat: opts.isRepeat ?? false,
       firing,
@@ -295,6 +302,8 @@ export function testDelivery(opts: {
       },
       flapping: opts.flapping ?? [],
       sendResolved: true,
+      muted: [],
+      repeatIntervalMs: 4 * 3_600_000,
     },
   };
 }

@@ -1,4 +1,4 @@
-/** The weekly report on a schedule: build the last 7 days, write .md and .html to outDir, post the Markdown to Slack. */
+/** The weekly report on a schedule (wiring of `vigil serve`): build the last 7 days, write .md and .html to outDir, post the Markdown to Slack. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
@@ -9,13 +9,7 @@ import type { Datasource } from '../datasource/index.js';
 import type { Logger } from '../eval/index.js';
 import { loadRuleFiles, type RuleGroup } from '../rules/index.js';
 import type { Store } from '../store/index.js';
-import { buildReport } from './build.js';
-import { renderHtml } from './render-html.js';
-import { renderMarkdown } from './render-md.js';
-import { slackReportMessage } from './slack.js';
-import { zonedParts } from './zoned.js';
-
-export const WEEK_MS = 7 * 86_400_000;
+import { buildReport, renderHtml, renderMarkdown, slackReportMessage, WEEK_MS, zonedParts } from '../report/index.js';
 
 /** Sends one Slack message; injectable so tests and serve can route it elsewhere. */
 export type SlackPost = (config: SlackConfig, message: IncomingWebhookSendArguments) => Promise<void>;

@@ -1,19 +1,21 @@
 /**
  * The router at run time, on jest's fake clock: what reaches each receiver, when, and what
- * survives a restart. Delivery is recorded at the notify boundary (DeliverFn); the notifiers
- * themselves are tested against loopback PagerDuty and Slack servers in test/notify.
+ * survives a restart. The pipeline is the one `vigil serve` builds; delivery is recorded at the
+ * Integration boundary (one recording integration per receiver); the notifiers themselves are
+ * tested against loopback PagerDuty and Slack servers in test/notify.
  */
 import { jest } from '@jest/globals';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Receiver } from '../../src/config/index.js';
-import type { Delivery, IntegrationResult } from '../../src/notify/index.js';
-import { buildInhibitRules, buildRouteTree, type RoutedAlert } from '../../src/route/index.js';
-import { Silences } from '../../src/route/silences.js';
+import { IntegrationLog, NotifyError, type Delivery, type Integration } from '../../src/notify/index.js';
+import { buildInhibitRules, buildRouteTree, buildTimeIntervals, RateLimiters, Silences, type RoutedAlert } from '../../src/route/index.js';
 import { fingerprint } from '../../src/eval/labels.js';
 import { Registry } from 'prom-client';
-import { Router, RouterMetrics, type RoutingConfig } from '../../src/server/index.js';
+import { Router, type RoutingConfig } from '../../src/dispatch/index.js';
+import { buildPipeline } from '../../src/cli/pipeline.js';
+import { RouterMetrics } from '../../src/server/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { scratchDir } from '../support/scratch.js';
 
@@ -53,34 +55,61 @@ function alert(labels: Record<string, string>, startsAt: number, endsAt = starts
 interface Sent {
   at: number;
   receiver: string;
+  kind: string;
   delivery: Delivery;
 }
 
-async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r: Receiver) => boolean } = {}) {
+async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r: Receiver, kind: string) => boolean; kinds?: string[] } = {}) {
   const path = opts.dbPath ?? join(await scratchDir(join(tmpdir(), 'vigil-router-')), 'vigil.db');
   const store = new SqliteStore(path);
   const silences = new Silences({ store });
   const sent: Sent[] = [];
   const registry = new Registry();
+  const logger = pino({ level: 'silent' });
+  const recording = (r: Receiver, kind: string): Integration => ({
+    kind,
+    index: 0,
+    sendResolved: true,
+    timeoutMs: 10 * S,
+    async send(delivery) {
+      sent.push({ at: Date.now(), receiver: r.name, kind, delivery });
+      if (opts.fail?.(r, kind)) throw new NotifyError('400: invalid_payload', false, 400);
+    },
+  });
+  const integrationLog = new IntegrationLog(store, Date.now());
+  const rateLimiters = new RateLimiters();
+  const metrics: RouterMetrics = new RouterMetrics(registry, () => router);
+  const pipeline = (config: RoutingConfig) =>
+    buildPipeline({
+      receivers: config.receivers,
+      inhibitRules: config.inhibitRules,
+      timeIntervals: config.timeIntervals,
+      silences,
+      held: { alerts: () => router.held.alerts(), revision: () => router.held.revision() },
+      rateLimiters,
+      integrationLog,
+      onStorm: (r, n) => metrics.stormCollapsed(r, n),
+      logger,
+      integrations: (r) => (opts.kinds ?? ['slack']).map((k) => recording(r, k)),
+    });
+  const config = opts.config ?? routing();
   const router: Router = new Router({
-    config: opts.config ?? routing(),
+    config,
+    pipeline: pipeline(config),
     silences,
     store,
-    deliver: async (r, delivery): Promise<IntegrationResult[]> => {
-      sent.push({ at: Date.now(), receiver: r.name, delivery });
-      return [{ kind: 'slack', index: 0, ok: !(opts.fail?.(r) ?? false), attempts: 1 }];
-    },
     externalURL: 'http://vigil.test',
     resolveTimeoutMs: 5 * MIN,
-    logger: pino({ level: 'silent' }),
-    metrics: new RouterMetrics(registry, () => router),
+    logger,
+    metrics,
   });
+  const reload = (c: RoutingConfig) => router.reload(c, pipeline(c));
   /** One sample of /metrics, e.g. metric('vigil_notifications_suppressed_total{receiver="page",reason="rate_limit"}'). */
   const metric = async (series: string): Promise<number | undefined> => {
     const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(series + ' '));
     return line === undefined ? undefined : Number(line.slice(series.length + 1));
   };
-  return { router, store, silences, sent, path, metric };
+  return { router, store, silences, sent, path, metric, reload };
 }
 
 /** Advances the fake clock in small steps so that the router's timers and the deliveries they start all run. */
@@ -216,16 +245,16 @@ describe('the router at run time', () => {
   });
 
   test('reload: new groups, the same log — nothing already notified is notified again; a new route applies', async () => {
-    const { router, sent } = await setup();
+    const { router, sent, reload } = await setup();
     const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0);
     await keepFiring(router, [a], 2 * MIN);
     expect(sent).toHaveLength(1);
-    router.reload(routing());
+    reload(routing());
     await keepFiring(router, [a], 10 * MIN);
     expect(sent).toHaveLength(1);
     const rerouted = routing();
     rerouted.route = buildRouteTree({ receiver: 'observe', group_by: ['agent_id'], group_wait: '10s', routes: [] }, { receivers: new Set(['page', 'triage', 'observe']) });
-    router.reload(rerouted);
+    reload(rerouted);
     await keepFiring(router, [a], MIN);
     expect(sent.map((s) => s.receiver)).toEqual(['page', 'observe']);
     await router.stop();
@@ -265,5 +294,89 @@ describe('the router at run time', () => {
     ]);
     expect(sentRecords[0]).toMatchObject({ integration: 'slack', firing: [p1.fingerprint], resolved: [], attempts: 1 });
     await router.stop();
+  });
+
+  test('per-integration log: while PagerDuty fails, Slack is told once; PagerDuty retries alone, also across a restart', async () => {
+    let pdDown = true;
+    const fail = (_r: Receiver, kind: string) => kind === 'pagerduty' && pdDown;
+    const first = await setup({ kinds: ['pagerduty', 'slack'], fail });
+    const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0);
+    await keepFiring(first.router, [a], 12 * MIN); // the flush at 30s, then group_interval ticks at 5m30s and 10m30s
+    const kinds = (sent: Sent[]) => sent.map((x) => [x.kind, x.at - T0]);
+    expect(kinds(first.sent)).toEqual([
+      ['pagerduty', 30 * S],
+      ['slack', 30 * S],
+      ['pagerduty', 30 * S + 5 * MIN],
+      ['pagerduty', 30 * S + 10 * MIN],
+    ]);
+    await first.router.stop();
+    first.store.close();
+
+    const second = await setup({ dbPath: first.path, kinds: ['pagerduty', 'slack'], fail });
+    await keepFiring(second.router, [a], 4 * MIN);
+    pdDown = false;
+    await keepFiring(second.router, [a], 10 * MIN);
+    const pages = second.sent.filter((x) => x.kind === 'pagerduty');
+    expect(second.sent.filter((x) => x.kind === 'slack')).toEqual([]);
+    expect(pages.length).toBeGreaterThanOrEqual(2);
+    const okPage = pages[pages.length - 1];
+    expect(okPage.delivery.notification.reason).toBe('first');
+    // once PagerDuty took it, nothing more goes to either until something changes
+    await keepFiring(second.router, [a], 20 * MIN);
+    expect(second.sent.filter((x) => x.at > okPage.at)).toEqual([]);
+    await second.router.stop();
+  });
+
+  test('time intervals: a route muted 09:00–10:00 notifies nothing then, and tells the receiver at the first flush after', async () => {
+    const config = routing();
+    config.timeIntervals = buildTimeIntervals([{ name: 'standup', time_intervals: [{ times: [{ start_time: '09:00', end_time: '10:00' }] }] }]);
+    config.route = buildRouteTree(
+      { receiver: 'observe', group_by: ['agent_id'], group_wait: '30s', group_interval: '5m', routes: [{ matchers: ['severity="P3"'], receiver: 'observe', mute_time_intervals: ['standup'] }] },
+      { receivers: new Set(['page', 'triage', 'observe']), timeIntervals: config.timeIntervals.keys() },
+    );
+    const { router, sent } = await setup({ config });
+    await keepFiring(router, [alert({ alertname: 'AgentHallucinationTrend', agent_id: 'search', severity: 'P3' }, T0)], 70 * MIN);
+    expect(sent.map((x) => [x.receiver, x.at - T0, x.delivery.notification.reason])).toEqual([['observe', H + 30 * S, 'first']]);
+    await router.stop();
+  });
+
+  test('no lost resolve: an alert notified before a restart whose source went quiet resolves at its endsAt, once', async () => {
+    const first = await setup({ kinds: ['pagerduty', 'slack'] });
+    const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0, T0 + 10 * MIN);
+    first.router.receive([a], 'api-v2');
+    await advance(MIN);
+    expect(first.sent.map((x) => x.kind)).toEqual(['pagerduty', 'slack']);
+    await first.router.stop();
+    first.store.close();
+
+    const second = await setup({ dbPath: first.path, kinds: ['pagerduty', 'slack'] });
+    await advance(30 * MIN);
+    expect(second.sent.map((x) => [x.kind, x.delivery.notification.reason, x.at >= T0 + 10 * MIN])).toEqual([
+      ['pagerduty', 'all-resolved', true],
+      ['slack', 'all-resolved', true],
+    ]);
+    await second.router.stop();
+    second.store.close();
+    const third = await setup({ dbPath: first.path, kinds: ['pagerduty', 'slack'] });
+    await advance(10 * MIN);
+    expect(third.sent).toEqual([]);
+    await third.router.stop();
+  });
+
+  test('an alert that ended while vigil was down waits a resend for its source: a source still firing is neither resolved nor paged again', async () => {
+    const first = await setup();
+    const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0, T0 + 2 * MIN);
+    first.router.receive([a], 'api-v2');
+    await advance(MIN);
+    expect(first.sent).toHaveLength(1);
+    await first.router.stop();
+    first.store.close();
+    await advance(5 * MIN); // down for 5 minutes; a's endsAt passed meanwhile
+
+    const second = await setup({ dbPath: first.path });
+    await advance(30 * S);
+    await keepFiring(second.router, [a], 10 * MIN);
+    expect(second.sent).toEqual([]);
+    await second.router.stop();
   });
 });

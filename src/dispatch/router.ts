@@ -1,0 +1,658 @@
+/**
+ * The router at run time: alerts in (evaluator, API v2, Alertmanager webhooks), the dispatcher's
+ * aggregation-group timers on the wall clock, and the notify pipeline the composition root built:
+ * group stages (mute, time intervals) → the group's dedup decision → delivery stages (volume
+ * guards, feedback links) → fan-out per integration (dedup → retry → log). It also keeps the
+ * alert history and the notified alerts, so that a restart still sends their resolve.
+ */
+import type { Logger } from 'pino';
+import type { Receiver } from '../config/index.js';
+import { fanOut, type Integration, type IntegrationResult, type IntegrationStage } from '../notify/index.js';
+import {
+  Dispatcher,
+  type AggregationGroup,
+  InhibitIndex,
+  groupKey,
+  groupLabels,
+  matchRoutes,
+  mergeAlert,
+  runDeliveryStages,
+  runGroupStages,
+  type DeliveryStage,
+  type GroupFlush,
+  type GroupStage,
+  type InhibitRule,
+  type Muting,
+  type Notification,
+  type NotificationLogEntry,
+  type Route,
+  type RoutedAlert,
+  type Silences,
+  type TimeIntervals,
+} from '../route/index.js';
+import { alertEvent, type AlertEvent, type NotificationRecord } from '../store/index.js';
+
+/** What the router is configured with; a reload swaps it whole. */
+export interface RoutingConfig {
+  route: Route;
+  receivers: Receiver[];
+  inhibitRules: InhibitRule[];
+  /** `time_intervals` by name (the time-interval stage reads them). */
+  timeIntervals?: TimeIntervals;
+  flapping?: { minRefires: number; windowMs: number };
+}
+
+/** The notify pipeline, as the composition root builds it from the config. */
+export interface NotifyPipeline {
+  /** Run on a group's alerts at each flush, before the group decides (mute, time intervals). */
+  group: GroupStage[];
+  /** Run on a notification the group decided to send (rate limit, storm, feedback links). */
+  delivery: DeliveryStage[];
+  /** The integrations a receiver fans out to. */
+  integrations(receiver: string): readonly Integration[];
+  /** Run per integration (dedup → retry → log). */
+  integration: IntegrationStage[];
+}
+
+/** The store port of the runtime: the receiver-level notification log, the history, and the notified alerts. */
+export interface RouterStore {
+  saveNotificationLogEntry(entry: NotificationLogEntry): void;
+  loadNotificationLog(now: number): NotificationLogEntry[];
+  recordAlertEvents(events: readonly AlertEvent[]): void;
+  /** Many at once, in one transaction. */
+  recordNotifications(records: readonly NotificationRecord[]): void;
+  deleteHistoryBefore(t: number): number;
+  /** Upserts alerts a receiver was notified of, with their current endsAt. */
+  saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void;
+  deleteNotifiedAlerts(fingerprints: readonly string[]): void;
+  loadNotifiedAlerts(): RoutedAlert[];
+}
+
+/** What /metrics counts of the runtime (server's RouterMetrics). */
+export interface RouterObserver {
+  received(source: string, status: 'firing' | 'resolved'): void;
+  /** New alerts refused because a limit was reached (`limit` names it, e.g. `limits.alerts`). */
+  refused(source: string, limit: string, alerts: number): void;
+  invalid(source: string): void;
+  delivered(receiver: string, r: IntegrationResult, seconds: number): void;
+  suppressed(receiver: string, reason: string): void;
+}
+
+/** Bounds on the alerts held; 0 turns one off. A re-sent alert that is held already always gets in. */
+export interface AlertLimits {
+  alerts: number;
+  alertsPerAlertname: number;
+}
+
+/** What became of a receive: alerts refused because a limit was reached, and which one. */
+export interface ReceiveResult {
+  refused: number;
+  limit?: string;
+}
+
+export interface RouterOptions {
+  config: RoutingConfig;
+  limits?: AlertLimits;
+  pipeline: NotifyPipeline;
+  silences: Silences;
+  store?: RouterStore;
+  /** Alert events and notification records older than this are dropped (history.retention). */
+  historyRetentionMs?: number;
+  externalURL: string;
+  resolveTimeoutMs: number;
+  logger: Logger;
+  metrics?: RouterObserver;
+  /** Housekeeping run at most once a minute from the tick (e.g. pruning the integration log). */
+  onGc?: (now: number, heldGroup: (groupKey: string) => boolean) => void;
+  now?: () => number;
+}
+
+export type AlertStatus = { state: 'active' | 'suppressed' | 'unprocessed'; silencedBy: string[]; inhibitedBy: string[] };
+
+/** How long a resolved alert no group holds any more is kept for the API (Alertmanager's GC runs every 30m). */
+const RESOLVED_ALERT_RETENTION_MS = 30 * 60_000;
+/** How long a restored alert that ended during the downtime waits for its source to re-send (Prometheus' default resend delay). */
+const RESTORE_GRACE_MS = 60_000;
+/** How long one turn of the event loop flushes groups before it yields. */
+const TICK_BUDGET_MS = 10;
+/** Least time between two ticks. */
+const MIN_TICK_GAP_MS = 10;
+/** How often the history looks for alerts that resolved by their endsAt alone. */
+const RESOLVE_SCAN_EVERY_MS = 1_000;
+/** How long history events wait to be written together. */
+const HISTORY_WRITE_DELAY_MS = 100;
+/** History rows written per turn of the event loop. */
+const HISTORY_WRITE_CHUNK = 2_000;
+/** How often re-sent notified alerts' endsAt is persisted. */
+const NOTIFIED_WRITE_EVERY_MS = 5_000;
+/** setTimeout takes at most a signed 32-bit delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const mutingWhy = (m: Muting | undefined) => (m === undefined ? undefined : m.by === 'silence' ? `silenced:${m.silencedBy.join(',')}` : `inhibited:${m.inhibitedBy}`);
+
+export class Router {
+  readonly silences: Silences;
+  readonly resolveTimeoutMs: number;
+  private config: RoutingConfig;
+  private pipeline: NotifyPipeline;
+  private dispatcher: Dispatcher;
+  private receiversByName = new Map<string, Receiver>();
+  private readonly alertsByFp = new Map<string, RoutedAlert>();
+  /** Alerts held per alertname, for limits.alerts_per_alertname. */
+  private readonly heldPerName = new Map<string, number>();
+  private limits: AlertLimits;
+  /** Bumped whenever the held alerts change, so the mute stage rebuilds its inhibition index only then. */
+  private revision = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly opts: RouterOptions;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt: number | undefined;
+  private stopped = false;
+  private lastGcAt = 0;
+  private lastRetentionAt = 0;
+  /** Alerts the history knows as firing, by fingerprint → episode start; to write each transition once. */
+  private readonly firingEpisodes = new Map<string, number>();
+  /** Firing alerts muted at the last flush that looked at them, by fingerprint → why; to write each muting once. */
+  private readonly mutedWhy = new Map<string, string>();
+  /** History events of the current receive or tick, written in one transaction at its end. */
+  private pendingEvents: AlertEvent[] = [];
+  /** Notification records, written with the events. */
+  private pendingRecords: NotificationRecord[] = [];
+  /** Alerts some receiver was notified of (persisted): their resolve must survive a restart. */
+  private readonly notified = new Set<string>();
+  private readonly notifiedDirty = new Set<string>();
+  private lastNotifiedWriteAt = 0;
+  private historyTimer: NodeJS.Timeout | undefined;
+  private lastTickAt = -Infinity;
+  private lastResolveScanAt = -Infinity;
+
+  constructor(opts: RouterOptions) {
+    this.opts = opts;
+    this.silences = opts.silences;
+    this.resolveTimeoutMs = opts.resolveTimeoutMs;
+    this.now = opts.now ?? Date.now;
+    this.config = opts.config;
+    this.pipeline = opts.pipeline;
+    this.limits = opts.limits ?? { alerts: 0, alertsPerAlertname: 0 };
+    this.receiversByName = new Map(opts.config.receivers.map((r) => [r.name, r]));
+    this.dispatcher = this.newDispatcher(opts.config, opts.store?.loadNotificationLog(this.now()) ?? []);
+    this.restoreNotified();
+  }
+
+  /** The held alerts as the mute stage reads them (inhibition sources). */
+  readonly held = {
+    alerts: (): Iterable<RoutedAlert> => this.alertsByFp.values(),
+    revision: (): number => this.revision,
+  };
+
+  /** Takes alerts in; new ones past a limit are refused (the held ones are kept, a re-send of a held one always gets in). */
+  receive(alerts: RoutedAlert[], source: string): ReceiveResult {
+    const result: ReceiveResult = { refused: 0 };
+    if (this.stopped) return result;
+    const now = this.now();
+    let wake: number | undefined;
+    for (const alert of alerts) {
+      const held = this.alertsByFp.get(alert.fingerprint);
+      if (!held) {
+        const limit = this.admits(alert);
+        if (limit) {
+          result.refused++;
+          result.limit = limit;
+          continue;
+        }
+        this.countHeld(alert, 1);
+      }
+      const merged = held ? mergeAlert(held, alert, now) : alert;
+      this.alertsByFp.set(alert.fingerprint, merged);
+      if (this.notified.has(alert.fingerprint)) this.notifiedDirty.add(alert.fingerprint);
+      this.track(merged, now, source);
+      for (const g of this.dispatcher.insert(alert, now)) {
+        const t = g.nextFlushAt();
+        if (t !== undefined && (wake === undefined || t < wake)) wake = t;
+      }
+      this.opts.metrics?.received(source, alert.endsAt > now ? 'firing' : 'resolved');
+    }
+    this.revision++;
+    this.writeEvents();
+    if (wake !== undefined) this.wakeAt(wake); // only the touched groups can want an earlier tick
+    if (result.refused && result.limit) this.opts.metrics?.refused(source, result.limit, result.refused);
+    return result;
+  }
+
+  /** New limits (a reload); alerts held beyond them are kept, new ones wait until there is room. */
+  setLimits(limits: AlertLimits): void {
+    this.limits = limits;
+  }
+
+  /** The limit a new alert would break, or undefined. */
+  private admits(alert: RoutedAlert): string | undefined {
+    if (this.limits.alerts > 0 && this.alertsByFp.size >= this.limits.alerts) return `limits.alerts (${this.limits.alerts} alerts held)`;
+    const perName = this.limits.alertsPerAlertname;
+    if (perName > 0 && (this.heldPerName.get(alert.labels.alertname ?? '') ?? 0) >= perName) {
+      return `limits.alerts_per_alertname (${perName} alerts named ${JSON.stringify(alert.labels.alertname ?? '')} held)`;
+    }
+    return undefined;
+  }
+
+  private countHeld(alert: RoutedAlert, delta: 1 | -1): void {
+    const name = alert.labels.alertname ?? '';
+    const n = (this.heldPerName.get(name) ?? 0) + delta;
+    if (n > 0) this.heldPerName.set(name, n);
+    else this.heldPerName.delete(name);
+  }
+
+  /** Counts what a limit outside the router refused (a too-large request, a silence), for /metrics. */
+  refused(source: string, limit: string, n: number): void {
+    this.opts.metrics?.refused(source, limit, n);
+  }
+
+  rejected(source: string): void {
+    this.opts.metrics?.invalid(source);
+  }
+
+  /** How many alerts are held now (firing or resolved within retention). */
+  get alertCount(): number {
+    return this.alertsByFp.size;
+  }
+
+  /** Whether an alert with this fingerprint is held (a re-send of it never counts against a limit). */
+  holds(fingerprint: string): boolean {
+    return this.alertsByFp.has(fingerprint);
+  }
+
+  /** The alerts held, without their status (which costs a silence and inhibition check each). */
+  heldAlerts(): RoutedAlert[] {
+    return [...this.alertsByFp.values()];
+  }
+
+  alerts(): { alert: RoutedAlert; status: AlertStatus; receivers: string[] }[] {
+    const now = this.now();
+    const inhibit = new InhibitIndex(this.config.inhibitRules, this.alertsByFp.values(), now);
+    const out: { alert: RoutedAlert; status: AlertStatus; receivers: string[] }[] = [];
+    for (const alert of this.alertsByFp.values()) {
+      const silencedBy = this.silences.mutes(alert.labels, now);
+      const inhibition = inhibit.inhibits(alert.labels);
+      const inhibitedBy = inhibition ? [inhibition.source.fingerprint] : [];
+      const receivers = [...new Set(matchRoutes(this.config.route, alert.labels).map((r) => r.options.receiver))];
+      const state = silencedBy.length || inhibitedBy.length ? 'suppressed' : 'active';
+      out.push({ alert, status: { state, silencedBy, inhibitedBy }, receivers });
+    }
+    return out;
+  }
+
+  /** The alerts of the first aggregation group whose key passes `match` (a PagerDuty dedup_key names a group). */
+  groupAlerts(match: (groupKey: string) => boolean): RoutedAlert[] | undefined {
+    return this.dispatcher.groups().find((g) => match(g.key))?.alerts();
+  }
+
+  /** Aggregation groups held now, for /metrics. */
+  get groupCount(): number {
+    return this.dispatcher.groups().length;
+  }
+
+  get counters() {
+    return this.dispatcher.counters;
+  }
+
+  /**
+   * Swaps in a new routing config and pipeline, as Alertmanager does on reload: fresh groups, the
+   * alerts re-inserted, the notification logs kept — so nothing already notified is notified again.
+   */
+  reload(config: RoutingConfig, pipeline: NotifyPipeline): void {
+    const log = this.dispatcher.notificationLog();
+    this.config = config;
+    this.pipeline = pipeline;
+    this.receiversByName = new Map(config.receivers.map((r) => [r.name, r]));
+    this.dispatcher = this.newDispatcher(config, log);
+    const now = this.now();
+    for (const alert of this.alertsByFp.values()) this.dispatcher.insert(alert, now);
+    this.revision++;
+    this.schedule();
+  }
+
+  /** Stops the timers and waits for the deliveries under way (each is bounded by its deadline). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled([...this.inFlight]);
+    this.writeNotified(true);
+    this.flushEvents(true);
+  }
+
+  /** Alerts notified before a restart come back with their endsAt: one whose source went quiet still resolves. */
+  private restoreNotified(): void {
+    const store = this.opts.store;
+    if (!store) return;
+    let alerts: RoutedAlert[];
+    try {
+      alerts = store.loadNotifiedAlerts();
+    } catch (err) {
+      this.opts.logger.error({ err: (err as Error).message }, 'could not read the notified alerts');
+      return;
+    }
+    const now = this.now();
+    for (const a of alerts) {
+      if (!this.alertsByFp.has(a.fingerprint)) this.countHeld(a, 1);
+      this.alertsByFp.set(a.fingerprint, a);
+      this.notified.add(a.fingerprint);
+      this.firingEpisodes.set(a.fingerprint, a.startsAt); // the history has its firing already; its resolve is written when it comes
+      const groups = this.dispatcher.insert(a, now);
+      // its endsAt passed while vigil was down: was the source quiet, or unable to reach us? Give it a resend to tell.
+      if (a.endsAt <= now) for (const g of groups) g.holdFirstFlushUntil(now + RESTORE_GRACE_MS);
+    }
+    if (alerts.length) {
+      this.revision++;
+      this.opts.logger.info({ alerts: alerts.length }, 'notified alerts restored; their resolve will be sent');
+      this.schedule();
+    }
+  }
+
+  private newDispatcher(config: RoutingConfig, log: Iterable<NotificationLogEntry>): Dispatcher {
+    const route = config.route;
+    return new Dispatcher(
+      {
+        routes: (labels) => matchRoutes(route, labels),
+        groupLabels: (r, labels) => groupLabels(r, labels),
+        groupKey: (r, labels) => groupKey(r, labels),
+      },
+      {
+        sendResolved: (name) => {
+          const r = this.receiversByName.get(name);
+          if (!r) return true;
+          // tickets and annotation regions always need to hear that a group resolved
+          if (r.ticket.length > 0 || r.grafana.length > 0) return true;
+          const all = [...r.pagerduty, ...r.slack, ...r.webhook];
+          return all.length === 0 || all.some((i) => i.sendResolved);
+        },
+        flapping: config.flapping ?? false,
+        notificationLog: log,
+        onNotificationLog: (entry) => {
+          try {
+            this.opts.store?.saveNotificationLogEntry(entry);
+          } catch (err) {
+            this.opts.logger.error({ err: (err as Error).message, group: entry.groupKey }, 'could not persist the notification log');
+          }
+        },
+      },
+    );
+  }
+
+  /** Sets the timer to the earliest flush of every group (a scan: at the end of a tick, and after a reload). */
+  private schedule(): void {
+    if (this.stopped) return;
+    const next = this.dispatcher.nextWakeAt();
+    if (next !== undefined) this.wakeAt(next);
+  }
+
+  /**
+   * Moves the timer earlier to `next` if needed. Ticks are at least MIN_TICK_GAP_MS apart, so
+   * that 10,000 groups created a moment apart are flushed by a few ticks, not one tick each.
+   */
+  private wakeAt(next: number): void {
+    if (this.stopped) return;
+    const at = Math.max(next, this.lastTickAt + MIN_TICK_GAP_MS);
+    if (this.timer && this.timerAt !== undefined && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.tick(), Math.min(Math.max(0, at - this.now()), MAX_TIMER_MS));
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    if (this.stopped) return;
+    const now = this.now();
+    this.lastTickAt = now;
+    if (now - this.lastResolveScanAt >= RESOLVE_SCAN_EVERY_MS) {
+      this.lastResolveScanAt = now;
+      for (const fp of [...this.firingEpisodes.keys()]) {
+        const alert = this.alertsByFp.get(fp);
+        if (alert) this.track(alert, now, 'router'); // resolved by resolve_timeout: nobody re-sent it (the event keeps its endsAt)
+      }
+    }
+    this.flushDue(this.dispatcher.due(now), now, 0);
+  }
+
+  /**
+   * Flushes the due groups through the pipeline for at most TICK_BUDGET_MS, then yields to the
+   * event loop and goes on where it stopped: 10,000 groups never hold up ingestion or /healthz.
+   */
+  private flushDue(groups: AggregationGroup[], now: number, from: number): void {
+    const dispatcher = this.dispatcher;
+    const pipeline = this.pipeline;
+    const started = performance.now();
+    const out: Notification[] = [];
+    let i = from;
+    for (; i < groups.length; i++) {
+      if (i > from && performance.now() - started > TICK_BUDGET_MS) break;
+      const g = groups[i];
+      // a tick in between may have flushed it already
+      if (dispatcher.group(g.key) !== g || g.notifying || (g.nextFlushAt() ?? Infinity) > now) continue;
+      const flushed = runGroupStages(pipeline.group, { groupKey: g.key, route: g.route, receiver: g.receiver, alerts: g.alerts(), muted: new Map() }, now);
+      if ('stoppedBy' in flushed) {
+        dispatcher.postpone(g, now);
+        continue;
+      }
+      this.recordMutings(flushed, now);
+      const n = dispatcher.flushGroup(g, now, (a) => flushed.muted.has(a.fingerprint));
+      if (n) out.push(n);
+    }
+    // persisted before any send, in one transaction: a kill -9 right after the page must still find them
+    this.markNotified(out);
+    for (const n of out) {
+      const p = this.send(dispatcher, pipeline, n).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
+    this.writeEvents();
+    if (i < groups.length) {
+      setImmediate(() => {
+        if (!this.stopped && dispatcher === this.dispatcher) this.flushDue(groups, now, i);
+      });
+      return;
+    }
+    dispatcher.prune(now);
+    this.gc(now);
+    this.schedule();
+  }
+
+  /** Writes a firing alert's muting to the history once, when it starts or changes. */
+  private recordMutings(flush: GroupFlush, now: number): void {
+    for (const alert of flush.alerts) {
+      if (alert.endsAt <= now) continue;
+      const muting = flush.muted.get(alert.fingerprint);
+      const why = mutingWhy(muting);
+      if (why === this.mutedWhy.get(alert.fingerprint)) continue;
+      if (why === undefined || muting === undefined) {
+        this.mutedWhy.delete(alert.fingerprint);
+        continue;
+      }
+      this.mutedWhy.set(alert.fingerprint, why);
+      if (muting.by === 'silence') this.event(alert, now, 'silenced', 'router', { silencedBy: muting.silencedBy });
+      else this.event(alert, now, 'inhibited', 'router', { inhibitedBy: [muting.inhibitedBy], rule: muting.rule });
+    }
+  }
+
+  private async send(dispatcher: Dispatcher, pipeline: NotifyPipeline, n: Notification): Promise<void> {
+    const log = this.opts.logger.child({ receiver: n.receiver, group: n.groupLabels, reason: n.reason });
+    if (!this.receiversByName.has(n.receiver)) {
+      dispatcher.ack(n, 'failure'); // the receiver went away in a reload; the next tick routes anew
+      return;
+    }
+    const guarded = await runDeliveryStages(pipeline.delivery, { notification: n, externalURL: this.opts.externalURL }, this.now());
+    if ('stoppedBy' in guarded) {
+      dispatcher.ack(n, 'suppressed');
+      this.recordNotification(n, { kind: 'receiver', index: 0, ok: false, attempts: 0, error: `held back by the ${guarded.stoppedBy.replace('_', ' ')}` }, 'suppressed');
+      this.opts.metrics?.suppressed(n.receiver, guarded.stoppedBy);
+      this.wakeForGroup(dispatcher, n.groupKey);
+      return;
+    }
+    const started = this.now();
+    const outcomes = await fanOut(pipeline.integrations(n.receiver), guarded, pipeline.integration, this.now);
+    const results = outcomes.flatMap((o) => (o.result ? [o.result] : []));
+    const ok = results.every((r) => r.ok);
+    if (!ok) guarded.refund?.();
+    for (const r of results) {
+      this.opts.metrics?.delivered(n.receiver, r, (this.now() - started) / 1000);
+      this.recordNotification(n, r, r.ok ? 'success' : 'failure');
+    }
+    dispatcher.ack(n, ok ? 'success' : 'failure');
+    const fields = { firing: n.firing.length, resolved: n.resolved.length, new: n.changes.new.length, storm: guarded.storm !== undefined };
+    const deduped = outcomes.length - results.length;
+    if (ok) log.info({ ...fields, integrations: results.length, deduped }, results.length ? 'notified' : 'nothing new for any integration');
+    else log.warn({ ...fields, failed: results.filter((r) => !r.ok) }, 'notification failed; the failed integrations retry at the next group_interval');
+    this.wakeForGroup(dispatcher, n.groupKey);
+  }
+
+  /** After one group's ack only its own next flush can be earlier than the timer: no scan of every group per notification. */
+  private wakeForGroup(dispatcher: Dispatcher, groupKey: string): void {
+    if (dispatcher !== this.dispatcher) return;
+    const t = dispatcher.group(groupKey)?.nextFlushAt();
+    if (t !== undefined) this.wakeAt(t);
+  }
+
+  /**
+   * Remembers (and persists at once) the firing alerts about to be notified for the first time,
+   * with their endsAt. Before the send: one that then fails is restored harmlessly (nobody was told).
+   */
+  private markNotified(notifications: Notification[]): void {
+    const fresh: RoutedAlert[] = [];
+    for (const n of notifications) {
+      for (const a of n.firing) {
+        if (this.notified.has(a.fingerprint)) continue;
+        this.notified.add(a.fingerprint);
+        const held = this.alertsByFp.get(a.fingerprint);
+        if (held) fresh.push(held);
+      }
+    }
+    this.saveNotified(fresh);
+  }
+
+  /** Re-sent notified alerts' newer endsAt, written at most every few seconds: a restart sees them at most that stale (and gives them a resend's grace). */
+  private writeNotified(force = false): void {
+    if (this.notifiedDirty.size === 0 || !this.opts.store) return;
+    const now = this.now();
+    if (!force && now - this.lastNotifiedWriteAt < NOTIFIED_WRITE_EVERY_MS) return;
+    this.lastNotifiedWriteAt = now;
+    const alerts: RoutedAlert[] = [];
+    for (const fp of this.notifiedDirty) {
+      const a = this.alertsByFp.get(fp);
+      if (a) alerts.push(a);
+    }
+    this.notifiedDirty.clear();
+    this.saveNotified(alerts);
+  }
+
+  private saveNotified(alerts: RoutedAlert[]): void {
+    if (alerts.length === 0 || !this.opts.store) return;
+    try {
+      this.opts.store.saveNotifiedAlerts(alerts);
+    } catch (err) {
+      this.opts.logger.error({ err: (err as Error).message, alerts: alerts.length }, 'could not persist the notified alerts');
+    }
+  }
+
+  /** Writes an alert's firing and resolved transitions to the history, once each. */
+  private track(alert: RoutedAlert, now: number, source: string): void {
+    const episode = this.firingEpisodes.get(alert.fingerprint);
+    const firing = alert.endsAt > now;
+    if (firing && episode === undefined) {
+      this.firingEpisodes.set(alert.fingerprint, alert.startsAt);
+      this.event(alert, now, 'firing', source);
+    } else if (!firing && episode !== undefined) {
+      this.firingEpisodes.delete(alert.fingerprint);
+      this.mutedWhy.delete(alert.fingerprint);
+      this.event({ ...alert, startsAt: episode }, Math.min(now, alert.endsAt), 'resolved', source);
+    }
+  }
+
+  private event(alert: RoutedAlert, at: number, kind: AlertEvent['kind'], source: string, detail?: Record<string, unknown>): void {
+    if (!this.opts.store) return;
+    this.pendingEvents.push(alertEvent(alert, at, kind, source, detail));
+  }
+
+  /** The history of many receives goes in one transaction, at most HISTORY_WRITE_DELAY_MS later: a commit per request costs more than the request. */
+  private writeEvents(): void {
+    this.writeNotified();
+    if ((this.pendingEvents.length === 0 && this.pendingRecords.length === 0) || this.historyTimer) return;
+    this.historyTimer = setTimeout(() => this.flushEvents(), HISTORY_WRITE_DELAY_MS);
+  }
+
+  /** Writes the pending history, HISTORY_WRITE_CHUNK rows per turn of the event loop (all of it when `all`, on stop). */
+  private flushEvents(all = false): void {
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+    this.historyTimer = undefined;
+    const max = all ? Infinity : HISTORY_WRITE_CHUNK;
+    if (this.pendingRecords.length > 0) {
+      const records = this.pendingRecords.splice(0, max);
+      try {
+        this.opts.store?.recordNotifications(records);
+      } catch (err) {
+        this.opts.logger.error({ err: (err as Error).message, records: records.length }, 'could not write the notification history');
+      }
+    }
+    if (this.pendingEvents.length > 0) {
+      const events = this.pendingEvents.splice(0, max);
+      try {
+        this.opts.store?.recordAlertEvents(events);
+      } catch (err) {
+        this.opts.logger.error({ err: (err as Error).message, events: events.length }, 'could not write the alert history');
+      }
+    }
+    // the rest in the next turn: 100,000 rows in one transaction would hold the event loop for half a second
+    if (this.pendingEvents.length > 0 || this.pendingRecords.length > 0) this.historyTimer = setTimeout(() => this.flushEvents(), 0);
+  }
+
+  private recordNotification(n: Notification, r: IntegrationResult, outcome: NotificationRecord['outcome']): void {
+    if (!this.opts.store) return;
+    this.pendingRecords.push({
+        at: this.now(),
+        receiver: n.receiver,
+        integration: r.kind,
+        groupKey: n.groupKey,
+        groupLabels: n.groupLabels,
+        reason: n.reason,
+        firing: n.firing.map((a) => a.fingerprint),
+        resolved: n.resolved.map((a) => a.fingerprint),
+      outcome,
+      attempts: r.attempts,
+      ...(r.error ? { error: r.error } : {}),
+    });
+    this.writeEvents();
+  }
+
+  /** Forgets resolved alerts that no group holds any more, and silences expired beyond their retention. */
+  private gc(now: number): void {
+    if (this.opts.historyRetentionMs !== undefined && now - this.lastRetentionAt >= 3_600_000) {
+      this.lastRetentionAt = now;
+      try {
+        this.opts.store?.deleteHistoryBefore(now - this.opts.historyRetentionMs);
+      } catch (err) {
+        this.opts.logger.error({ err: (err as Error).message }, 'could not apply the history retention');
+      }
+    }
+    if (now - this.lastGcAt < 60_000) return;
+    this.lastGcAt = now;
+    this.silences.gc(now);
+    const held = new Set<string>();
+    for (const g of this.dispatcher.groups()) for (const a of g.alerts()) held.add(a.fingerprint);
+    const forgotten: string[] = [];
+    for (const [fp, alert] of this.alertsByFp) {
+      if (alert.endsAt <= now - RESOLVED_ALERT_RETENTION_MS && !held.has(fp)) {
+        this.alertsByFp.delete(fp);
+        this.countHeld(alert, -1);
+        if (this.notified.delete(fp)) forgotten.push(fp);
+      }
+    }
+    if (forgotten.length) {
+      this.revision++;
+      try {
+        this.opts.store?.deleteNotifiedAlerts(forgotten);
+      } catch (err) {
+        this.opts.logger.error({ err: (err as Error).message }, 'could not forget the resolved notified alerts');
+      }
+    }
+    this.opts.onGc?.(now, (key) => this.dispatcher.group(key) !== undefined);
+  }
+}

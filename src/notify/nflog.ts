@@ -1,0 +1,61 @@
+/**
+ * The notification log kept per integration (Alertmanager's nflog): what each integration of a
+ * receiver was last told about each group. Keyed by receiver, group, integration and index, so a
+ * failing PagerDuty retries alone while Slack, already told, is not sent the same thing again.
+ * Restart-safe through the port's store; a reload keeps it (the keys outlive the routing tree).
+ */
+import type { IntegrationLogEntry } from '../route/index.js';
+
+/** The store port this log needs. */
+export interface IntegrationLogStore {
+  saveIntegrationLogEntry(entry: IntegrationLogEntry): void;
+  /** Entries not yet expired at `now`. */
+  loadIntegrationLog(now: number): IntegrationLogEntry[];
+}
+
+export interface LogKey {
+  receiver: string;
+  groupKey: string;
+  integration: string;
+  index: number;
+}
+
+const keyOf = (k: LogKey) => `${k.receiver}\u0000${k.groupKey}\u0000${k.integration}\u0000${k.index}`;
+
+export class IntegrationLog {
+  private readonly entries = new Map<string, IntegrationLogEntry>();
+
+  constructor(
+    private readonly store?: IntegrationLogStore,
+    now: number = Date.now(),
+    private readonly onError?: (err: Error, entry: IntegrationLogEntry) => void,
+  ) {
+    for (const e of store?.loadIntegrationLog(now) ?? []) {
+      const held = this.entries.get(keyOf(e));
+      if (!held || e.at >= held.at) this.entries.set(keyOf(e), e);
+    }
+  }
+
+  get(key: LogKey): IntegrationLogEntry | undefined {
+    return this.entries.get(keyOf(key));
+  }
+
+  /** Records a sent notification; persisted first, but a store error still keeps it in memory (no re-send while running). */
+  record(entry: IntegrationLogEntry): void {
+    this.entries.set(keyOf(entry), entry);
+    try {
+      this.store?.saveIntegrationLogEntry(entry);
+    } catch (err) {
+      this.onError?.(err as Error, entry);
+    }
+  }
+
+  /** Forgets expired entries of groups no longer held. */
+  prune(now: number, held: (groupKey: string) => boolean): void {
+    for (const [k, e] of this.entries) if (e.expiresAt <= now && !held(e.groupKey)) this.entries.delete(k);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

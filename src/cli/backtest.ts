@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { backtest, type BacktestProgress, type BacktestRule, type Episode } from '../eval/index.js';
-import { formatDiagnostic, hasErrors, loadRuleFiles } from '../rules/index.js';
+import { formatDiagnostic, hasErrors } from '../rules/index.js';
+import { loadRulesWith, PROFILE_HELP } from './vars.js';
 import { datasourceFromFlags, datasourceOptions, type DatasourceFlags } from './datasource.js';
 import { oneOf, plural, repeatable, type Io } from './output.js';
 import { durationText, table } from './table.js';
 import { iso, parseTime } from './time.js';
 
 interface BacktestFlags extends DatasourceFlags {
+  profile?: string;
   rules: string[];
   from: number;
   to: number;
@@ -21,6 +23,7 @@ export function registerBacktest(program: Command, io: Io, setExit: (code: numbe
       .description("replay every rule over a past window at its group's interval, simulating for and keep_firing_for (against Prometheus or --data files)"),
   )
     .option('--rules <path>', 'rule file or folder (repeatable; default rules/)', repeatable, [])
+    .option('--profile <name|file>', PROFILE_HELP)
     .requiredOption('--from <time>', 'window start: RFC 3339, Unix seconds or now-DURATION', parseTime('--from'))
     .requiredOption('--to <time>', 'window end', parseTime('--to'))
     .option('-o, --output <format>', 'table or json', oneOf('--output', ['table', 'json'] as const), 'table')
@@ -30,7 +33,7 @@ export function registerBacktest(program: Command, io: Io, setExit: (code: numbe
 async function run(flags: BacktestFlags, io: Io, tty: boolean): Promise<number> {
   if (flags.to <= flags.from) throw new InvalidArgumentError(`--to (${iso(flags.to)}) must be after --from (${iso(flags.from)})`);
   const { datasource } = await datasourceFromFlags(flags);
-  const loaded = await loadRuleFiles(flags.rules.length ? flags.rules : ['rules/']);
+  const loaded = await loadRulesWith(flags.rules.length ? flags.rules : ['rules/'], flags);
   if (hasErrors(loaded.diagnostics) || loaded.problems.length) {
     for (const p of loaded.problems) io.err(`error: ${p}\n`);
     for (const d of loaded.diagnostics) io.err(formatDiagnostic(d) + '\n');

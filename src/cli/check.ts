@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfigFile } from '../config/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type Diagnostic, type VarValue } from '../rules/index.js';
 import { oneOf, plural, type Io, type OutputFormat } from './output.js';
-import { collectVar, profileOption } from './vars.js';
+import { collectVar, PROFILE_HELP, profileOption } from './vars.js';
 
 interface CheckOptions {
   output: OutputFormat;
@@ -19,7 +19,7 @@ export function registerCheck(program: Command, io: Io, setExit: (code: number) 
     .option('-c, --config <file>', "also validate vigil.yaml, and by default the rule files it names")
     .option('-o, --output <format>', 'text or json', oneOf('--output', ['text', 'json'] as const), 'text')
     .option('--var <name=value>', 'override a group var (repeatable)', collectVar)
-    .option('--profile <name|file>', "a set of var overrides, e.g. otel-genai for the OpenTelemetry GenAI metrics (default: the config's rule_profile)")
+    .option('--profile <name|file>', `${PROFILE_HELP} (default: the config's rule_profile)`)
     .action(async (paths: string[], opts: CheckOptions) => setExit(await check(paths, opts, io)));
 }
 

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { InstantValue, Series } from '../datasource/index.js';
 import { Group, toSamples } from '../eval/index.js';
-import { formatDiagnostic, hasErrors, loadRuleFiles } from '../rules/index.js';
+import { formatDiagnostic, hasErrors } from '../rules/index.js';
+import { loadRulesWith, PROFILE_HELP } from './vars.js';
 import { datasourceFromFlags, datasourceOptions, type DatasourceFlags } from './datasource.js';
 import { oneOf, plural, repeatable, type Io } from './output.js';
 import { parseDuration } from '../promql/index.js';
@@ -11,6 +12,7 @@ import { labelsText, table } from './table.js';
 import { iso, parseTime } from './time.js';
 
 interface EvalFlags extends DatasourceFlags {
+  profile?: string;
   rules: string[];
   expr?: string;
   at?: number;
@@ -27,6 +29,7 @@ export function registerEval(program: Command, io: Io, setExit: (code: number) =
       .description('evaluate every rule (or one --expr) at one instant, against Prometheus or --data files; `for` is not applied'),
   )
     .option('--rules <path>', 'rule file or folder (repeatable; default rules/)', repeatable, [])
+    .option('--profile <name|file>', PROFILE_HELP)
     .option('--expr <promql>', 'run one ad-hoc PromQL query instead of the rules')
     .option('--at <time>', 'evaluation time: RFC 3339, Unix seconds or now-DURATION (default now; with --data the newest sample)', parseTime('--at'))
     .option('--from <time>', 'with --expr: run a range query from this time (needs --to)', parseTime('--from'))
@@ -72,7 +75,7 @@ async function evaluate(flags: EvalFlags, io: Io): Promise<number> {
     return 0;
   }
 
-  const loaded = await loadRuleFiles(flags.rules.length ? flags.rules : ['rules/']);
+  const loaded = await loadRulesWith(flags.rules.length ? flags.rules : ['rules/'], flags);
   if (hasErrors(loaded.diagnostics) || loaded.problems.length) {
     for (const p of loaded.problems) io.err(`error: ${p}\n`);
     for (const d of loaded.diagnostics) io.err(formatDiagnostic(d) + '\n');

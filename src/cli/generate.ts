@@ -7,13 +7,12 @@ import {
   generateRuleFile,
   GENERATE_FORMATS,
   hasErrors,
-  loadRuleFiles,
   type GenerateFormat,
   type GeneratedFile,
   type VarValue,
 } from '../rules/index.js';
 import { oneOf, plural, repeatable, type Io, type OutputFormat } from './output.js';
-import { collectVar, profileOption } from './vars.js';
+import { collectVar, loadRulesWith, PROFILE_HELP } from './vars.js';
 
 interface GenerateCliOptions {
   out: string;
@@ -33,7 +32,7 @@ export function registerGenerate(program: Command, io: Io, setExit: (code: numbe
     .requiredOption('--out <dir>', 'folder to write one rule file per source file into')
     .option('--format <format>', GENERATE_FORMATS.join(' or '), oneOf('--format', GENERATE_FORMATS), 'prometheus')
     .option('--var <name=value>', 'override a group var (repeatable)', collectVar)
-    .option('--profile <name|file>', 'a set of var overrides, e.g. otel-genai for the OpenTelemetry GenAI metrics')
+    .option('--profile <name|file>', PROFILE_HELP)
     .option('--namespace <ns>', 'prometheus-operator: metadata.namespace')
     .option('--label <key=value>', 'prometheus-operator: a metadata label (repeatable)', repeatable, [])
     .option('-o, --output <format>', 'text or json', oneOf('--output', ['text', 'json'] as const), 'text')
@@ -42,10 +41,7 @@ export function registerGenerate(program: Command, io: Io, setExit: (code: numbe
 
 export async function generate(paths: string[], opts: GenerateCliOptions, io: Io): Promise<number> {
   const labels = parseLabels(opts.label);
-  const { profile, diagnostics: profileDiagnostics } = await profileOption(opts.profile);
-  const result = profileDiagnostics.length
-    ? { files: [], diagnostics: profileDiagnostics, problems: [] }
-    : await loadRuleFiles(paths, { vars: opts.var, profile });
+  const result = await loadRulesWith(paths, opts);
   const problems = [...result.problems];
   const outputs: GeneratedFile[] = [];
   if (!hasErrors(result.diagnostics) && problems.length === 0) {

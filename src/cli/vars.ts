@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { loadProfile, parseVarOverride, type Diagnostic, type Profile, type VarValue } from '../rules/index.js';
+import { loadProfile, loadRuleFiles, parseVarOverride, type Diagnostic, type LoadAllResult, type Profile, type VarValue } from '../rules/index.js';
 
 /** `--var name=value`, repeatable, into the overrides map the rule loader takes. */
 export function collectVar(arg: string, previous: Map<string, VarValue> = new Map()): Map<string, VarValue> {
@@ -16,3 +16,12 @@ export async function profileOption(nameOrFile: string | undefined, base?: strin
   if (nameOrFile === undefined) return { diagnostics: [] };
   return loadProfile(nameOrFile, base);
 }
+
+/** The rule files under `paths` with `--var`s and a `--profile`; a bad profile is reported as the files' diagnostics would be. */
+export async function loadRulesWith(paths: string[], opts: { var?: Map<string, VarValue>; profile?: string }): Promise<LoadAllResult> {
+  const { profile, diagnostics } = await profileOption(opts.profile);
+  if (diagnostics.length) return { files: [], diagnostics, problems: [] };
+  return loadRuleFiles(paths, { vars: opts.var, profile });
+}
+
+export const PROFILE_HELP = 'a set of var overrides, e.g. otel-genai for the OpenTelemetry GenAI metrics';

@@ -24,6 +24,12 @@
  * than promtool (a stale series vanishes at once, a gap only after the 5m lookback).
  * They are compared with each `stale` turned into a gap on both sides instead: the
  * same data for both engines, though not the case their file describes.
+ *
+ * A step where a comparison is an exact tie but for float rounding is not compared
+ * either (ROUNDING_TIES): there Prometheus 2.42 itself gives two answers, because sum()
+ * adds series in the order its storage returns them — label order from the TSDB blocks
+ * the real Prometheus reads, creation order from promtool's in-memory head (a series
+ * whose first sample comes later is added last).
  */
 
 import { execFile } from 'node:child_process';
@@ -55,6 +61,28 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 /** Steps compared after a scenario's last eval_time: enough for its alerts to resolve once the series end. */
 const TAIL_MS = 20 * MIN;
+
+interface RoundingTie {
+  /** Scenario id: <file name without .promtool.yaml>-<test index>. */
+  scenario: string;
+  alertname: string;
+  evalTime: string;
+  why: string;
+}
+
+/** Steps whose outcome depends on the order Prometheus sums series in (see the header); each is also documented in its file. */
+const ROUNDING_TIES: RoundingTie[] = [
+  {
+    scenario: 'tool-selection-drift-5',
+    alertname: 'AgentToolSelectionDrift',
+    evalTime: '1605m',
+    why:
+      'the 3:14 AM case: at 1575 the share of process_refund is 150/1500 against 0.5 x 20%; summed in label order ' +
+      '(create_ticket, process_refund, return_unable_to_process, search) it is 0.1, in promtool\'s order ' +
+      '(return_unable_to_process, born at 1560, last) 0.09999999999999999, so pending starts at 1576 or 1575 ' +
+      'and firing at 1606 or 1605 ("pending from 1575 or 1576" in the file)',
+  },
+];
 
 interface InputSeries {
   series: string;
@@ -303,6 +331,10 @@ function truncate(text: string, max = 12_000): string {
 }
 
 const scenarios = loadScenarios();
+for (const tie of ROUNDING_TIES) {
+  // A tie that names no scenario would silently stop mattering.
+  if (!scenarios.some((s) => s.id === tie.scenario)) throw new Error(`ROUNDING_TIES names ${tie.scenario}, which is no scenario`);
+}
 const available = requireOrSkip('differential test', ['prometheus', 'promtool']);
 
 (available ? describe : describe.skip)('differential: vigil backtest vs promtool test rules', () => {
@@ -406,8 +438,10 @@ const available = requireOrSkip('differential test', ['prometheus', 'promtool'])
     // Vigil's firing alerts at every step, as promtool expectations.
     const alertRuleTests: unknown[] = [];
     let firingAlerts = 0;
+    const ties = ROUNDING_TIES.filter((t) => t.scenario === s.id);
     for (let ts = from; ts <= to; ts += s.evaluationIntervalMs) {
       for (const rule of alertRules) {
+        if (ties.some((t) => t.alertname === rule.alert && from + parseDuration(t.evalTime) === ts)) continue;
         const firing = (rec.steps.get(rule.alert)?.get(ts) ?? []).filter((a) => a.state === 'firing');
         firingAlerts += firing.length;
         alertRuleTests.push({

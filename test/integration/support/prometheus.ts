@@ -122,10 +122,20 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
 
     const series = opts.series ?? [];
     if (series.length > 0) {
-      const input = join(dir, 'history.om');
-      await writeFile(input, toOpenMetrics(series));
-      const r = await run(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', input, dataDir]);
-      if (r.code !== 0) throw new Error(`promtool tsdb create-blocks-from openmetrics failed (exit ${r.code}): ${r.output.trim()}`);
+      // promtool reads its whole input once per 2h block it writes, so a week in one file
+      // takes 84 passes over it; one file per UTC day (days are whole blocks) reads each
+      // sample about 12 times instead. Same samples, same blocks.
+      const chunks = [...byDay(series)];
+      for (let i = 0; i < chunks.length; i += 2) {
+        await Promise.all(
+          chunks.slice(i, i + 2).map(async ([day, daySeries]) => {
+            const input = join(dir, `history-${day}.om`);
+            await writeFile(input, toOpenMetrics(daySeries));
+            const r = await run(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', input, dataDir]);
+            if (r.code !== 0) throw new Error(`promtool tsdb create-blocks-from openmetrics ${input} failed (exit ${r.code}): ${r.output.trim()}`);
+          }),
+        );
+      }
     }
 
     const args = [
@@ -167,6 +177,28 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
 }
 
 export class PortInUseError extends Error {}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The series cut at UTC midnights (multiples of promtool's 2h block grid), per day; a series with no sample that day is left out. */
+function byDay(series: SeriesSpec[]): Map<number, SeriesSpec[]> {
+  const days = new Map<number, SeriesSpec[]>();
+  for (const s of series) {
+    const parts = new Map<number, SeriesSpec['samples']>();
+    for (const point of s.samples) {
+      const day = Math.floor(point[0] / DAY_MS);
+      let samples = parts.get(day);
+      if (!samples) parts.set(day, (samples = []));
+      samples.push(point);
+    }
+    for (const [day, samples] of parts) {
+      let list = days.get(day);
+      if (!list) days.set(day, (list = []));
+      list.push({ ...s, samples });
+    }
+  }
+  return new Map([...days].sort(([a], [b]) => a - b));
+}
 
 // A test that forgets stop() must not leave a Prometheus or a temp dir behind.
 const exitHooks = new Set<() => void>();

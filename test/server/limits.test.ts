@@ -53,7 +53,7 @@ async function start(limits: { alerts?: number; alertsPerAlertname?: number; ale
   const post = async (path: string, body: unknown) => {
     const res = await fetch(url + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as { code?: number; message?: string }) : undefined };
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   };
   const metric = async (series: string) => {
     const line = (await (await fetch(url + '/metrics')).text()).split('\n').find((l) => l.startsWith(series + ' '));
@@ -71,7 +71,8 @@ describe('limits', () => {
     expect((await h.post('/api/v2/alerts', alerts('A', 0, 3))).status).toBe(200);
     const over = await h.post('/api/v2/alerts', alerts('A', 0, 6)); // 3 held (re-sent) + 3 new, room for 2
     expect(over.status).toBe(429);
-    expect(over.body).toEqual({ code: 429, message: '1 of 6 alerts refused: limits.alerts (5 alerts held) reached; the alerts already held are kept' });
+    // On Alertmanager's paths the error body is a JSON string, as its swagger declares (amtool prints it).
+    expect(over.body).toEqual('1 of 6 alerts refused: limits.alerts (5 alerts held) reached; the alerts already held are kept');
     expect(await h.held()).toEqual(['000', '001', '002', '003', '004']);
     expect((await h.post('/api/v2/alerts', alerts('A', 0, 5))).status).toBe(200);
     expect(await h.metric('vigil_refused_total{source="api-v2",limit="alerts"}')).toBe(1);
@@ -81,7 +82,7 @@ describe('limits', () => {
     const h = await start({ alertsPerAlertname: 2 });
     const res = await h.post('/api/v2/alerts', [...alerts('Noisy', 0, 4), ...alerts('Quiet', 10, 1)]);
     expect(res.status).toBe(429);
-    expect(res.body?.message).toBe('2 of 5 alerts refused: limits.alerts_per_alertname (2 alerts named "Noisy" held) reached; the alerts already held are kept');
+    expect(res.body).toBe('2 of 5 alerts refused: limits.alerts_per_alertname (2 alerts named "Noisy" held) reached; the alerts already held are kept');
     expect(await h.held()).toEqual(['000', '001', '010']);
     expect(await h.metric('vigil_refused_total{source="api-v2",limit="alerts_per_alertname"}')).toBe(2);
   });
@@ -89,11 +90,11 @@ describe('limits', () => {
   test('limits.alerts_per_request and server.max_request_bytes: 413 naming the limit; nothing of the body is taken', async () => {
     const h = await start({ alertsPerRequest: 3, maxRequestBytes: 2048 });
     const many = await h.post('/api/v2/alerts', alerts('A', 0, 4));
-    expect(many).toEqual({ status: 413, body: { code: 413, message: '4 alerts in one request is more than limits.alerts_per_request (3); send them in smaller batches' } });
+    expect(many).toEqual({ status: 413, body: '4 alerts in one request is more than limits.alerts_per_request (3); send them in smaller batches' });
     const webhook = await h.post('/api/v1/webhooks/alertmanager', { version: '4', status: 'firing', receiver: 'x', groupKey: 'g', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am', alerts: alerts('A', 0, 4).map((a) => ({ ...a, status: 'firing', annotations: {}, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f' })) });
     expect(webhook.status).toBe(413);
     const big = await h.post('/api/v2/alerts', [{ labels: { alertname: 'A', id: '1', filler: 'x'.repeat(4000) } }]);
-    expect(big).toEqual({ status: 413, body: { code: 413, message: 'request body is larger than the limit of 2048 bytes (server.max_request_bytes)' } });
+    expect(big).toEqual({ status: 413, body: 'request body is larger than the limit of 2048 bytes (server.max_request_bytes)' });
     expect(await h.held()).toEqual([]);
     expect(await h.metric('vigil_refused_total{source="api-v2",limit="alerts_per_request"}')).toBe(4);
     expect(await h.metric('vigil_refused_total{source="/api/v2/alerts",limit="max_request_bytes"}')).toBe(1);
@@ -107,7 +108,7 @@ describe('limits', () => {
     expect(first.status).toBe(200);
     const id = (first.body as unknown as { silenceID: string }).silenceID;
     const second = await h.post('/api/v2/silences', silence({ comment: 'another' }));
-    expect(second).toEqual({ status: 429, body: { code: 429, message: 'limits.silences reached: 1 silences are active or pending (at most 1); expire some first' } });
+    expect(second).toEqual({ status: 429, body: 'limits.silences reached: 1 silences are active or pending (at most 1); expire some first' });
     expect((await h.post('/api/v2/silences', silence({ id, comment: 'longer' }))).status).toBe(200);
     expect((await fetch(`${h.url}/api/v2/silence/${id}`, { method: 'DELETE' })).status).toBe(200);
     expect((await h.post('/api/v2/silences', silence({ comment: 'after the expiry' }))).status).toBe(200);
@@ -119,7 +120,7 @@ describe('limits', () => {
     const many = alerts('Big', 0, 5_000);
     const bad = many.map((a, i) => (i === 4_500 ? { labels: {} } : a));
     const refused = await h.post('/api/v2/alerts', bad);
-    expect(refused).toEqual({ status: 400, body: { code: 400, message: '[4500].labels: at least one label pair required' } });
+    expect(refused).toEqual({ status: 400, body: '[4500].labels: at least one label pair required' });
     expect(await h.held()).toEqual([]);
     expect((await h.post('/api/v2/alerts', many)).status).toBe(200);
     expect((await h.held()).length).toBe(5_000);

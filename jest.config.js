@@ -9,4 +9,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }],
   },
   testTimeout: 120000,
+  // test/rules/traffic.test.ts runs its promtool files two at a time.
+  maxConcurrency: 2,
+  // Most suites wait on child processes (promtool, Prometheus, Alertmanager): use both cores.
+  maxWorkers: 2,
 };

@@ -50,14 +50,19 @@ describe.each(PROFILES)('the rule pack on days of daily- and weekly-cycle traffi
   }
 
   const dir = join(OUT, profile);
-  beforeAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    const r = await run(process.execPath, [join(REPO, 'bin', 'vigil.js'), 'generate', '--out', dir, ...args], REPO);
-    if (r.code !== 0) throw new Error(`vigil generate failed:\n${r.output}`);
-  });
+  // Concurrent tests start before beforeAll hooks run (jest#7997): each awaits the one generate.
+  let generated: Promise<void> | undefined;
+  const generate = () =>
+    (generated ??= (async () => {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      const r = await run(process.execPath, [join(REPO, 'bin', 'vigil.js'), 'generate', '--out', dir, ...args], REPO);
+      if (r.code !== 0) throw new Error(`vigil generate failed:\n${r.output}`);
+    })());
 
-  test.each(files.map((f) => [f.title, f] as const))('%s', async (_title, file) => {
+  // Two promtool processes at a time: each is single-threaded, and these files are the suite's longest.
+  test.concurrent.each(files.map((f) => [f.title, f] as const))('%s', async (_title, file) => {
+    await generate();
     await writeFile(join(dir, file.name), file.yaml);
     const r = await run(promtool, ['test', 'rules', file.name], dir);
     if (r.code !== 0) throw new Error(`promtool test rules test-output/rules-traffic/${profile}/${file.name} failed:\n${r.output}`);

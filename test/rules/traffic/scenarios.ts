@@ -1,7 +1,8 @@
 /**
  * The multi-day proofs of the rule pack, as promtool test files written from the traffic model:
- * a business-hours agent (10:1 peak/trough) and a busy three-pod agent over three days, quiet
- * on healthy traffic, and each alert firing on its incident at night and at the peak; and a
+ * a business-hours agent (10:1 peak/trough) and a busy three-pod agent quiet over three days of
+ * healthy traffic; after a day of history, each alert firing on its incident at night and at the
+ * peak, and nothing else firing; and a
  * fortnight with weekends at a fifth of the traffic and their own tool mix.
  */
 import { AGENT_LABEL, TOOL_LABEL, inputSeries, type AgentModel, type Incident, type IncidentKind, type Profile } from './model.js';
@@ -125,11 +126,11 @@ function render(tests: { series: { series: string; values: string }[]; exprs: Ex
   return lines.join('\n') + '\n';
 }
 
-/** Night (02:00, the tool swap at 03:14) and peak (13:00) on day 3, and the morning ramp (08:30) for the error spike. */
+/** Night (02:00, the tool swap at 03:14) and peak (13:00) on day 2, and the morning ramp (08:30) for the error spike. */
 export function incidentTimes(kind: IncidentKind): number[] {
   const night = kind === 'tool-swap' ? 3 * 60 + 14 : 2 * 60;
-  const times = [2 * DAY + night, 2 * DAY + 13 * 60];
-  if (kind === 'error-spike') times.push(2 * DAY + 8 * 60 + 30);
+  const times = [DAY + night, DAY + 13 * 60];
+  if (kind === 'error-spike') times.push(DAY + 8 * 60 + 30);
   return times.sort((a, b) => a - b);
 }
 
@@ -150,19 +151,22 @@ export function healthyDays(profile: Profile, seed: number): PromtoolFile {
   };
 }
 
-/** Three days with one kind of incident at night and at the peak of day 3 (two hours each). */
+/**
+ * A day of history, then one kind of incident (two hours each) at night and at the peak of day 2;
+ * the series end three hours after the last one starts. healthyDays proves the days around quiet.
+ */
 export function incidentDays(kind: IncidentKind, profile: Profile, seed: number, probe = false): PromtoolFile {
-  const minutes = 3 * DAY;
   const times = incidentTimes(kind);
+  const minutes = times[times.length - 1] + 180;
   const incidents: Incident[] = times.map((at) => ({ kind, at, minutes: 120, factor: FACTOR[kind]?.(at) }));
   // The busy agent is proven quiet in healthyDays; here it would only slow promtool down.
   const series = inputSeries({ seed, minutes, noise: 0.08, agents: [supportBot(incidents)] }, profile);
   const firing = alertLabels(kind, profile, 'support-bot');
   const exprs: ExprTest[] = [
-    // Quiet over the two days before the first incident...
-    firedOver(profile, times[0], times[0] - DAY, []),
-    // ... and nothing but this alert, for this agent, over the whole of days 2 and 3.
-    firedOver(profile, minutes, 2 * DAY, [firing]),
+    // Quiet over the day and more before the first incident...
+    firedOver(profile, times[0], times[0], []),
+    // ... and nothing but this alert, for this agent, from then on.
+    firedOver(profile, minutes, minutes - times[0], [firing]),
   ];
   for (const at of times) {
     // probe: how many of the 60 evaluations after the start fired (promtool prints it as "got").
@@ -174,7 +178,7 @@ export function incidentDays(kind: IncidentKind, profile: Profile, seed: number,
     });
   }
   return {
-    name: `${kind}-3d.${profile}.promtool.yaml`,
+    name: `${kind}.${profile}.promtool.yaml`,
     title: `${INCIDENT_ALERT[kind].alert} fires within ${TIME_TO_FIRE[kind]}m of a ${kind} incident at ${times.map((t) => `${String(Math.floor((t % DAY) / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`).join(', ')} (${profile} metrics), and nothing else fires`,
     yaml: render([{ series, exprs }]),
   };

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileSchema, formatPath, validateShape, YamlSource, type Diagnostic } from '../yaml/index.js';
+import { varsSchema } from './schema.js';
 import { VAR_NAME, type VarValue } from './vars.js';
 
 export interface Profile {
@@ -22,13 +23,7 @@ const validate = compileSchema({
   additionalProperties: false,
   properties: {
     description: { type: 'string' },
-    vars: {
-      type: 'object',
-      additionalProperties: {
-        description: 'a string, a number, a boolean or a list of strings',
-        anyOf: [{ type: ['string', 'number', 'boolean'] }, { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 }],
-      },
-    },
+    vars: varsSchema,
   },
 });
 

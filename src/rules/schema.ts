@@ -3,6 +3,15 @@ import { compileSchema, validateShape, type SchemaError } from '../yaml/index.js
 const scalar = { type: ['string', 'number', 'boolean'] };
 const stringMap = { type: 'object', additionalProperties: scalar };
 
+/** `vars:` of a rule group, and of a profile (profile.ts). */
+export const varsSchema = {
+  type: 'object',
+  additionalProperties: {
+    description: 'a string, a number, a boolean or a list of strings',
+    anyOf: [{ type: ['string', 'number', 'boolean'] }, { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 }],
+  },
+};
+
 /** The rule-file schema: Prometheus' rule file plus vigil's extensions (`vars`, `runbook`). */
 export const ruleFileSchema = {
   $id: 'https://vigil.dev/schemas/rule-file.json',
@@ -21,13 +30,7 @@ export const ruleFileSchema = {
           interval: { type: 'string' },
           limit: { type: 'integer', minimum: 0 },
           query_offset: { type: 'string' },
-          vars: {
-            type: 'object',
-            additionalProperties: {
-              description: 'a string, a number, a boolean or a list of strings',
-              anyOf: [{ type: ['string', 'number', 'boolean'] }, { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 }],
-            },
-          },
+          vars: varsSchema,
           rules: {
             type: 'array',
             items: {

@@ -1,5 +1,6 @@
 /** Splitting long range queries into chunks Prometheus accepts, and merging the answers back. */
 
+import { compareLabels } from '../promql/index.js';
 import type { Labels, Series } from './types.js';
 
 /** Prometheus refuses range queries with more points than this per series. */
@@ -39,20 +40,6 @@ export function labelsKey(labels: Labels): string {
       .sort()
       .map((name) => [name, labels[name]]),
   );
-}
-
-/** Orders label sets the way Prometheus orders series: label by label, names then values. */
-export function compareLabels(a: Labels, b: Labels): number {
-  const an = Object.keys(a).sort();
-  const bn = Object.keys(b).sort();
-  const n = Math.min(an.length, bn.length);
-  for (let i = 0; i < n; i++) {
-    if (an[i] !== bn[i]) return an[i] < bn[i] ? -1 : 1;
-    const av = a[an[i]];
-    const bv = b[bn[i]];
-    if (av !== bv) return av < bv ? -1 : 1;
-  }
-  return an.length - bn.length;
 }
 
 /**

@@ -79,7 +79,7 @@ function parse(expr: string): ParseResult {
 }
 
 export {
-  PromQLError, formatFloat, formatPrometheusJSON,
+  PromQLError, compareLabels, formatFloat, formatPrometheusJSON,
   type EngineOptions, type QueryResult, type QueryValue, type Sample, type Series,
 } from './engine/index.js';
 

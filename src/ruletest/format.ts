@@ -1,19 +1,8 @@
 /** How promtool prints a failed unit test, so that vigil test's output reads the same. */
+import { compareLabels } from '../promql/index.js';
 
 export type Labels = Record<string, string>;
-
-/** Prometheus' labels.Compare: by sorted name, then value; a prefix sorts first. */
-export function compareLabels(a: Labels, b: Labels): number {
-  const ka = Object.keys(a).sort();
-  const kb = Object.keys(b).sort();
-  for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
-    if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
-    const va = a[ka[i]];
-    const vb = b[kb[i]];
-    if (va !== vb) return va < vb ? -1 : 1;
-  }
-  return ka.length - kb.length;
-}
+export { compareLabels };
 
 /** labels.Labels.String(): `{a="1", b="2"}`. */
 export function labelsString(l: Labels): string {

@@ -12,20 +12,9 @@ import { join, resolve } from 'node:path';
 import { scratchDir } from '../support/scratch.js';
 import { startPagerDuty, startSlack, type LoopbackReceiver } from '../support/receivers.js';
 import { freePort } from './support/prometheus.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const BIN = resolve(process.cwd(), 'bin/vigil.js');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('the notify pipeline through vigil serve', () => {
   let pd: LoopbackReceiver;
   let slack: LoopbackReceiver;

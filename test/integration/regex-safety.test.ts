@@ -13,6 +13,7 @@ import { scratchDir } from '../support/scratch.js';
 import { startSlack, type LoopbackReceiver } from '../support/receivers.js';
 import { vigil as runVigil } from '../cli/run.js';
 import { freePort, requireOrSkip, startPrometheus, type PrometheusInstance } from './support/prometheus.js';
+import { waitFor } from '../support/wait.js';
 
 const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const available = requireOrSkip('catastrophic regexes against vigil serve and a real Prometheus');
@@ -22,18 +23,6 @@ const describeIt = available ? describe : describe.skip;
 const LONG_A = 'a'.repeat(44) + 'c';
 const LONG_X = 'x'.repeat(40);
 const HUGE_A = 'a'.repeat(20_000) + 'c';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const RULES = `groups:
   - name: templated

@@ -16,24 +16,13 @@ import { vigil as runVigil } from '../cli/run.js';
 import { startGrafana, type LoopbackGrafana } from '../support/grafana.js';
 import { startAlertmanager, type AlertmanagerInstance } from './support/alertmanager.js';
 import { freePort, requireOrSkip, startPrometheus, type PrometheusInstance } from './support/prometheus.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const available = requireOrSkip('the router against a real Prometheus and Alertmanager', ['prometheus', 'promtool', 'prometheus-alertmanager']);
 const describeIt = available ? describe : describe.skip;
 const TOKEN = 'integration-test-token-0123456789';
 const PD_WEBHOOK_SECRET = 'pd-webhook-signing-secret';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Slack messages (text and blocks flattened) that mention an agent. */
 function slackTexts(slack: LoopbackReceiver): string[] {

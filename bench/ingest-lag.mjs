@@ -9,37 +9,14 @@
  *   npm run build && node bench/ingest-lag.mjs
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { processRssMiB, tempDir, which } from './lib/prometheus.mjs';
 import { REPO_DIR, env, log, quantile, table } from './lib/stats.mjs';
+import { freePort, waitReady } from './lib/net.mjs';
 
 const ALERTS = env('ALERTS', 100_000);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} not ready`);
-}
 
 async function measure(name, base, health, pid) {
   const body = JSON.stringify(

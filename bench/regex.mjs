@@ -23,33 +23,11 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { processCpuSeconds, tempDir, which } from './lib/prometheus.mjs';
 import { REPO_DIR, env, log, quantile, saveResult, table } from './lib/stats.mjs';
+import { freePort, waitReady } from './lib/net.mjs';
 
 const ALERTS = env('ALERTS', 2000);
 const LABEL_LENGTH = env('LABEL_LENGTH', 2000);
 const BATCH = 64;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} not ready`);
-}
 
 /** A webhook receiver that counts what arrives per path. */
 async function startSink() {

@@ -21,21 +21,12 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { processCpuSeconds, processRssMiB, tempDir, which } from './lib/prometheus.mjs';
 import { REPO_DIR, env, log, quantile, saveResult, table } from './lib/stats.mjs';
+import { freePort, waitReady } from './lib/net.mjs';
 
 const ALERTS = env('ALERTS', 10_000);
 const GROUPS = env('GROUPS', 100);
 const BATCH = env('BATCH', 64);
 const CONCURRENCY = env('CONCURRENCY', 4);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A webhook receiver that notes when each alert (by its `id` label) first arrives firing. */
 async function startSink() {
@@ -58,19 +49,6 @@ async function startSink() {
   const port = await freePort();
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${port}/hook`, firstSeen, requests: () => requests, close: () => new Promise((r) => server.close(r)) };
-}
-
-async function waitReady(url, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} not ready`);
 }
 
 function makeAlerts(run) {

@@ -29,3 +29,16 @@ test('a listen address already in use: exit 1 naming the address, not a server w
     await new Promise((done) => taken.close(done));
   }
 }, 30_000);
+
+test("a rule_profile that does not load stops serve before it starts, naming the profile's file and line", async () => {
+  const dir = await scratchDir(join(tmpdir(), 'vigil-cli-serve-'));
+  await writeFile(join(dir, 'mine.yaml'), 'vars:\n  agent_label: job\nextra: 1\n');
+  await writeFile(
+    join(dir, 'vigil.yaml'),
+    `datasource: { prometheus: { url: "http://127.0.0.1:1" } }\nrule_files: [${join(process.cwd(), 'rules')}]\nrule_profile: mine.yaml\nserver: { listen: "127.0.0.1:0" }\n`,
+  );
+  const r = await vigil(['serve', '--config', join(dir, 'vigil.yaml')], dir);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`${join(dir, 'mine.yaml')}:3:1: extra: unknown field "extra"`);
+  expect(r.stdout).not.toContain('vigil serving');
+}, 30_000);

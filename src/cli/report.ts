@@ -62,7 +62,7 @@ async function run(flags: ReportFlags, io: Io): Promise<number> {
   const to = flags.until ?? now;
   const store = new SqliteStore(config.storage.sqlite.path);
   try {
-    const datasource = flags.prometheus ? new PrometheusDatasource({ ...prometheusAuth(config.datasource.prometheus), url: flags.prometheus, timeoutMs: 120_000, retries: 1 }) : undefined;
+    const datasource = flags.prometheus ? new PrometheusDatasource({ ...prometheusAuth(config.datasource.prometheus ?? { headers: {} }), url: flags.prometheus, timeoutMs: 120_000, retries: 1 }) : undefined;
     const report = await buildReport(store, {
       from: to - (flags.since ?? WEEK_MS),
       to,

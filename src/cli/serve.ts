@@ -80,11 +80,16 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   let evaluator: Evaluator | undefined;
   let ruleGroups: RuleGroupSpec[] = rules;
   let stopReport: () => void = () => undefined;
+  // TODO(issue 12): the embedded datasource is being wired in this session.
+  const prometheusOf = (cfg: Config) => {
+    if (!cfg.datasource.prometheus) throw new Error(`${cfg.file}: datasource.embedded is not available yet; set datasource.prometheus.url`);
+    return new PrometheusDatasource({ ...cfg.datasource.prometheus, logger: log });
+  };
   const startReport = (cfg: Config) =>
     scheduleWeeklyReport({
       config: cfg,
       store,
-      datasource: new PrometheusDatasource({ ...cfg.datasource.prometheus, logger: log }),
+      datasource: prometheusOf(cfg),
       logger: log.child({ component: 'report' }),
       rules: () => ruleGroups,
     });
@@ -129,19 +134,20 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   });
 
   const startEvaluator = (cfg: Config, groups: RuleGroupSpec[]) => {
-    const prom = cfg.datasource.prometheus;
+    const datasource = prometheusOf(cfg);
+    const datasourceName = redact(cfg.datasource.prometheus!.url);
     const ev: Evaluator = new Evaluator(groups, {
-      datasource: new PrometheusDatasource({ ...prom, logger: log }),
+      datasource,
       store,
       externalLabels: cfg.evaluation.externalLabels,
       externalURL: cfg.server.externalURL,
       outageToleranceMs: cfg.evaluation.outageToleranceMs,
       datasourceDownAfter: cfg.evaluation.datasourceDownAfter,
-      datasourceName: redact(prom.url),
+      datasourceName,
       logger: log,
       onEvaluated: (group, result) => {
         metrics.observe(group, result);
-        router.receive(evaluatorAlerts([group, ev.selfGroup], result.ts, redact(prom.url)), 'evaluator');
+        router.receive(evaluatorAlerts([group, ev.selfGroup], result.ts, datasourceName), 'evaluator');
       },
       onMissed: (group, missed) => metrics.observeMissed(group, missed),
       onTransition: ({ rule, alert, to }) => {
@@ -248,7 +254,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   stopReport = startReport(config);
   ready = true;
   const address = server.address();
-  log.info({ listen: typeof address === 'object' && address ? `${address.address}:${address.port}` : address, prometheus: redact(config.datasource.prometheus.url) }, 'vigil serving');
+  log.info({ listen: typeof address === 'object' && address ? `${address.address}:${address.port}` : address, prometheus: config.datasource.prometheus && redact(config.datasource.prometheus.url) }, 'vigil serving');
 
   const onHup = () => void reloadLogged('SIGHUP');
   process.on('SIGHUP', onHup);

@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isScalar, isSeq, stringify, visit } from 'yaml';
 import { parseDuration } from '../promql/index.js';
+import { compileRE2 } from '../regex/index.js';
 import { buildInhibitRules, buildRouteTree, buildTimeIntervals, RoutingConfigError, type TimeInterval, type InhibitRule, type InhibitRuleConfig, type Route, type RouteConfig } from '../route/index.js';
 import { compileSchema, formatPath, validateShape, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
 import { configSchema } from './schema.js';
 import cron from 'node-cron';
-import type { Config, HttpConfig, Receiver, TicketConfig } from './types.js';
+import type { Config, EmbeddedDatasourceConfig, HttpConfig, Receiver, RelabelConfig, ScrapeConfig, TicketConfig } from './types.js';
 
 const validate = compileSchema(configSchema);
 const ENV_REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -103,14 +104,88 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
     if (get(a) !== undefined && get(b) !== undefined) report(at(b), b, `set either ${a[a.length - 1]} or ${b[b.length - 1]}, not both`);
   };
 
+  const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+  const relabelConfigs = (path: Path): RelabelConfig[] =>
+    ((get(path) as Record<string, unknown>[] | undefined) ?? []).map((r, i) => {
+      const at_ = [...path, i];
+      const action = (r.action as RelabelConfig['action'] | undefined) ?? 'replace';
+      const regex = (r.regex as string | undefined) ?? '(.*)';
+      try {
+        compileRE2(regex);
+      } catch (err) {
+        report(at([...at_, 'regex']), [...at_, 'regex'], `invalid regex: ${(err as Error).message}`);
+      }
+      const targetLabel = r.target_label as string | undefined;
+      if (action === 'replace' && targetLabel === undefined) report(at(at_), at_, 'relabel action replace needs target_label');
+      return { action, sourceLabels: (r.source_labels as string[] | undefined) ?? [], separator: (r.separator as string | undefined) ?? ';', regex, targetLabel, replacement: (r.replacement as string | undefined) ?? '$1' };
+    });
+  const embeddedConfig = (path: Path): EmbeddedDatasourceConfig => {
+    const interval = durationAt([...path, 'scrape_interval'], 60_000);
+    const timeout = durationAt([...path, 'scrape_timeout'], Math.min(10_000, interval));
+    const jobs = new Set<string>();
+    const scrapeConfigs = ((get([...path, 'scrape_configs']) as Record<string, unknown>[] | undefined) ?? []).map((j, i): ScrapeConfig => {
+      const at_ = [...path, 'scrape_configs', i];
+      const jobName = String(j.job_name);
+      if (jobs.has(jobName)) report(at([...at_, 'job_name']), [...at_, 'job_name'], `found multiple scrape configs with job name "${jobName}"`);
+      jobs.add(jobName);
+      const scrapeIntervalMs = durationAt([...at_, 'scrape_interval'], interval);
+      const scrapeTimeoutMs = durationAt([...at_, 'scrape_timeout'], Math.min(timeout, scrapeIntervalMs));
+      if (scrapeTimeoutMs > scrapeIntervalMs) report(at(at_), at_, `scrape timeout greater than scrape interval for scrape config with job name "${jobName}"`);
+      exclusive([...at_, 'bearer_token'], [...at_, 'bearer_token_file']);
+      exclusive([...at_, 'basic_auth', 'password'], [...at_, 'basic_auth', 'password_file']);
+      const basic = j.basic_auth as { username: string; password?: string } | undefined;
+      const tls = j.tls_config as { ca_file?: string; insecure_skip_verify?: boolean } | undefined;
+      const staticConfigs = ((j.static_configs as { targets: string[]; labels?: Record<string, string> }[] | undefined) ?? []).map((sc, k) => {
+        sc.targets.forEach((t, n) => {
+          if (!/^[^/\s]+:\d{1,5}$/.test(t)) report(at([...at_, 'static_configs', k, 'targets', n]), [...at_, 'static_configs', k, 'targets', n], `"${t}" is not host:port`);
+        });
+        for (const name of Object.keys(sc.labels ?? {}))
+          if (!labelName.test(name)) report(at([...at_, 'static_configs', k, 'labels', name]), [...at_, 'static_configs', k, 'labels', name], `"${name}" is not a valid label name`);
+        return { targets: sc.targets, labels: sc.labels ?? {} };
+      });
+      return {
+        jobName,
+        scrapeIntervalMs,
+        scrapeTimeoutMs,
+        metricsPath: (j.metrics_path as string | undefined) ?? '/metrics',
+        scheme: (j.scheme as 'http' | 'https' | undefined) ?? 'http',
+        honorLabels: (j.honor_labels as boolean | undefined) ?? false,
+        params: (j.params as Record<string, string[]> | undefined) ?? {},
+        basicAuth: basic ? { username: basic.username, password: basic.password ?? secretFile([...at_, 'basic_auth', 'password_file']) ?? '' } : undefined,
+        bearerToken: (j.bearer_token as string | undefined) ?? secretFile([...at_, 'bearer_token_file']),
+        tls: tls ? { caFile: tls.ca_file && (isAbsolute(tls.ca_file) ? tls.ca_file : resolve(dir, tls.ca_file)), insecureSkipVerify: tls.insecure_skip_verify } : undefined,
+        staticConfigs,
+        relabelConfigs: relabelConfigs([...at_, 'relabel_configs']),
+        metricRelabelConfigs: relabelConfigs([...at_, 'metric_relabel_configs']),
+      };
+    });
+    const raw = get([...path, 'path']) as string | undefined;
+    return {
+      path: raw === undefined ? resolve(dirname(sqlitePath), 'tsdb') : resolve(dir, raw),
+      retentionMs: durationAt([...path, 'retention'], 8 * 86_400_000),
+      scrapeConfigs,
+    };
+  };
+
   const prom = ['datasource', 'prometheus'];
-  const url = String(get([...prom, 'url']));
-  if (!/^https?:\/\/[^/]/.test(url)) report(at([...prom, 'url']), [...prom, 'url'], `"${redact(url)}" is not an http(s) URL`);
-  exclusive([...prom, 'bearer_token'], [...prom, 'bearer_token_file']);
-  exclusive([...prom, 'basic_auth', 'password'], [...prom, 'basic_auth', 'password_file']);
-  const bearerToken = (get([...prom, 'bearer_token']) as string | undefined) ?? secretFile([...prom, 'bearer_token_file']);
-  const basic = get([...prom, 'basic_auth']) as { username: string; password?: string } | undefined;
-  const basicPassword = basic ? (basic.password ?? secretFile([...prom, 'basic_auth', 'password_file']) ?? '') : undefined;
+  let prometheus: Config['datasource']['prometheus'];
+  if (get(prom) !== undefined) {
+    const url = String(get([...prom, 'url']));
+    if (!/^https?:\/\/[^/]/.test(url)) report(at([...prom, 'url']), [...prom, 'url'], `"${redact(url)}" is not an http(s) URL`);
+    exclusive([...prom, 'bearer_token'], [...prom, 'bearer_token_file']);
+    exclusive([...prom, 'basic_auth', 'password'], [...prom, 'basic_auth', 'password_file']);
+    const basic = get([...prom, 'basic_auth']) as { username: string; password?: string } | undefined;
+    prometheus = {
+      url,
+      bearerToken: (get([...prom, 'bearer_token']) as string | undefined) ?? secretFile([...prom, 'bearer_token_file']),
+      basicAuth: basic ? { username: basic.username, password: basic.password ?? secretFile([...prom, 'basic_auth', 'password_file']) ?? '' } : undefined,
+      headers: (get([...prom, 'headers']) as Record<string, string> | undefined) ?? {},
+      timeoutMs: durationAt([...prom, 'timeout'], 30_000),
+      retries: (get([...prom, 'retries']) as number | undefined) ?? 3,
+    };
+  }
+  const sqlitePath = resolve(dir, (get(['storage', 'sqlite', 'path']) as string | undefined) ?? 'data/vigil.db');
+  const embedded = prometheus ? undefined : embeddedConfig(['datasource', 'embedded']);
 
   const receivers: Receiver[] = [];
   const receiverNames = new Set<string>();
@@ -277,19 +352,10 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
   const config: Config = {
     file,
     original: stringify(redactSecrets(data, [])),
-    datasource: {
-      prometheus: {
-        url,
-        bearerToken,
-        basicAuth: basic ? { username: basic.username, password: basicPassword ?? '' } : undefined,
-        headers: (get([...prom, 'headers']) as Record<string, string> | undefined) ?? {},
-        timeoutMs: durationAt([...prom, 'timeout'], 30_000),
-        retries: (get([...prom, 'retries']) as number | undefined) ?? 3,
-      },
-    },
+    datasource: { prometheus, embedded },
     ruleFiles: ((get(['rule_files']) as string[] | undefined) ?? ['rules/']).map((p) => (isAbsolute(p) ? p : resolve(dir, p))),
     ruleProfile: get(['rule_profile']) === undefined ? undefined : { name: get(['rule_profile']) as string, base: dir },
-    storage: { sqlite: { path: resolve(dir, (get(['storage', 'sqlite', 'path']) as string | undefined) ?? 'data/vigil.db') } },
+    storage: { sqlite: { path: sqlitePath } },
     server: {
       host: listenMatch?.[1].replace(/^\[|\]$/g, '') || '127.0.0.1',
       port: Number(listenMatch?.[2] ?? 9095),

@@ -27,18 +27,77 @@ const httpConfig = {
   },
 };
 const maxAlerts = { type: 'integer', minimum: 0 };
+/** Prometheus' relabel_config, the actions vigil supports. */
+const relabelConfig = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    source_labels: { type: 'array', items: { type: 'string' } },
+    separator: { type: 'string' },
+    regex: { type: 'string' },
+    target_label: { type: 'string', minLength: 1 },
+    replacement: { type: 'string' },
+    action: { enum: ['replace', 'keep', 'drop', 'labeldrop', 'labelkeep'] },
+  },
+};
+/** Prometheus' scrape_config, the part an embedded scraper needs. */
+const scrapeConfig = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['job_name'],
+  properties: {
+    job_name: { type: 'string', minLength: 1 },
+    scrape_interval: duration,
+    scrape_timeout: duration,
+    metrics_path: { type: 'string', minLength: 1 },
+    scheme: { enum: ['http', 'https'] },
+    honor_labels: { type: 'boolean' },
+    params: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+    basic_auth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['username'],
+      properties: { username: { type: 'string' }, password: { type: 'string' }, password_file: { type: 'string' } },
+    },
+    bearer_token: { type: 'string' },
+    bearer_token_file: { type: 'string' },
+    tls_config: httpConfig.properties.tls_config,
+    static_configs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['targets'],
+        properties: { targets: { type: 'array', items: { type: 'string', minLength: 1 } }, labels: stringMap },
+      },
+    },
+    relabel_configs: { type: 'array', items: relabelConfig },
+    metric_relabel_configs: { type: 'array', items: relabelConfig },
+  },
+};
 
 /** vigil.yaml. Names follow Prometheus and Alertmanager where they have one. */
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['datasource'],
   properties: {
     datasource: {
       type: 'object',
       additionalProperties: false,
-      required: ['prometheus'],
+      // Neither: the embedded datasource with its defaults.
+      maxProperties: 1,
       properties: {
+        embedded: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            path: { type: 'string', minLength: 1 },
+            retention: duration,
+            scrape_interval: duration,
+            scrape_timeout: duration,
+            scrape_configs: { type: 'array', items: scrapeConfig },
+          },
+        },
         prometheus: {
           type: 'object',
           additionalProperties: false,

@@ -98,8 +98,9 @@ export interface Config {
   file: string;
   /** The config as loaded (environment references resolved), secrets shown as <secret>: what /api/v2/status shows. */
   original: string;
+  /** Exactly one of the two: a Prometheus to query, or vigil's own TSDB and engine (the default). */
   datasource: {
-    prometheus: {
+    prometheus?: {
       url: string;
       bearerToken?: string;
       basicAuth?: { username: string; password: string };
@@ -107,6 +108,7 @@ export interface Config {
       timeoutMs: number;
       retries: number;
     };
+    embedded?: EmbeddedDatasourceConfig;
   };
   /** Rule files or folders, absolute (relative ones are resolved against the config file's folder). */
   ruleFiles: string[];
@@ -174,4 +176,41 @@ export interface Limits {
   alertsPerRequest: number;
   /** Silences active or pending (Alertmanager's --silences.max-silences). Default 10,000. */
   silences: number;
+}
+
+/** `datasource.embedded`: vigil's own TSDB, fed by scraping (and remote write / OTLP on the API port). */
+export interface EmbeddedDatasourceConfig {
+  /** Folder of the WAL and blocks, absolute. Default: `tsdb/` beside the SQLite file. */
+  path: string;
+  /** Samples older than this are dropped. Default 8d, so that `offset 1w` baselines exist. */
+  retentionMs: number;
+  scrapeConfigs: ScrapeConfig[];
+}
+
+/** One `scrape_configs` entry, in Prometheus' words; the global defaults already applied. */
+export interface ScrapeConfig {
+  jobName: string;
+  scrapeIntervalMs: number;
+  scrapeTimeoutMs: number;
+  metricsPath: string;
+  scheme: 'http' | 'https';
+  honorLabels: boolean;
+  params: Record<string, string[]>;
+  basicAuth?: { username: string; password: string };
+  bearerToken?: string;
+  tls?: { caFile?: string; insecureSkipVerify?: boolean };
+  staticConfigs: { targets: string[]; labels: Record<string, string> }[];
+  relabelConfigs: RelabelConfig[];
+  metricRelabelConfigs: RelabelConfig[];
+}
+
+/** Prometheus' relabel_config with its defaults applied (regex `(.*)`, separator `;`, replacement `$1`, action replace). */
+export interface RelabelConfig {
+  action: 'replace' | 'keep' | 'drop' | 'labeldrop' | 'labelkeep';
+  sourceLabels: string[];
+  separator: string;
+  /** An RE2 pattern, not yet anchored (Prometheus anchors it). */
+  regex: string;
+  targetLabel?: string;
+  replacement: string;
 }

@@ -4,3 +4,4 @@ export { MemoryStore, type SeriesRef, type StoreStats } from './memory.js';
 export { loadOpenMetrics, loadOpenMetricsFile, OpenMetricsError, type LoadReport } from './openmetrics.js';
 export { expandSeriesValues, parseSeriesLine, parseSeriesSelector, parseNumber, NotationError, type SequenceValue } from './notation.js';
 export { appendSequence } from './sequence.js';
+export type { Appender, Labels, SampleStorage } from './storage.js';

@@ -2,7 +2,8 @@
  * An in-memory series store: samples in growable typed arrays (no object per sample) and an
  * inverted index from label pairs to series ids, as Prometheus' head block keeps them.
  */
-import { compileRegex, type Queryable, type SeriesData, type SeriesMatcher } from '../promql/index.js';
+import { compileRegex, type SeriesData, type SeriesMatcher } from '../promql/index.js';
+import type { Appender, Labels, SampleStorage } from './storage.js';
 
 /** A series id returned by `series()`, for appending without looking the labels up again. */
 export type SeriesRef = number;
@@ -151,7 +152,7 @@ function valueTest(m: SeriesMatcher): ValueTest {
 }
 
 /** Series in memory, selectable by matchers: the storage the embedded engine reads. */
-export class MemoryStore implements Queryable {
+export class MemoryStore implements SampleStorage {
   private series: MemSeries[] = [];
   private byKey = new Map<string, SeriesRef>();
   /** label name → label value → ids of the series that have it, ascending. */
@@ -202,6 +203,20 @@ export class MemoryStore implements Queryable {
   /** Adds one sample to the series with these labels. */
   add(labels: Readonly<Record<string, string>>, timestampMs: number, value: number, stale = false): void {
     this.append(this.seriesRef(labels), timestampMs, value, stale);
+  }
+
+  /** A batch that lands in the store at commit (no WAL: memory only). */
+  appender(): Appender {
+    let batch: { labels: Labels; t: number; v: number; stale: boolean }[] = [];
+    return {
+      append: (labels, t, v) => void batch.push({ labels, t, v, stale: false }),
+      markStale: (labels, t) => void batch.push({ labels, t, v: NaN, stale: true }),
+      commit: async () => {
+        for (const s of batch) this.add(s.labels, s.t, s.v, s.stale);
+        batch = [];
+      },
+      rollback: () => void (batch = []),
+    };
   }
 
   /** Releases the spare capacity of every series (appending later grows them again). */

@@ -38,8 +38,8 @@ describe('vigil.yaml', () => {
 
   test('${VAR} comes from the environment; $${ is a literal', () => {
     const c = parseConfig('v.yaml', 'datasource:\n  prometheus:\n    url: ${PROM_URL}\n    headers: { X-Note: "$${not-a-var}" }\n', { PROM_URL: 'http://10.0.0.1:9090' });
-    expect(c.datasource.prometheus.url).toBe('http://10.0.0.1:9090');
-    expect(c.datasource.prometheus.headers).toEqual({ 'X-Note': '${not-a-var}' });
+    expect(c.datasource.prometheus!.url).toBe('http://10.0.0.1:9090');
+    expect(c.datasource.prometheus!.headers).toEqual({ 'X-Note': '${not-a-var}' });
   });
 
   test('an unset variable, an unknown key and a bad duration are all reported with their lines', () => {
@@ -102,7 +102,7 @@ server: { bearer_token: server-token }
     const dir = await scratchDir(join(tmpdir(), 'vigil-config-'));
     await writeFile(join(dir, 'token'), 's3cret\n');
     const c = parseConfig(join(dir, 'vigil.yaml'), 'datasource:\n  prometheus:\n    url: http://p:9090\n    bearer_token_file: token\n', {});
-    expect(c.datasource.prometheus.bearerToken).toBe('s3cret');
+    expect(c.datasource.prometheus!.bearerToken).toBe('s3cret');
     expect(errors('datasource:\n  prometheus:\n    url: http://p:9090\n    bearer_token: a\n    bearer_token_file: /nonexistent\n')).toEqual([
       'vigil.yaml:5:24: datasource.prometheus.bearer_token_file: set either bearer_token or bearer_token_file, not both',
     ]);
@@ -269,3 +269,69 @@ describe('vigil.yaml tickets, annotations, feedback and the report', () => {
   });
 });
 
+
+describe('datasource.embedded', () => {
+  test('is the default when no Prometheus is configured: tsdb/ beside the SQLite file, 8d retention', () => {
+    const c = parseConfig('/etc/vigil/vigil.yaml', 'storage:\n  sqlite:\n    path: /var/lib/vigil/vigil.db\n', {});
+    expect(c.datasource.prometheus).toBeUndefined();
+    expect(c.datasource.embedded).toEqual({ path: '/var/lib/vigil/tsdb', retentionMs: 8 * 86_400_000, scrapeConfigs: [] });
+  });
+
+  test('scrape_configs take Prometheus words and defaults; the global interval and timeout apply', () => {
+    const c = parseConfig(
+      '/etc/vigil/vigil.yaml',
+      `datasource:
+  embedded:
+    path: tsdb-data
+    retention: 2d
+    scrape_interval: 15s
+    scrape_configs:
+      - job_name: agents
+        static_configs: [{ targets: ['127.0.0.1:9464'], labels: { env: prod } }]
+        metric_relabel_configs:
+          - { source_labels: [__name__], regex: 'go_.*', action: drop }
+      - job_name: slow
+        scrape_interval: 1m
+        scrape_timeout: 20s
+        scheme: https
+        metrics_path: /m
+        honor_labels: true
+        bearer_token: t0k
+        static_configs: [{ targets: ['a:1'] }]
+        relabel_configs:
+          - { source_labels: [__address__], target_label: instance, regex: '(.*):.*' }
+`,
+      {},
+    );
+    expect(c.datasource.embedded?.path).toBe('/etc/vigil/tsdb-data');
+    expect(c.datasource.embedded?.retentionMs).toBe(2 * 86_400_000);
+    const [agents, slow] = c.datasource.embedded!.scrapeConfigs;
+    expect(agents).toMatchObject({ jobName: 'agents', scrapeIntervalMs: 15_000, scrapeTimeoutMs: 10_000, metricsPath: '/metrics', scheme: 'http', honorLabels: false });
+    expect(agents.staticConfigs).toEqual([{ targets: ['127.0.0.1:9464'], labels: { env: 'prod' } }]);
+    expect(agents.metricRelabelConfigs).toEqual([{ action: 'drop', sourceLabels: ['__name__'], separator: ';', regex: 'go_.*', targetLabel: undefined, replacement: '$1' }]);
+    expect(slow).toMatchObject({ scrapeIntervalMs: 60_000, scrapeTimeoutMs: 20_000, scheme: 'https', metricsPath: '/m', honorLabels: true, bearerToken: 't0k' });
+    expect(slow.relabelConfigs[0]).toMatchObject({ action: 'replace', targetLabel: 'instance', regex: '(.*):.*' });
+  });
+
+  test('bad scrape configs are named by line and field', () => {
+    expect(
+      errors(`datasource:
+  embedded:
+    scrape_configs:
+      - job_name: a
+        scrape_interval: 10s
+        scrape_timeout: 20s
+        static_configs: [{ targets: ['http://x:9'] }]
+      - job_name: a
+        relabel_configs: [{ regex: '(a', action: keep }, { source_labels: [x] }]
+`),
+    ).toEqual([
+      'vigil.yaml:4:9: datasource.embedded.scrape_configs[0]: scrape timeout greater than scrape interval for scrape config with job name "a"',
+      'vigil.yaml:7:38: datasource.embedded.scrape_configs[0].static_configs[0].targets[0]: "http://x:9" is not host:port',
+      'vigil.yaml:8:19: datasource.embedded.scrape_configs[1].job_name: found multiple scrape configs with job name "a"',
+      expect.stringMatching(/^vigil\.yaml:9:36: datasource\.embedded\.scrape_configs\[1\]\.relabel_configs\[0\]\.regex: invalid regex: .*missing closing \): `\(a`/),
+      'vigil.yaml:9:58: datasource.embedded.scrape_configs[1].relabel_configs[1]: relabel action replace needs target_label',
+    ]);
+    expect(errors('datasource: { prometheus: { url: http://p:9090 }, embedded: {} }\n')).toEqual([expect.stringMatching(/datasource/)]);
+  });
+});

@@ -1,0 +1,22 @@
+// The two sides of vigil's own storage: what ingestion writes (Appender) and what the engine and
+// the query API read (promql's Queryable). The in-memory store and the persistent TSDB both offer them.
+import type { Queryable } from '../promql/index.js';
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** A batch of samples from one scrape, remote-write request or OTLP export; nothing is visible or durable before commit(). */
+export interface Appender {
+  /** One sample (ms). `labels` carry `__name__`; labels with empty values are dropped, as Prometheus drops them. */
+  append(labels: Labels, timestampMs: number, value: number): void;
+  /** A staleness marker: the series ended at this time (a target or series went away). */
+  markStale(labels: Labels, timestampMs: number): void;
+  /** Makes the batch visible to queries and durable (written to the WAL when there is one). */
+  commit(): Promise<void>;
+  /** Drops the batch. */
+  rollback(): void;
+}
+
+/** Storage the engine reads and ingestion writes. */
+export interface SampleStorage extends Queryable {
+  appender(): Appender;
+}

@@ -21,6 +21,20 @@ const FLAG_EXPERIMENTAL_FUNCTIONS = '--enable-feature=promql-experimental-functi
 /** Where the operator of each binary expression is, for positioned type errors. */
 export type OperatorPositions = WeakMap<BinaryExpr, PosRange>;
 
+/** lezer nodes whose modifier `postfix` pushes down into an unparenthesized operand chain. */
+const POSTFIX_NODES = new Set(['MatrixSelector', 'SubqueryExpr', 'OffsetExpr', 'StepInvariantExpr']);
+
+/** Prometheus' binary operator precedence, loosest first. */
+const PRECEDENCE: Record<BinaryOp, number> = {
+  or: 1, and: 2, unless: 2, '==': 3, '!=': 3, '<=': 3, '<': 3, '>=': 3, '>': 3,
+  '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, atan2: 5, '^': 6,
+};
+
+/** Whether `outer` written after an `inner` chain binds to the chain's last operand (`^` is right-associative). */
+function bindsLooser(inner: BinaryOp, outer: BinaryOp): boolean {
+  return PRECEDENCE[inner] < PRECEDENCE[outer] || (PRECEDENCE[inner] === PRECEDENCE[outer] && outer === '^');
+}
+
 export class Builder {
   readonly operators: OperatorPositions = new WeakMap();
   private readonly ctx: BuildContext;
@@ -168,7 +182,29 @@ export class Builder {
     if (op === '^' && lhsNode.name === 'NumberDurationLiteral' && (sign === '-' || sign === '+')) {
       return this.unary(sign, this.makeBinary(k, this.unsignedNumber(lhsNode), this.expr(rhsNode)), lhsNode.from);
     }
-    return this.makeBinary(k, this.expr(lhsNode), this.expr(rhsNode));
+    const lhs = this.expr(lhsNode);
+    const rhs = this.expr(rhsNode);
+    return POSTFIX_NODES.has(lhsNode.name) ? this.reassociate(k, lhs, rhs) : this.makeBinary(k, lhs, rhs);
+  }
+
+  /**
+   * lezer reads `a or b offset 1m * 3` as `(a or b offset 1m) * 3`; the modifier went down to `b`
+   * (postfix), and this puts `* 3` down the right spine to where Prometheus binds it: `a or (b offset 1m * 3)`.
+   */
+  private reassociate(k: SyntaxNode[], lhs: Expr, rhs: Expr): Expr {
+    const op = BINARY_OPS[k[1].name] ?? '+';
+    if (lhs.type === 'BinaryExpr' && bindsLooser(lhs.op, op)) {
+      lhs.rhs = this.reassociate(k, lhs.rhs, rhs);
+      lhs.to = lhs.rhs.to;
+      return lhs;
+    }
+    // A sign binds like `*`: only `^` goes under it.
+    if (lhs.type === 'UnaryExpr' && op === '^') {
+      lhs.expr = this.reassociate(k, lhs.expr, rhs);
+      lhs.to = lhs.expr.to;
+      return lhs;
+    }
+    return this.makeBinary(k, lhs, rhs);
   }
 
   private makeBinary(k: SyntaxNode[], lhs: Expr, rhs: Expr): BinaryExpr {

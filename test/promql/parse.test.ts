@@ -93,6 +93,12 @@ describe('operators', () => {
     expect(ast('-a offset 5m')).toMatchObject({ type: 'UnaryExpr', expr: { name: 'a', offset: 300_000 } });
     expect(ast('a * b @ 10')).toMatchObject({ lhs: { name: 'a' }, rhs: { name: 'b', at: 10_000 } });
     expect(ast('a * b @ 10')).not.toHaveProperty('lhs.at');
+    // lezer wraps `a or b` in the offset; the operator after it still binds to `b offset 1m` first.
+    expect(ast('a or b offset 1m * 3')).toMatchObject({ op: 'or', lhs: { name: 'a' }, rhs: { op: '*', lhs: { name: 'b', offset: 60_000 }, rhs: { value: 3 } }, to: 20 });
+    expect(ast('a + b @ 10 ^ 2 ^ 3')).toMatchObject({ op: '+', rhs: { op: '^', lhs: { name: 'b', at: 10_000 }, rhs: { op: '^' } } });
+    expect(ast('a * b offset 1m + 1')).toMatchObject({ op: '+', lhs: { op: '*', rhs: { name: 'b', offset: 60_000 } }, rhs: { value: 1 } });
+    expect(ast('-a offset 1m ^ 2')).toMatchObject({ type: 'UnaryExpr', expr: { op: '^', lhs: { name: 'a', offset: 60_000 } } });
+    expect(ast('(a or b offset 1m) * 3')).toMatchObject({ op: '*', lhs: { type: 'ParenExpr', expr: { op: 'or' } } });
   });
 
   test('vector matching with on/ignoring and group_left/group_right', () => {

@@ -101,46 +101,84 @@ const promtoolThere = requireOrSkip('the engine against promtool', ['promtool'])
   test('agrees on 600 random instant queries within 1e-6', async () => {
     const r = rng(20261206);
     const series = data(r);
-    const store = new MemoryStore();
-    for (const line of series) {
-      const { labels, values } = parseSeriesLine(line);
-      appendSequence(store, labels, values, { startMs: 0, intervalMs: 60_000 });
-    }
-    const tests: unknown[] = [];
+    const store = storeOf(series);
+    const tests: PromtoolTest[] = [];
     while (tests.length < 600) {
-      const expr = query(r);
-      const at = r.pick([5, 15, 31, 45, 59, 62, 66]) * 60;
-      const res = instantQuery(store, expr, at * 1000, { prometheus2: true });
-      if (res.value.type !== 'vector') throw new Error(`${expr}: ${res.value.type}`);
-      // promtool's test files cannot spell NaN or ±Inf as expected values.
-      if (res.value.samples.some((s) => !Number.isFinite(s.value))) continue;
-      tests.push({
-        expr,
-        eval_time: `${at}s`,
-        exp_samples: res.value.samples.map((s) => ({
-          labels: `{${Object.keys(s.labels).sort().map((k) => `${k}=${JSON.stringify(s.labels[k])}`).join(', ')}}`,
-          value: s.value,
-        })),
-      });
+      const test = expected(store, query(r), r.pick([5, 15, 31, 45, 59, 62, 66]) * 60);
+      if (test) tests.push(test);
     }
-    const dir = await scratchDir('/tmp/vigil-promql-agreement-');
-    const file = path.join(dir, 'agreement.yaml');
-    const input = series.map((l) => ({ series: l.slice(0, l.indexOf('} ') + 1), values: l.slice(l.indexOf('} ') + 2) }));
-    writeFileSync(file, stringify({ rule_files: [], evaluation_interval: '1m', tests: [{ interval: '1m', input_series: input, promql_expr_test: tests }] }));
-    const out = await new Promise<string>((resolve) => {
-      execFile('promtool', ['test', 'rules', file], { maxBuffer: 64 * 1024 * 1024 }, (_err, stdout, stderr) => resolve(stdout + stderr));
-    });
-    const blocks = [...out.matchAll(/expr: "(.*?)", time: (\S+),\n\s+exp: (.*)\n\s+got: (.*)\n/g)];
-    // Everything promtool printed must be such a block: no other kind of failure.
-    if (!/SUCCESS/.test(out)) expect(out.split('expr: "').length - 1).toBe(blocks.length);
-    const samples = (text: string) => new Map([...text.matchAll(/(\{[^}]*\}) (\S+?)(?:, |$)/g)].map((m) => [m[1], Number(m[2])]));
-    const disagreements: string[] = [];
-    for (const [, expr, time, exp, got] of blocks) {
-      const a = samples(exp);
-      const b = samples(got);
-      const same = a.size === b.size && [...a].every(([k, x]) => b.has(k) && Math.abs(x - b.get(k)!) <= 1e-6 * Math.max(Math.abs(x), Math.abs(b.get(k)!)));
-      if (!same) disagreements.push(`${expr} at ${time}:\n  vigil:    ${exp}\n  promtool: ${got}`);
-    }
-    expect(disagreements).toEqual([]);
+    expect(await disagreements(series, tests)).toEqual([]);
+  });
+
+  test('an offset or @ in the middle of an operator chain binds to its selector only, as in Prometheus', async () => {
+    const series = data(rng(7));
+    const store = storeOf(series);
+    const queries = [
+      'req_total or temp offset 1m * 3',
+      'temp - temp offset 5m / 2',
+      'temp + temp @ 600 * 2 - 1',
+      'temp > bool temp offset 1m + 10',
+      'temp unless temp{job="api"} offset 1m + 1',
+      'temp and temp offset 2m > 10 or req_total',
+      '-temp offset 1m ^ 2',
+      '-temp offset 1m * 2',
+      'req_total offset 1m ^ 0.5 ^ 2',
+    ];
+    const tests = queries.flatMap((q) => [900, 2700].map((at) => expected(store, q, at)!));
+    expect(tests.every((t) => t.exp_samples.length > 0)).toBe(true);
+    expect(await disagreements(series, tests)).toEqual([]);
   });
 });
+
+interface PromtoolTest {
+  expr: string;
+  eval_time: string;
+  exp_samples: { labels: string; value: number }[];
+}
+
+function storeOf(series: string[]): MemoryStore {
+  const store = new MemoryStore();
+  for (const line of series) {
+    const { labels, values } = parseSeriesLine(line);
+    appendSequence(store, labels, values, { startMs: 0, intervalMs: 60_000 });
+  }
+  return store;
+}
+
+/** The engine's answer as a promtool expectation; undefined when promtool cannot spell it (NaN, ±Inf). */
+function expected(store: MemoryStore, expr: string, atSeconds: number): PromtoolTest | undefined {
+  const res = instantQuery(store, expr, atSeconds * 1000, { prometheus2: true });
+  if (res.value.type !== 'vector') throw new Error(`${expr}: ${res.value.type}`);
+  if (res.value.samples.some((s) => !Number.isFinite(s.value))) return undefined;
+  return {
+    expr,
+    eval_time: `${atSeconds}s`,
+    exp_samples: res.value.samples.map((s) => ({
+      labels: `{${Object.keys(s.labels).sort().map((k) => `${k}=${JSON.stringify(s.labels[k])}`).join(', ')}}`,
+      value: s.value,
+    })),
+  };
+}
+
+/** Runs the expectations through promtool; what it disagrees on beyond 1e-6 relative. */
+async function disagreements(series: string[], tests: PromtoolTest[]): Promise<string[]> {
+  const dir = await scratchDir('/tmp/vigil-promql-agreement-');
+  const file = path.join(dir, 'agreement.yaml');
+  const input = series.map((l) => ({ series: l.slice(0, l.indexOf('} ') + 1), values: l.slice(l.indexOf('} ') + 2) }));
+  writeFileSync(file, stringify({ rule_files: [], evaluation_interval: '1m', tests: [{ interval: '1m', input_series: input, promql_expr_test: tests }] }));
+  const out = await new Promise<string>((resolve) => {
+    execFile('promtool', ['test', 'rules', file], { maxBuffer: 64 * 1024 * 1024 }, (_err, stdout, stderr) => resolve(stdout + stderr));
+  });
+  const blocks = [...out.matchAll(/expr: "(.*?)", time: (\S+),\n\s+exp: (.*)\n\s+got: (.*)\n/g)];
+  // Everything promtool printed must be such a block: no other kind of failure.
+  if (!/SUCCESS/.test(out)) expect(out.split('expr: "').length - 1).toBe(blocks.length);
+  const samples = (text: string) => new Map([...text.matchAll(/(\{[^}]*\}) (\S+?)(?:, |$)/g)].map((m) => [m[1], Number(m[2])]));
+  const found: string[] = [];
+  for (const [, expr, time, exp, got] of blocks) {
+    const a = samples(exp);
+    const b = samples(got);
+    const same = a.size === b.size && [...a].every(([k, x]) => b.has(k) && Math.abs(x - b.get(k)!) <= 1e-6 * Math.max(Math.abs(x), Math.abs(b.get(k)!)));
+    if (!same) found.push(`${expr} at ${time}:\n  vigil:    ${exp}\n  promtool: ${got}`);
+  }
+  return found;
+}

@@ -311,8 +311,9 @@ const EXPLAINED: { why: string; match: (expr: string, diff: string, sameValues: 
     match: (expr, diff) => /\b(rate|increase)\(/.test(expr) && / at .*: vigil -?[\d.e+-]+, Prometheus -?[\d.e+-]+$/.test(diff),
   },
   {
-    // An engine defect, not a semantic difference: left for src/promql to fix; remove this entry then.
-    why: 'ENGINE DEFECT: stddev/stdvar of a group holding one +Inf/-Inf/NaN gives NaN; Prometheus (2.42 and 3) gives 0',
+    // Prometheus 3 starts the running mean at 0, so one ±Inf/NaN deviates by NaN; 2.42 seeded the
+    // mean with the first sample and answers 0. The engine's prometheus2 mode answers 0 (test/promql/engine.test.ts).
+    why: 'stddev/stdvar of a group holding one +Inf/-Inf/NaN: NaN in Prometheus 3, 0 in 2.42',
     match: (expr, diff) => /\b(stddev|stdvar)\b/.test(expr) && /: vigil NaN, Prometheus 0$/.test(diff),
   },
 ];

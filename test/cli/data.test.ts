@@ -82,4 +82,11 @@ describe('vigil eval and backtest --data (embedded engine, no Prometheus)', () =
     expect(rangeNoExpr.code).toBe(2);
     expect(rangeNoExpr.stderr).toContain('need --expr');
   });
+
+  test('--timeout bounds a query on the embedded engine, inside one long operator too', async () => {
+    // A 1ms-step subquery over 3h: about ten million steps per series, in one selector and one range function.
+    const slow = await vigil(['eval', '--data', data, '--expr', 'count_over_time(agent_requests_total[3h:1ms])', '--at', at(180), '--timeout', '20ms']);
+    expect(slow.code).toBe(1);
+    expect(slow.stderr).toContain('the embedded engine rejected the query (timeout): query timed out in expression evaluation');
+  });
 });

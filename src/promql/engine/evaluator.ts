@@ -52,7 +52,7 @@ export class Evaluator {
     const key = `${g.start},${g.step},${g.n},${structureKey(e)}`;
     let v = this.memo.get(key);
     if (v === undefined) {
-      if (Date.now() > this.opts.deadline) throw new PromQLError('query timed out in expression evaluation', 'timeout');
+      this.checkDeadline();
       v = this.compute(e, g);
       const points = v.type === 'vector' ? v.series.length * g.n : v.type === 'matrix' ? v.series.reduce((a, s) => a + s.ts.length, 0) : 0;
       this.points += points;
@@ -65,6 +65,11 @@ export class Evaluator {
       this.memo.set(key, v);
     }
     return v;
+  }
+
+  /** Prometheus' --query.timeout: checked between operators, per series and every 64k steps inside them. */
+  checkDeadline(): void {
+    if (Date.now() > this.opts.deadline) throw new PromQLError('query timed out in expression evaluation', 'timeout');
   }
 
   private compute(e: Expr, g: Grid): EvalValue {
@@ -137,11 +142,13 @@ export class Evaluator {
     const closed = this.opts.prometheus2;
     for (const sd of this.select(e.matchers, lo - lookback + (closed ? 0 : 1), hi)) {
       const { timestamps: ts, values: vals, stale } = sd;
+      this.checkDeadline();
       const s = newStepSeries(sd.labels as Record<string, string>, g.n);
       const sampleTs = this.needSampleTs ? new Float64Array(g.n) : undefined;
       let j = upperBound(ts, times[0] - lookback) - 1;
       let any = false;
       for (let i = 0; i < g.n; i++) {
+        if ((i & 0xffff) === 0xffff) this.checkDeadline();
         const t = times[i];
         // times only go up (or stay, with @), so the last sample at or before t moves forward.
         while (j + 1 < ts.length && ts[j + 1] <= t) j++;

@@ -329,15 +329,17 @@ export function parseGoFloat(s: string): number {
 type WindowFn = (ts: Float64Array, vals: Float64Array, lo: number, hi: number, end: number, t: number, i: number) => number | undefined;
 
 /** Applies fn to each series' window at each step; hi is exclusive. `perSeries` prepares fn for one series. */
-function overWindows(m: MatrixValue, g: Grid, fn: WindowFn, keepName: boolean, perSeries?: (s: RangeSeries) => WindowFn): StepSeries[] {
+function overWindows(ev: Evaluator, m: MatrixValue, g: Grid, fn: WindowFn, keepName: boolean, perSeries?: (s: RangeSeries) => WindowFn): StepSeries[] {
   const out: StepSeries[] = [];
   for (const s of m.series) {
+    ev.checkDeadline();
     if (perSeries) fn = perSeries(s);
     const o = newStepSeries(s.labels, g.n, keepName ? s.dropName : true);
     let lo = 0;
     let hi = 0;
     let any = false;
     for (let i = 0; i < g.n; i++) {
+      if ((i & 0xffff) === 0xffff) ev.checkDeadline();
       const end = m.ends[i];
       const start = end - m.range;
       // Windows are left-open, right-closed: (end - range, end].
@@ -545,16 +547,16 @@ function rangeFunction(ev: Evaluator, e: Call, g: Grid): EvalValue {
         ev.warnings.add(`PromQL warning: quantile value should be between 0 and 1, got ${formatFloat(param!.find((q) => Number.isNaN(q) || q < 0 || q > 1)!)}`);
       }
       break;
-    case 'absent_over_time': return absentOverTime(m, e, g);
+    case 'absent_over_time': return absentOverTime(ev, m, e, g);
     default:
       throw new PromQLError(`function "${name}" is not supported by vigil's engine`, 'bad_data');
   }
-  return { type: 'vector', series: overWindows(m, g, fn, keepName, perSeries) };
+  return { type: 'vector', series: overWindows(ev, m, g, fn, keepName, perSeries) };
 }
 
-function absentOverTime(m: MatrixValue, e: Call, g: Grid): VectorValue {
+function absentOverTime(ev: Evaluator, m: MatrixValue, e: Call, g: Grid): VectorValue {
   const present = new Uint8Array(g.n);
-  for (const s of overWindows(m, g, () => 1, false)) for (let i = 0; i < g.n; i++) present[i] |= s.present[i];
+  for (const s of overWindows(ev, m, g, () => 1, false)) for (let i = 0; i < g.n; i++) present[i] |= s.present[i];
   const o = newStepSeries(absentLabels(e.args[0]), g.n);
   for (let i = 0; i < g.n; i++) if (!present[i]) { o.present[i] = 1; o.values[i] = 1; }
   return { type: 'vector', series: o.present.some((p) => p === 1) ? [o] : [] };

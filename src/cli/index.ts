@@ -10,6 +10,7 @@ import { registerTickets } from './tickets.js';
 import { registerAck } from './ack.js';
 import { registerReport } from './report.js';
 import { registerTest } from './test.js';
+import { registerRules } from './rules.js';
 import { processIo, type Io } from './output.js';
 
 import { VERSION } from './version.js';
@@ -29,6 +30,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerEval(program, io, setExit);
   registerBacktest(program, io, setExit, () => Boolean(process.stderr.isTTY));
   registerTest(program, io, setExit);
+  registerRules(program, io, setExit);
   registerServe(program, io, setExit);
   registerSilence(program, io, setExit);
   registerAlerts(program, io, setExit);

@@ -40,6 +40,11 @@ export function generateRuleFile(file: RuleFile, options: GenerateOptions): Gene
   return { name: `${stem}.yaml`, content: toYaml(body, header) };
 }
 
+/** The file's groups as Prometheus rule groups (plain objects), as a ruler API takes them one by one. */
+export function prometheusGroups(file: RuleFile): Record<string, unknown>[] {
+  return file.groups.map(groupToPrometheus);
+}
+
 function groupToPrometheus(g: RuleGroup): Record<string, unknown> {
   return {
     name: g.name,

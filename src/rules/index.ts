@@ -4,6 +4,6 @@ export type { AlertingRule, RecordingRule, Rule, RuleFile, RuleGroup, Severity, 
 export { SEVERITIES } from './types.js';
 export { parseRuleFile, loadRuleFile, type LoadOptions, type LoadResult } from './load.js';
 export { findRuleFiles, loadRuleFiles, type LoadAllResult } from './files.js';
-export { generateRuleFile, GENERATE_FORMATS, type GenerateFormat, type GenerateOptions, type GeneratedFile } from './generate.js';
+export { generateRuleFile, prometheusGroups, GENERATE_FORMATS, type GenerateFormat, type GenerateOptions, type GeneratedFile } from './generate.js';
 export { parseVarOverride, renderVar, type VarValue, type Vars } from './vars.js';
 export { loadProfile, profilePath, type Profile } from './profile.js';

@@ -228,6 +228,12 @@ describeProm('the Prometheus query API answers as Prometheus 2.42 does', () => {
     }
   });
 
+  test('a query past its `timeout` fails as Prometheus fails it (503, timeout)', async () => {
+    const heavy = 'sum(count_over_time(agent_requests_total[2h:1s]))';
+    const body = await expectSame(`/api/v1/query_range?${q({ query: heavy, start: s(START), end: s(END), step: '60', timeout: '0.001' })}`);
+    expect(body).toEqual({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' });
+  });
+
   test('a query that needs more points than the API allows fails as Prometheus fails it (422, execution)', async () => {
     const app = express();
     app.use(promQueryRoutes({ storage: store, engine: { timeoutMs: 10_000, maxSamples: 100 }, version: '0.1.0', maxRequestBytes: 1 << 20 }));

@@ -114,4 +114,13 @@ server: { listen: 127.0.0.1:${port}, bearer_token: write-secret }
     const labels = await run(promtool, ['query', 'labels', base, '__name__']);
     expect(labels).toEqual({ code: 0, stdout: '', stderr: '' });
   });
+
+  test('`vigil eval --prometheus <vigil serve URL>` queries it, rules and a range query', async () => {
+    const evaluated = await run(process.execPath, [BIN, 'eval', '--prometheus', base, '--rules', join(dir, 'rules.yaml'), '--output', 'json']);
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.stdout).toContain('NoAgentTraffic');
+    const ranged = await run(process.execPath, [BIN, 'eval', '--prometheus', base, '--expr', 'vector(2)', '--from', '1700000000', '--to', '1700000120', '--step', '1m', '--output', 'json']);
+    expect(ranged.code).toBe(0);
+    expect(JSON.parse(ranged.stdout).result.result).toEqual([{ metric: {}, values: [[1700000000, '2'], [1700000060, '2'], [1700000120, '2']] }]);
+  });
 });

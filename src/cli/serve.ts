@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfigFile, redact, type Config } from '../config/index.js';
-import { PrometheusDatasource } from '../datasource/index.js';
+import { PrometheusDatasource, type Datasource } from '../datasource/index.js';
 import { Evaluator } from '../eval/index.js';
 import { Router, type RoutingConfig } from '../dispatch/index.js';
 import { IntegrationLog } from '../notify/index.js';
@@ -19,11 +19,13 @@ import {
   feedbackRoutes,
   historyRoutes,
   pagerdutyWebhookRoutes,
+  promQueryRoutes,
   RouterMetrics,
   statusRoutes,
   ticketRoutes,
 } from '../server/index.js';
 import { buildPipeline } from './pipeline.js';
+import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
 import { alertEvent, SqliteStore } from '../store/index.js';
 import type { Io } from './output.js';
 import { VERSION } from './version.js';
@@ -80,16 +82,18 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   let evaluator: Evaluator | undefined;
   let ruleGroups: RuleGroupSpec[] = rules;
   let stopReport: () => void = () => undefined;
-  // TODO(issue 12): the embedded datasource is being wired in this session.
-  const prometheusOf = (cfg: Config) => {
-    if (!cfg.datasource.prometheus) throw new Error(`${cfg.file}: datasource.embedded is not available yet; set datasource.prometheus.url`);
-    return new PrometheusDatasource({ ...cfg.datasource.prometheus, logger: log });
+  // Opened once, when a config first needs it, and kept across reloads.
+  let embedded: Embedded | undefined;
+  const datasourceOf = async (cfg: Config): Promise<{ datasource: Datasource; name: string }> => {
+    if (cfg.datasource.prometheus) return { datasource: new PrometheusDatasource({ ...cfg.datasource.prometheus, logger: log }), name: redact(cfg.datasource.prometheus.url) };
+    embedded ??= await openEmbedded(cfg.datasource.embedded!, log.child({ component: 'tsdb' }));
+    return { datasource: embedded.datasource, name: embedded.name };
   };
-  const startReport = (cfg: Config) =>
+  const startReport = (cfg: Config, datasource: Datasource) =>
     scheduleWeeklyReport({
       config: cfg,
       store,
-      datasource: prometheusOf(cfg),
+      datasource,
       logger: log.child({ component: 'report' }),
       rules: () => ruleGroups,
     });
@@ -133,9 +137,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     onGc: (now, heldGroup) => integrationLog.prune(now, heldGroup),
   });
 
-  const startEvaluator = (cfg: Config, groups: RuleGroupSpec[]) => {
-    const datasource = prometheusOf(cfg);
-    const datasourceName = redact(cfg.datasource.prometheus!.url);
+  const startEvaluator = (cfg: Config, groups: RuleGroupSpec[], { datasource, name: datasourceName }: { datasource: Datasource; name: string }) => {
     const ev: Evaluator = new Evaluator(groups, {
       datasource,
       store,
@@ -189,11 +191,16 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       const nextRouting = routingConfig(next);
       router.reload(nextRouting, pipeline(nextRouting));
       router.setLimits(next.limits);
+      const source = await datasourceOf(next);
+      if (embedded && next.datasource.embedded && next.datasource.embedded.path !== embedded.path) {
+        log.warn({ setting: 'datasource.embedded.path' }, 'this setting changes only on restart');
+      }
       await evaluator?.stop(); // finishes and persists the running evaluations; the new one restores them
-      evaluator = startEvaluator(next, groups);
+      evaluator = startEvaluator(next, groups, source);
+      datasourceName = source.name;
       ruleGroups = groups;
       stopReport();
-      stopReport = startReport(next);
+      stopReport = startReport(next, source.datasource);
       config = next;
       log.info({ config: flags.config, groups: groups.length, receivers: next.receivers.length }, 'configuration reloaded');
     });
@@ -209,6 +216,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       },
     );
 
+  const source = await datasourceOf(config);
+  let datasourceName = source.name;
   let ready = false;
   const app = createApp({
     evaluator: evaluation,
@@ -221,7 +230,9 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     reload,
     logger: log,
     routes: [
-      statusRoutes({ config: () => config.original, version: VERSION, startedAt: Date.now() }),
+      statusRoutes({ config: () => config.original, version: VERSION, startedAt: Date.now(), datasource: () => datasourceName }),
+      // Prometheus' query API, on vigil's own storage only (with datasource.prometheus, ask that Prometheus)
+      ...(embedded ? [promQueryRoutes({ storage: embedded.storage, engine: API_QUERY_LIMITS, version: VERSION, maxRequestBytes: config.server.maxRequestBytes })] : []),
       historyRoutes({ store }),
       ticketRoutes({ store }),
       feedbackRoutes({ links: feedbackLinks, store, currentAlerts: () => router.heldAlerts(), maxRequestBytes: config.server.maxRequestBytes }),
@@ -247,14 +258,15 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EADDRNOTAVAIL' ? 'no such local address' : e.message;
     io.err(`vigil serve: cannot listen on ${config.server.host}:${config.server.port} (server.listen): ${why}\n`);
     await router.stop();
+    await embedded?.close();
     store.close();
     return 1;
   }
-  evaluator = startEvaluator(config, rules);
-  stopReport = startReport(config);
+  evaluator = startEvaluator(config, rules, source);
+  stopReport = startReport(config, source.datasource);
   ready = true;
   const address = server.address();
-  log.info({ listen: typeof address === 'object' && address ? `${address.address}:${address.port}` : address, prometheus: config.datasource.prometheus && redact(config.datasource.prometheus.url) }, 'vigil serving');
+  log.info({ listen: typeof address === 'object' && address ? `${address.address}:${address.port}` : address, datasource: source.name }, 'vigil serving');
 
   const onHup = () => void reloadLogged('SIGHUP');
   process.on('SIGHUP', onHup);
@@ -273,6 +285,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   await evaluator?.stop();
   await router.stop();
   await new Promise((resolve) => server.close(resolve));
+  await embedded?.close();
   store.close();
   log.info({}, 'state persisted; bye');
   return 0;

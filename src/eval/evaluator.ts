@@ -87,7 +87,7 @@ export class Evaluator {
           expr: 'vigil_datasource_consecutive_failures >= ' + this.downAfter,
           labels: { severity: 'P1' },
           annotations: {
-            summary: 'vigil cannot evaluate rules: {{ $labels.datasource }} is unreachable',
+            summary: 'vigil cannot evaluate rules: {{ $labels.datasource }} does not answer its queries',
             description:
               'The last {{ $value }} evaluations could not query {{ $labels.datasource }}. Alert states are frozen at their last known values until it answers again; nothing resolves meanwhile.',
           },

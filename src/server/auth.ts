@@ -3,10 +3,13 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { PROM_QUERY_POST_PATHS } from './prom-api.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Writes that prove themselves another way: PagerDuty signs its webhooks with their own secret. */
 const SIGNED_PATHS = new Set(['/api/v1/webhooks/pagerduty']);
+/** POSTs that only read: Prometheus' query API takes form-encoded queries by POST, and reads stay open. */
+const READ_POSTS = new Set(PROM_QUERY_POST_PATHS);
 
 /** Hashing both sides first makes the comparison constant-time whatever the lengths. */
 function sameToken(given: string, expected: string): boolean {
@@ -22,7 +25,7 @@ function sameToken(given: string, expected: string): boolean {
 export function requireBearerOnWrites(token: () => string | undefined): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const expected = token();
-    if (!expected || !WRITE_METHODS.has(req.method) || SIGNED_PATHS.has(req.path)) return next();
+    if (!expected || !WRITE_METHODS.has(req.method) || SIGNED_PATHS.has(req.path) || READ_POSTS.has(req.path)) return next();
     const header = req.get('authorization') ?? '';
     const m = /^Bearer[ \t]+(.+)$/i.exec(header);
     if (m && sameToken(m[1].trim(), expected)) return next();

@@ -12,3 +12,4 @@ export { FeedbackLinks, feedbackRoutes, type Verdict } from './feedback.js';
 export { pagerdutyWebhookRoutes } from './pagerduty-webhook.js';
 export { ticketRoutes, ticketEventJson, ticketJson, ticketPage, ticketQuery } from './tickets-api.js';
 export { statusRoutes, type StatusDeps } from './status-api.js';
+export { promQueryRoutes, PROM_QUERY_POST_PATHS, type PromQueryDeps } from './prom-api.js';

@@ -9,9 +9,11 @@ export interface StatusDeps {
   version: string;
   /** Unix ms when the process started serving. */
   startedAt: number;
+  /** The datasource the rules query (`embedded <path>` or the Prometheus URL, redacted); read per request. */
+  datasource?: () => string;
 }
 
-export function statusRoutes({ config, version, startedAt }: StatusDeps): express.Router {
+export function statusRoutes({ config, version, startedAt, datasource }: StatusDeps): express.Router {
   const r = express.Router();
   r.get('/api/v2/status', (_req, res) => {
     res.json({
@@ -27,6 +29,8 @@ export function statusRoutes({ config, version, startedAt }: StatusDeps): expres
       },
       config: { original: config() },
       uptime: rfc3339(startedAt),
+      // vigil's own field (amtool ignores it): where the rules' data comes from
+      ...(datasource ? { datasource: datasource() } : {}),
     });
   });
   return r;

@@ -125,6 +125,8 @@ evaluation: { datasource_down_after: 3 }
     expect(metrics).toMatch(/vigil_rule_group_iterations_total\{rule_group=".*rules\.yaml;restart"\} [1-9]/);
     expect(metrics).toMatch(/vigil_alerts\{state="(pending|firing)"\} 1/);
     expect(metrics).toContain('process_cpu_seconds_total');
+    // the query API is served on the embedded datasource only: here, ask Prometheus
+    expect((await fetch(`${base}/api/v1/query?query=up`)).status).toBe(404);
   });
 
   test('kill -9 mid-`for` and restart: the alert fires on its original schedule, not a fresh `for` later', async () => {

@@ -136,7 +136,8 @@ export function runRange(storage: Queryable, ast: Expr, startMs: number, endMs: 
   if (!(stepMs > 0)) throw new PromQLError('zero or negative query resolution step widths are not accepted. Try a positive integer', 'bad_data');
   if (endMs < startMs) throw new PromQLError('end timestamp must not be before start time', 'bad_data');
   const n = Math.floor((endMs - startMs) / stepMs) + 1;
-  if (n > 11000) throw new PromQLError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)', 'bad_data');
+  // Prometheus bounds the intervals, (end - start) / step, so 11,001 points pass
+  if (n - 1 > 11000) throw new PromQLError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)', 'bad_data');
   const ev = evaluator(storage, ast, opts, startMs, endMs);
   const v = ev.eval(ast, { start: startMs, step: stepMs, n });
   const times = Float64Array.from({ length: n }, (_, i) => startMs + i * stepMs);

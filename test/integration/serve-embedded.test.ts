@@ -1,0 +1,126 @@
+/**
+ * `vigil serve` with no datasource configured: it runs on the embedded datasource (no Prometheus
+ * anywhere), evaluates its rules there, names the datasource in its logs and /api/v2/status, and
+ * serves Prometheus' query API, which the real promtool reads.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { waitFor } from '../support/wait.js';
+import { freePort, requireOrSkip, which } from './support/prometheus.js';
+
+const BIN = resolve(process.cwd(), 'bin/vigil.js');
+const describePromtool = requireOrSkip('vigil serve on the embedded datasource', ['promtool']) ? describe : describe.skip;
+
+const RULES = `groups:
+  - name: embedded
+    interval: 1s
+    rules:
+      - alert: NoAgentTraffic
+        expr: absent(agent_requests_total)
+        labels: { severity: P3 }
+        annotations: { summary: "no agent has reported yet" }
+      - alert: NeverTrue
+        expr: sum(agent_requests_total) > 0
+        labels: { severity: P1 }
+`;
+
+function run(binary: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done, reject) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => done({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+describePromtool('vigil serve with no datasource configured', () => {
+  let dir: string;
+  let base: string;
+  let vigil: ChildProcess | undefined;
+  let output = '';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vigil-embedded-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    await writeFile(join(dir, 'rules.yaml'), RULES);
+    // no datasource: the embedded one is the default; a bearer token guards writes only
+    await writeFile(
+      join(dir, 'vigil.yaml'),
+      `rule_files: [rules.yaml]
+storage: { sqlite: { path: data/vigil.db } }
+server: { listen: 127.0.0.1:${port}, bearer_token: write-secret }
+`,
+    );
+    vigil = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    vigil.stdout!.on('data', (d) => (output += d));
+    vigil.stderr!.on('data', (d) => (output += d));
+    await waitFor('/readyz', async () => ((await fetch(`${base}/readyz`).catch(() => undefined))?.ok ? true : undefined));
+  }, 60_000);
+
+  afterAll(async () => {
+    if (vigil && vigil.exitCode === null) {
+      vigil.kill('SIGTERM');
+      await new Promise((r) => vigil!.once('exit', r));
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('evaluates its rules on the embedded engine: an absent() alert fires, nothing is unreachable', async () => {
+    type ApiAlert = { labels: Record<string, string>; state: string };
+    const firing = await waitFor('NoAgentTraffic to fire', async () => {
+      const body = (await (await fetch(`${base}/api/v1/alerts`)).json()) as { data: { alerts: ApiAlert[] } };
+      return body.data.alerts.find((a) => a.labels.alertname === 'NoAgentTraffic' && a.state === 'firing');
+    });
+    expect(firing.labels).toEqual({ alertname: 'NoAgentTraffic', severity: 'P3' });
+    const rules = (await (await fetch(`${base}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: { name: string; health: string }[] }[] } };
+    const group = rules.data.groups.find((g) => g.name === 'embedded')!;
+    expect(group.rules.map((r) => [r.name, r.health])).toEqual([
+      ['NoAgentTraffic', 'ok'],
+      ['NeverTrue', 'ok'],
+    ]);
+    expect(output).not.toMatch(/unreachable|VigilDatasourceDown/);
+  });
+
+  test('names the embedded datasource and its path in the log and /api/v2/status', async () => {
+    const serving = output.split('\n').find((l) => l.includes('"vigil serving"'));
+    expect(JSON.parse(serving!).datasource).toBe(`embedded ${join(dir, 'data', 'tsdb')}`);
+    const status = (await (await fetch(`${base}/api/v2/status`)).json()) as { datasource: string };
+    expect(status.datasource).toBe(`embedded ${join(dir, 'data', 'tsdb')}`);
+  });
+
+  test('serves the query API: GET, and POST without the write token (a read)', async () => {
+    const get = await fetch(`${base}/api/v1/query?query=${encodeURIComponent('absent(agent_requests_total)')}&time=1700000000`);
+    expect(await get.json()).toEqual({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1700000000, '1'] }] } });
+    const post = await fetch(`${base}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query: '1+1', time: '4' }) });
+    expect(post.status).toBe(200);
+    expect(await post.json()).toEqual({ status: 'success', data: { resultType: 'scalar', result: [4, '2'] } });
+    const bad = await fetch(`${base}/api/v1/query_range?query=up&start=10&end=5&step=1`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ status: 'error', errorType: 'bad_data', error: 'invalid parameter "end": end timestamp must not be before start time' });
+    // writes still need it
+    expect((await fetch(`${base}/api/v2/silences`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } })).status).toBe(401);
+  });
+
+  test('the real promtool queries it', async () => {
+    const promtool = which('promtool')!;
+    const instant = await run(promtool, ['query', 'instant', base, 'vector(1) * 3', '--time=1700000000']);
+    expect(instant).toEqual({ code: 0, stdout: '{} => 3 @[1700000000]\n', stderr: '' });
+    const labels = await run(promtool, ['query', 'labels', base, '__name__']);
+    expect(labels).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  test('`vigil eval --prometheus <vigil serve URL>` queries it, rules and a range query', async () => {
+    const evaluated = await run(process.execPath, [BIN, 'eval', '--prometheus', base, '--rules', join(dir, 'rules.yaml'), '--output', 'json']);
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.stdout).toContain('NoAgentTraffic');
+    const ranged = await run(process.execPath, [BIN, 'eval', '--prometheus', base, '--expr', 'vector(2)', '--from', '1700000000', '--to', '1700000120', '--step', '1m', '--output', 'json']);
+    expect(ranged.code).toBe(0);
+    expect(JSON.parse(ranged.stdout).result.result).toEqual([{ metric: {}, values: [[1700000000, '2'], [1700000060, '2'], [1700000120, '2']] }]);
+  });
+});

@@ -5,3 +5,4 @@ export { loadOpenMetrics, loadOpenMetricsFile, OpenMetricsError, type LoadReport
 export { expandSeriesValues, parseSeriesLine, parseSeriesSelector, parseNumber, NotationError, type SequenceValue } from './notation.js';
 export { appendSequence } from './sequence.js';
 export type { Appender, Labels, SampleStorage } from './storage.js';
+export { ChunkEncoder, decodeChunk, isStaleNaN, STALE_NAN } from './chunkenc.js';

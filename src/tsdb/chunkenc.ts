@@ -58,6 +58,8 @@ export class ChunkEncoder {
   maxT = 0;
   /** ENC_XOR or ENC_INT_DOD, chosen by the chunk's first value. */
   encoding = ENC_XOR;
+  /** The next chunk takes XOR whatever its first value: set when a value did not fit an integer chunk, so a gauge that mixes integers and fractions does not cut a chunk at every change. */
+  preferXor = false;
   private tDelta = 0;
   private v = 0;
   private vDelta = 0;
@@ -76,7 +78,8 @@ export class ChunkEncoder {
   }
 
   /** The last value's bits equal these (a same-timestamp append with the same value is a no-op). */
-  sameLastValue(v: number): boolean {
+  sameLastValue(v: number, stale: boolean): boolean {
+    if (stale) return this.vHi === STALE_NAN_HI && this.vLo === STALE_NAN_LO;
     f64[0] = v;
     return this.vHi === (u32[1] | 0) && this.vLo === (u32[0] | 0);
   }
@@ -93,15 +96,30 @@ export class ChunkEncoder {
   }
 
   /** Whether v can go into this chunk (an integer chunk takes only small integers). */
-  fits(v: number): boolean {
-    return this.count === 0 || this.encoding === ENC_XOR || isSmallInt(v);
+  fits(v: number, stale = false): boolean {
+    return this.count === 0 || this.encoding === ENC_XOR || (!stale && isSmallInt(v));
   }
 
   /** Appends a sample; t must exceed maxT and v must fit (the caller checks both). */
   append(t: number, v: number): void {
     f64[0] = v;
-    const hi = u32[1] | 0;
-    const lo = u32[0] | 0;
+    this.appendBits(t, v, u32[1] | 0, u32[0] | 0);
+  }
+
+  /** Appends a staleness marker by its bit pattern (a NaN passed around as a number may lose its payload). */
+  appendStale(t: number): void {
+    this.appendBits(t, NaN, STALE_NAN_HI, STALE_NAN_LO);
+  }
+
+  /** The last value, for the duplicate check, when the chunk was rebuilt without its predecessor (after a restart). */
+  setLast(t: number, v: number, stale: boolean): void {
+    f64[0] = v;
+    this.maxT = t;
+    this.vHi = stale ? STALE_NAN_HI : u32[1] | 0;
+    this.vLo = stale ? STALE_NAN_LO : u32[0] | 0;
+  }
+
+  private appendBits(t: number, v: number, hi: number, lo: number): void {
     // Worst case per sample: 4+64 bits of time, 2+5+6+64 of value.
     if (this.bitPos + 160 > this.buf.length * 8) this.grow();
     if (this.count === 0) {
@@ -111,7 +129,7 @@ export class ChunkEncoder {
       this.writeBits(hi, 32);
       this.writeBits(lo, 32);
       this.minT = t;
-      this.encoding = isSmallInt(v) ? ENC_INT_DOD : ENC_XOR;
+      this.encoding = !this.preferXor && isSmallInt(v) ? ENC_INT_DOD : ENC_XOR;
       this.buf[2] = this.encoding;
     } else {
       const delta = t - this.maxT;

@@ -6,3 +6,5 @@ export { expandSeriesValues, parseSeriesLine, parseSeriesSelector, parseNumber, 
 export { appendSequence } from './sequence.js';
 export type { Appender, Labels, SampleStorage } from './storage.js';
 export { ChunkEncoder, decodeChunk, isStaleNaN, STALE_NAN } from './chunkenc.js';
+export { Head, type HeadSeries, type HeadStats } from './head.js';
+export { TSDB, TSDBAppender, type CommitResult, type TSDBLogger, type TSDBOptions, type TSDBStats } from './db.js';

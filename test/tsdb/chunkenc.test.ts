@@ -5,12 +5,12 @@ function roundTrip(ts: number[], vs: number[], stale: boolean[] = []) {
   const chunks: Uint8Array[] = [];
   let e = new ChunkEncoder();
   ts.forEach((t, i) => {
-    const v = stale[i] ? STALE_NAN : vs[i];
-    if (!e.fits(v)) {
+    if (!e.fits(vs[i], stale[i])) {
       chunks.push(e.bytes());
       e = new ChunkEncoder();
     }
-    e.append(t, v);
+    if (stale[i]) e.appendStale(t);
+    else e.append(t, vs[i]);
   });
   chunks.push(e.bytes());
   const T = new Float64Array(ts.length);
@@ -78,6 +78,12 @@ describe('XOR chunk (delta-of-delta timestamps, XOR values)', () => {
       else expect(Object.is(out.v[i], v)).toBe(true);
     });
     expect(isStaleNaN(STALE_NAN)).toBe(true);
+    // A staleness-marker NaN appended as a value (as remote write carries it) is a marker too.
+    const e = new ChunkEncoder();
+    e.append(T0, STALE_NAN);
+    const S = new Uint8Array(1);
+    decodeChunk(e.bytes(), 0, new Float64Array(1), new Float64Array(1), S, 0);
+    expect(S[0]).toBe(1);
     expect(isStaleNaN(NaN)).toBe(false);
     expect(isStaleNaN(0)).toBe(false);
   });

@@ -250,7 +250,11 @@ export class TSDB implements SampleStorage {
   private restoreSnapshot(snap: Snapshot): void {
     const head = this.head;
     head.nextRef = Math.max(head.nextRef, snap.nextRef);
-    for (const x of snap.series) head.restore(x.ref, x.labels).logged = true;
+    for (const x of snap.series) {
+      const s = head.restore(x.ref, x.labels);
+      s.logged = true;
+      s.hasStale ||= x.hasStale;
+    }
     this.chunkFiles = snap.chunkFiles;
     for (const c of snap.chunkFiles) {
       this.nextChunkSeq = Math.max(this.nextChunkSeq, c.seq + 1);
@@ -363,7 +367,7 @@ export class TSDB implements SampleStorage {
         persistedBefore.set(s, s.persisted);
         s.persisted = s.nClosed;
       }
-      snapSeries.push({ ref: s.ref, labels: s.labels, open: s.open.count > 0 ? s.open.bytes() : new Uint8Array(0) });
+      snapSeries.push({ ref: s.ref, labels: s.labels, hasStale: s.hasStale, open: s.open.count > 0 ? s.open.bytes() : new Uint8Array(0) });
     }
     const kept = this.chunkFiles.filter((c) => c.maxT >= cutoff);
     const dropped = this.chunkFiles.filter((c) => c.maxT < cutoff);

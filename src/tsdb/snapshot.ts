@@ -22,7 +22,8 @@ export interface Snapshot {
   walStart: number;
   chunkFiles: ChunkFileRef[];
   nextRef: number;
-  series: { ref: number; labels: Labels; open: Uint8Array }[];
+  /** hasStale: the series holds a staleness marker somewhere (select then returns `stale`). */
+  series: { ref: number; labels: Labels; hasStale: boolean; open: Uint8Array }[];
 }
 
 export interface ChunkEntry {
@@ -48,6 +49,7 @@ export function encodeSnapshot(s: Snapshot): Buffer {
   for (const x of s.series) {
     w.u32(x.ref);
     w.labels(x.labels);
+    w.u8(x.hasStale ? 1 : 0);
     w.bytes(x.open);
   }
   return frame(w.done());
@@ -67,7 +69,8 @@ export function decodeSnapshot(buf: Buffer): Snapshot | string {
   for (let n = r.u32(); n > 0; n--) {
     const ref = r.u32();
     const labels = r.labels();
-    series.push({ ref, labels, open: r.bytes() });
+    const hasStale = r.u8() === 1;
+    series.push({ ref, labels, hasStale, open: r.bytes() });
   }
   return { walStart, chunkFiles, nextRef, series };
 }

@@ -5,3 +5,6 @@ export { loadOpenMetrics, loadOpenMetricsFile, OpenMetricsError, type LoadReport
 export { expandSeriesValues, parseSeriesLine, parseSeriesSelector, parseNumber, NotationError, type SequenceValue } from './notation.js';
 export { appendSequence } from './sequence.js';
 export type { Appender, Labels, SampleStorage } from './storage.js';
+export { ChunkEncoder, decodeChunk, isStaleNaN, STALE_NAN } from './chunkenc.js';
+export { Head, type HeadSeries, type HeadStats } from './head.js';
+export { TSDB, TSDBAppender, type CommitResult, type TSDBLogger, type TSDBOptions, type TSDBStats } from './db.js';

@@ -2,7 +2,8 @@
  * An in-memory series store: samples in growable typed arrays (no object per sample) and an
  * inverted index from label pairs to series ids, as Prometheus' head block keeps them.
  */
-import { compileRegex, type SeriesData, type SeriesMatcher } from '../promql/index.js';
+import type { SeriesData, SeriesMatcher } from '../promql/index.js';
+import { intersect, labelsKey, rankByLabels, valueTest } from './labels.js';
 import type { Appender, Labels, SampleStorage } from './storage.js';
 
 /** A series id returned by `series()`, for appending without looking the labels up again. */
@@ -96,58 +97,6 @@ class MemSeries {
   private markStale(at: number, stale: boolean): void {
     if (stale) (this.stale ??= new Uint8Array(this.timestamps.length))[at] = 1;
     else if (this.stale) this.stale[at] = 0;
-  }
-}
-
-/** Prometheus' label-set order (labels.Compare): pairs sorted by name, compared name then value. */
-function compareLabelSets(a: readonly [string, string][], b: readonly [string, string][]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    if (a[i][0] !== b[i][0]) return a[i][0] < b[i][0] ? -1 : 1;
-    if (a[i][1] !== b[i][1]) return a[i][1] < b[i][1] ? -1 : 1;
-  }
-  return a.length - b.length;
-}
-
-/** The identity of a label set: its pairs sorted by name. */
-function labelsKey(labels: Readonly<Record<string, string>>): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}\xff${labels[k]}`)
-    .join('\xfe');
-}
-
-function intersect(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] < b[j]) i++;
-    else if (a[i] > b[j]) j++;
-    else {
-      out.push(a[i]);
-      i++;
-      j++;
-    }
-  }
-  return out;
-}
-
-type ValueTest = (value: string) => boolean;
-
-function valueTest(m: SeriesMatcher): ValueTest {
-  switch (m.type) {
-    case '=':
-      return (v) => v === m.value;
-    case '!=':
-      return (v) => v !== m.value;
-    case '=~': {
-      const re = compileRegex(m.value);
-      return (v) => re.test(v);
-    }
-    case '!~': {
-      const re = compileRegex(m.value);
-      return (v) => !re.test(v);
-    }
   }
 }
 
@@ -291,9 +240,7 @@ export class MemoryStore implements SampleStorage {
   }
 
   private rerank(): void {
-    const pairs = this.series.map((s) => Object.entries(s.labels).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
-    const order = pairs.map((_, i) => i).sort((a, b) => compareLabelSets(pairs[a], pairs[b]));
-    this.rank = new Int32Array(this.series.length);
-    order.forEach((id, position) => (this.rank[id] = position));
+    const ids = this.series.map((_, i) => i);
+    this.rank = rankByLabels(ids, (id) => this.series[id].labels, this.series.length);
   }
 }

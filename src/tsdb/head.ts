@@ -1,0 +1,438 @@
+/**
+ * The head: every series' samples in compressed chunks (closed chunks in a shared byte arena, one
+ * open chunk per series), an inverted index from label pairs to series, and the append rules of
+ * Prometheus' head (out-of-order and duplicate samples are rejected, one by one).
+ */
+import type { SeriesData, SeriesMatcher } from '../promql/index.js';
+import { ChunkEncoder, chunkCount, decodeChunk } from './chunkenc.js';
+import { intersect, labelsKey, rankByLabels, valueTest } from './labels.js';
+import type { Labels } from './storage.js';
+
+/** A chunk closes at this many samples, as Prometheus' do. */
+export const CHUNK_SAMPLES = 120;
+/** …or when it spans this long (2h), so sparse series do not keep a chunk open for days. */
+export const CHUNK_RANGE_MS = 2 * 3600_000;
+
+const PAGE_BITS = 20;
+const PAGE_BYTES = 1 << PAGE_BITS;
+/** A chunk's place packs page, offset and length into one float64: loc × 2^13 + length. */
+const LEN_SPAN = 8192;
+
+/** Closed chunks of every series, packed back to back in 1 MiB pages: no object per chunk. */
+export class ChunkArena {
+  pages: Uint8Array[] = [];
+  private pos = PAGE_BYTES;
+  /** Bytes held by live chunks (the rest of the pages is free space or dropped chunks). */
+  liveBytes = 0;
+
+  /** Copies the chunk in; returns its packed place. */
+  add(bytes: Uint8Array, len = bytes.length): number {
+    if (this.pos + len > PAGE_BYTES) {
+      this.pages.push(new Uint8Array(PAGE_BYTES));
+      this.pos = 0;
+    }
+    const page = this.pages.length - 1;
+    this.pages[page].set(len === bytes.length ? bytes : bytes.subarray(0, len), this.pos);
+    const place = (page * PAGE_BYTES + this.pos) * LEN_SPAN + len;
+    this.pos += len;
+    this.liveBytes += len;
+    return place;
+  }
+
+  /** The bytes of the chunk at `place` (a view). */
+  view(place: number): Uint8Array {
+    const len = place % LEN_SPAN;
+    const loc = (place - len) / LEN_SPAN;
+    const page = Math.floor(loc / PAGE_BYTES);
+    const off = loc % PAGE_BYTES;
+    return this.pages[page].subarray(off, off + len);
+  }
+
+  get heldBytes(): number {
+    return this.pages.length * PAGE_BYTES;
+  }
+}
+
+/** Stride of a series' closed-chunk table: minT, maxT, place. */
+const STRIDE = 3;
+
+export class HeadSeries {
+  /** Closed chunks, oldest first: [minT, maxT, place] × nClosed. */
+  closed = new Float64Array(0);
+  nClosed = 0;
+  /** Leading closed chunks already written to a chunk file by a checkpoint. */
+  persisted = 0;
+  readonly open = new ChunkEncoder(16);
+  maxT = -Infinity;
+  samples = 0;
+  /** Set once a staleness marker is appended: select then returns a `stale` array. */
+  hasStale = false;
+  /** The WAL (or a snapshot) holds this series' record. */
+  logged = false;
+  /** Dropped by retention; an appender holding it looks the labels up again. */
+  removed = false;
+
+  constructor(
+    readonly ref: number,
+    readonly labels: Labels,
+  ) {}
+
+  get minT(): number {
+    if (this.nClosed > 0) return this.closed[0];
+    return this.open.count > 0 ? this.open.minT : Infinity;
+  }
+
+  pushClosed(minT: number, maxT: number, place: number): void {
+    if ((this.nClosed + 1) * STRIDE > this.closed.length) {
+      const next = new Float64Array(Math.max(STRIDE * 2, this.closed.length * 2));
+      next.set(this.closed);
+      this.closed = next;
+    }
+    const at = this.nClosed * STRIDE;
+    this.closed[at] = minT;
+    this.closed[at + 1] = maxT;
+    this.closed[at + 2] = place;
+    this.nClosed++;
+  }
+
+  /** Drops the n oldest closed chunks. */
+  dropClosed(n: number): void {
+    this.closed.copyWithin(0, n * STRIDE, this.nClosed * STRIDE);
+    this.nClosed -= n;
+    this.persisted = Math.max(0, this.persisted - n);
+  }
+
+  chunkMinT(i: number): number {
+    return this.closed[i * STRIDE];
+  }
+  chunkMaxT(i: number): number {
+    return this.closed[i * STRIDE + 1];
+  }
+  chunkPlace(i: number): number {
+    return this.closed[i * STRIDE + 2];
+  }
+}
+
+/** What became of one sample at append. */
+export const enum AppendOutcome {
+  Appended,
+  /** Same timestamp, same value: nothing to do. */
+  Unchanged,
+  OutOfOrder,
+  Duplicate,
+}
+
+export interface HeadStats {
+  series: number;
+  samples: number;
+  /** Closed chunks in the arena. */
+  chunks: number;
+  /** Bytes of encoded samples: closed chunks plus the open chunks' written bytes. */
+  chunkBytes: number;
+  /** Bytes the arena's pages and open-chunk buffers hold (capacity). */
+  heldChunkBytes: number;
+}
+
+/** The in-memory part of the TSDB. */
+export class Head {
+  arena = new ChunkArena();
+  private series: (HeadSeries | undefined)[] = [];
+  private byKey = new Map<string, HeadSeries>();
+  /** label name → label value → refs of the series that have it, ascending. */
+  private postings = new Map<string, Map<string, number[]>>();
+  private strings = new Map<string, string>();
+  /** WAL refs that name a series living under another ref (see restore). */
+  private aliases = new Map<number, HeadSeries>();
+  private rank = new Int32Array(0);
+  private rankDirty = false;
+  private live = 0;
+  nextRef = 1;
+  samples = 0;
+  /** Called when a series is created (the TSDB counts it). */
+  onSeriesCreated?: (s: HeadSeries) => void;
+
+  get numSeries(): number {
+    return this.live;
+  }
+
+  /** The series with exactly these labels (empty values dropped), created if new. */
+  getOrCreate(labels: Labels): HeadSeries {
+    const key = labelsKey(labels);
+    const hit = this.byKey.get(key);
+    if (hit) return hit;
+    const clean: Record<string, string> = {};
+    let dropped = false;
+    for (const k of Object.keys(labels)) {
+      const v = labels[k];
+      if (v === '') dropped = true;
+      else clean[this.intern(k)] = this.intern(v);
+    }
+    if (dropped) {
+      // Look up the cleaned set under its own key so {a="",b="x"} and {b="x"} are one series.
+      const s = this.getOrCreate(clean);
+      this.byKey.set(key, s);
+      return s;
+    }
+    return this.create(this.nextRef, Object.freeze(clean), key);
+  }
+
+  /** Re-creates a series with a known ref (snapshot load, WAL replay). */
+  restore(ref: number, labels: Labels): HeadSeries {
+    const key = labelsKey(labels);
+    const hit = this.byKey.get(key);
+    if (hit) {
+      // The same labels under a newer ref (re-created after retention removed the older one).
+      if (hit.ref !== ref) this.aliases.set(ref, hit);
+      return hit;
+    }
+    const clean: Record<string, string> = {};
+    for (const k of Object.keys(labels)) clean[this.intern(k)] = this.intern(labels[k]);
+    return this.create(ref, Object.freeze(clean), key);
+  }
+
+  private create(ref: number, labels: Labels, key: string): HeadSeries {
+    const s = new HeadSeries(ref, labels);
+    if (ref >= this.nextRef) this.nextRef = ref + 1;
+    this.series[ref] = s;
+    this.byKey.set(key, s);
+    this.live++;
+    this.rankDirty = true;
+    for (const k of Object.keys(labels)) this.post(k, labels[k], ref);
+    this.onSeriesCreated?.(s);
+    return s;
+  }
+
+  private post(name: string, value: string, ref: number): void {
+    let values = this.postings.get(name);
+    if (!values) this.postings.set(name, (values = new Map()));
+    const ids = values.get(value);
+    if (!ids) values.set(value, [ref]);
+    else if (ids[ids.length - 1] < ref) ids.push(ref);
+    else {
+      // A replayed ref below the newest: keep the list ascending.
+      ids.push(ref);
+      ids.sort((a, b) => a - b);
+    }
+  }
+
+  /** One flat copy of each label string: parsers' substrings can pin their whole input in memory. */
+  private intern(s: string): string {
+    let flat = this.strings.get(s);
+    if (flat === undefined) this.strings.set((flat = Buffer.from(s, 'utf8').toString('utf8')), flat);
+    return flat;
+  }
+
+  byRef(ref: number): HeadSeries | undefined {
+    return this.series[ref] ?? this.aliases.get(ref);
+  }
+
+  /** Every live series, in ref order. */
+  *allSeries(): IterableIterator<HeadSeries> {
+    for (const s of this.series) if (s) yield s;
+  }
+
+  /** Appends one sample (t in ms, an integer) under Prometheus' rules for order and duplicates. */
+  append(s: HeadSeries, t: number, v: number, stale: boolean): AppendOutcome {
+    const enc = s.open;
+    if (t <= s.maxT) {
+      if (t < s.maxT) return AppendOutcome.OutOfOrder;
+      return enc.sameLastValue(v, stale) ? AppendOutcome.Unchanged : AppendOutcome.Duplicate;
+    }
+    if (enc.count > 0) {
+      const misfit = !enc.fits(v, stale);
+      if (misfit || enc.count >= CHUNK_SAMPLES || t - enc.minT >= CHUNK_RANGE_MS) {
+        this.cut(s);
+        enc.preferXor = misfit;
+      }
+    }
+    if (stale) {
+      enc.appendStale(t);
+      s.hasStale = true;
+    } else enc.append(t, v);
+    s.maxT = t;
+    s.samples++;
+    this.samples++;
+    return AppendOutcome.Appended;
+  }
+
+  /** Closes the open chunk into the arena. */
+  private cut(s: HeadSeries): void {
+    const enc = s.open;
+    s.pushClosed(enc.minT, enc.maxT, this.arena.add(enc.buf, enc.byteLength));
+    enc.reset();
+  }
+
+  /** Adds a closed chunk read from disk (oldest first, before any open sample). */
+  addClosedChunk(s: HeadSeries, bytes: Uint8Array, minT: number, maxT: number): void {
+    s.pushClosed(minT, maxT, this.arena.add(bytes));
+    const n = chunkCount(bytes);
+    s.samples += n;
+    this.samples += n;
+    if (maxT > s.maxT) s.maxT = maxT;
+  }
+
+  /** After loading closed chunks only: the last sample's value, so a same-time append is checked as a duplicate. */
+  primeLastValue(s: HeadSeries): void {
+    if (s.open.count > 0 || s.nClosed === 0) return;
+    const bytes = this.arena.view(s.chunkPlace(s.nClosed - 1));
+    const n = chunkCount(bytes);
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    const st = new Uint8Array(n);
+    decodeChunk(bytes, 0, ts, vs, st, 0);
+    s.open.setLast(ts[n - 1], vs[n - 1], st[n - 1] === 1);
+    if (st.includes(1)) s.hasStale = true;
+  }
+
+  /** The newest sample time of all series, or -Infinity. */
+  maxTime(): number {
+    let max = -Infinity;
+    for (const s of this.series) if (s && s.maxT > max) max = s.maxT;
+    return max;
+  }
+
+  /**
+   * Drops chunks that end before `cutoff` and series left with no samples; returns the series
+   * removed. A chunk that straddles the cutoff stays whole (Prometheus drops whole blocks too).
+   */
+  truncateBefore(cutoff: number): number {
+    let removed = 0;
+    for (const s of this.series) {
+      if (!s) continue;
+      let n = 0;
+      while (n < s.nClosed && s.chunkMaxT(n) < cutoff) {
+        const bytes = this.arena.view(s.chunkPlace(n));
+        const count = chunkCount(bytes);
+        s.samples -= count;
+        this.samples -= count;
+        this.arena.liveBytes -= bytes.length;
+        n++;
+      }
+      if (n > 0) s.dropClosed(n);
+      if (s.open.count > 0 && s.open.maxT < cutoff) {
+        s.samples -= s.open.count;
+        this.samples -= s.open.count;
+        s.open.reset();
+      }
+      if (s.samples === 0) {
+        this.series[s.ref] = undefined;
+        s.removed = true;
+        this.live--;
+        removed++;
+      }
+    }
+    if (removed > 0) this.reindex();
+    if (this.arena.heldBytes > 2 * PAGE_BYTES && this.arena.liveBytes < this.arena.heldBytes / 2) this.compactArena();
+    return removed;
+  }
+
+  /** Rebuilds the label index and key map from the live series (after removals). */
+  private reindex(): void {
+    this.byKey.clear();
+    this.postings.clear();
+    this.strings.clear();
+    for (const s of this.series) {
+      if (!s) continue;
+      this.byKey.set(labelsKey(s.labels), s);
+      for (const k of Object.keys(s.labels)) {
+        this.intern(k);
+        this.intern(s.labels[k]);
+        this.post(k, s.labels[k], s.ref);
+      }
+    }
+    this.rankDirty = true;
+  }
+
+  /** Copies the live chunks into fresh pages, releasing what retention dropped. */
+  private compactArena(): void {
+    const old = this.arena;
+    this.arena = new ChunkArena();
+    for (const s of this.series) {
+      if (!s) continue;
+      for (let i = 0; i < s.nClosed; i++) s.closed[i * STRIDE + 2] = this.arena.add(old.view(s.chunkPlace(i)));
+    }
+  }
+
+  stats(): HeadStats {
+    let open = 0;
+    let openHeld = 0;
+    for (const s of this.series) {
+      if (!s) continue;
+      if (s.open.count > 0) open += s.open.byteLength;
+      openHeld += s.open.buf.length;
+    }
+    let chunks = 0;
+    for (const s of this.series) if (s) chunks += s.nClosed;
+    return { series: this.live, samples: this.samples, chunks, chunkBytes: this.arena.liveBytes + open, heldChunkBytes: this.arena.heldBytes + openHeld };
+  }
+
+  select(matchers: readonly SeriesMatcher[], mint: number, maxt: number): SeriesData[] {
+    const tests = matchers.map((m) => ({ name: m.name, test: valueTest(m) }));
+    // Candidates: intersect the postings of every matcher that an absent label cannot satisfy.
+    let candidates: number[] | undefined;
+    for (const { name, test } of tests) {
+      if (test('')) continue;
+      let ids: number[] = [];
+      const values = this.postings.get(name);
+      if (values) {
+        const lists: number[][] = [];
+        for (const [value, list] of values) if (test(value)) lists.push(list);
+        if (lists.length === 1) ids = lists[0].slice();
+        else if (lists.length > 1) {
+          for (const list of lists) for (const id of list) ids.push(id);
+          ids.sort((a, b) => a - b);
+        }
+      }
+      candidates = candidates === undefined ? ids : intersect(candidates, ids);
+      if (candidates.length === 0) return [];
+    }
+    if (this.rankDirty) this.rerank();
+    const ids = candidates ?? this.series.flatMap((s) => (s ? [s.ref] : []));
+    const rank = this.rank;
+    ids.sort((a, b) => rank[a] - rank[b]);
+    const out: SeriesData[] = [];
+    for (const id of ids) {
+      const s = this.series[id];
+      if (!s || s.maxT < mint || s.minT > maxt) continue;
+      let ok = true;
+      for (const { name, test } of tests) if (!test(s.labels[name] ?? '')) ok = false;
+      if (!ok) continue;
+      const data = this.read(s, mint, maxt);
+      if (data) out.push(data);
+    }
+    return out;
+  }
+
+  /** Decodes the chunks of s that overlap [mint, maxt], then narrows to that range (views). */
+  private read(s: HeadSeries, mint: number, maxt: number): SeriesData | undefined {
+    let first = 0;
+    while (first < s.nClosed && s.chunkMaxT(first) < mint) first++;
+    let last = first;
+    let n = 0;
+    for (; last < s.nClosed && s.chunkMinT(last) <= maxt; last++) n += chunkCount(this.arena.view(s.chunkPlace(last)));
+    const open = s.open.count > 0 && last === s.nClosed && s.open.minT <= maxt && s.open.maxT >= mint;
+    if (open) n += s.open.count;
+    if (n === 0) return undefined;
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    const st = s.hasStale ? new Uint8Array(n) : undefined;
+    let at = 0;
+    for (let i = first; i < last; i++) at += decodeChunk(this.arena.view(s.chunkPlace(i)), 0, ts, vs, st, at);
+    if (open) decodeChunk(s.open.buf, 0, ts, vs, st, at);
+    let from = 0;
+    while (from < n && ts[from] < mint) from++;
+    let to = n;
+    while (to > from && ts[to - 1] > maxt) to--;
+    if (from >= to) return undefined;
+    const data: SeriesData = { labels: s.labels, timestamps: ts.subarray(from, to), values: vs.subarray(from, to) };
+    if (st) data.stale = st.subarray(from, to);
+    return data;
+  }
+
+  private rerank(): void {
+    const ids: number[] = [];
+    for (const s of this.series) if (s) ids.push(s.ref);
+    this.rank = rankByLabels(ids, (id) => this.series[id]!.labels, this.series.length);
+    this.rankDirty = false;
+  }
+}

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { EmbeddedDatasource } from '../datasource/index.js';
 import { formatDuration } from '../promql/index.js';
-import { MemoryStore, type SampleStorage } from '../tsdb/index.js';
+import { TSDB, type SampleStorage } from '../tsdb/index.js';
 
 /**
  * The engine runs on the event loop, so every query is bounded well below Prometheus' defaults
@@ -29,13 +29,15 @@ export interface Embedded {
 }
 
 export async function openEmbedded(cfg: EmbeddedDatasourceConfig, log: Logger): Promise<Embedded> {
-  // TODO(issue 12): the persistent TSDB (TSDB.open(cfg.path, { retentionMs })) replaces this at merge.
-  const storage: SampleStorage = new MemoryStore();
+  const storage = await TSDB.open(cfg.path, {
+    retentionMs: cfg.retentionMs,
+    logger: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
+  });
   const name = `embedded ${cfg.path}`;
   const datasource = new EmbeddedDatasource(storage, {
     ...RULE_QUERY_LIMITS,
     onWarnings: (expr, warnings) => log.debug({ expr, warnings }, 'the embedded engine warned about a rule query'),
   });
   log.info({ datasource: name, retention: formatDuration(cfg.retentionMs), scrapeConfigs: cfg.scrapeConfigs.length }, 'embedded datasource open');
-  return { storage, datasource, name, path: cfg.path, close: async () => undefined };
+  return { storage, datasource, name, path: cfg.path, close: () => storage.close() };
 }

@@ -12,3 +12,5 @@ export { FeedbackLinks, feedbackRoutes, type Verdict } from './feedback.js';
 export { pagerdutyWebhookRoutes } from './pagerduty-webhook.js';
 export { ticketRoutes, ticketEventJson, ticketJson, ticketPage, ticketQuery } from './tickets-api.js';
 export { statusRoutes, type StatusDeps } from './status-api.js';
+export { ingestionRoutes, type IngestionDeps } from './ingestion-api.js';
+export { IngestionMetrics } from './ingestion-metrics.js';

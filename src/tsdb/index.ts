@@ -5,3 +5,7 @@ export { loadOpenMetrics, loadOpenMetricsFile, OpenMetricsError, type LoadReport
 export { expandSeriesValues, parseSeriesLine, parseSeriesSelector, parseNumber, NotationError, type SequenceValue } from './notation.js';
 export { appendSequence } from './sequence.js';
 export type { Appender, Labels, SampleStorage } from './storage.js';
+export {
+  appendWriteRequest, checkRemoteWriteHeaders, decodeWriteRequest, IngestError, isStaleNaN, WriteRequestType,
+  type WriteReport, type WriteRequest,
+} from './ingest/index.js';

@@ -26,11 +26,11 @@ type Series = { labels: { name: string; value: string }[]; samples?: { value: nu
 const encode = (timeseries: Series[]) => Buffer.from(snappy.compress(WriteRequestType.encode(WriteRequestType.fromObject({ timeseries })).finish()));
 const labels = (o: Record<string, string>) => Object.entries(o).map(([name, value]) => ({ name, value }));
 
-async function write(body: Buffer, headers: Record<string, string> = {}) {
+async function write(body: Uint8Array, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}/api/v1/write`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0', ...headers },
-    body,
+    body: new Uint8Array(body),
   });
   return { status: res.status, text: await res.text() };
 }

@@ -9,3 +9,7 @@ export {
   appendWriteRequest, checkRemoteWriteHeaders, decodeWriteRequest, IngestError, isStaleNaN, WriteRequestType,
   type WriteReport, type WriteRequest,
 } from './ingest/index.js';
+export {
+  ScrapeManager, compileRelabel, parseExposition, parseSeriesText, ExpositionError,
+  type ScrapeManagerOptions, type TargetHealth, type ScrapeResult, type ScrapeTarget, type Relabel, type ScrapedLine,
+} from './scrape/index.js';

@@ -1,9 +1,14 @@
-// Metrics in over HTTP: Prometheus remote write 1.0 (POST /api/v1/write) into the embedded TSDB.
+// Metrics in over HTTP into the embedded TSDB: Prometheus remote write 1.0 (POST /api/v1/write) and
+// OTLP/HTTP metrics (POST /v1/metrics).
 // This file only speaks HTTP; decoding, checks and appending are tsdb's.
 import type { Request } from 'express';
 import express from 'express';
 import type { Logger } from 'pino';
-import { appendWriteRequest, checkRemoteWriteHeaders, decodeWriteRequest, IngestError, type SampleStorage } from '../tsdb/index.js';
+import { gunzipSync } from 'node:zlib';
+import {
+  appendMetricsRequest, appendWriteRequest, checkRemoteWriteHeaders, decodeMetricsRequest, decodeWriteRequest, encodeMetricsResponse, encodeRpcStatus,
+  IngestError, otlpEncoding, type OtlpEncoding, type SampleStorage,
+} from '../tsdb/index.js';
 import type { IngestionMetrics } from './ingestion-metrics.js';
 
 export interface IngestionDeps {
@@ -58,5 +63,48 @@ export function ingestionRoutes({ storage, metrics, maxRequestBytes, logger }: I
       }
     }
   });
+  // OTLP/HTTP: the response in the request's encoding; errors as google.rpc.Status.
+  r.post('/v1/metrics', async (req, res) => {
+    let encoding: OtlpEncoding = 'json';
+    const send = (status: number, body: Uint8Array | string) =>
+      res.status(status).type(encoding === 'json' ? 'application/json' : 'application/x-protobuf').send(typeof body === 'string' ? body : Buffer.from(body));
+    try {
+      encoding = otlpEncoding(req.get('content-type'));
+      let body = await readBody(req, maxRequestBytes);
+      const contentEncoding = (req.get('content-encoding') ?? '').trim().toLowerCase();
+      if (contentEncoding === 'gzip') body = gunzip(body, maxRequestBytes);
+      else if (contentEncoding !== '' && contentEncoding !== 'identity') {
+        throw new IngestError(415, `Content-Encoding ${JSON.stringify(contentEncoding)} is not accepted: send gzip or nothing`, 'media_type');
+      }
+      const report = await appendMetricsRequest(storage, decodeMetricsRequest(body, encoding));
+      metrics.appended('otlp', report.samples);
+      for (const [reason, { count }] of report.rejectedByReason) metrics.droppedPoints('otlp', reason, count);
+      if (report.rejected > 0) logger?.warn({ rejected: report.rejected, reasons: [...report.rejectedByReason.keys()] }, 'OTLP data points dropped');
+      send(200, encodeMetricsResponse(report, encoding));
+    } catch (err) {
+      if (err instanceof IngestError) {
+        metrics.refusedRequest('otlp', err.reason);
+        logger?.warn({ err: err.message }, 'OTLP export refused');
+        send(err.status, encodeRpcStatus(err.message, encoding));
+      } else if (err instanceof TooLarge) {
+        metrics.refusedRequest('otlp', 'too_large');
+        send(413, encodeRpcStatus(err.message, encoding, 8));
+      } else {
+        logger?.error({ err: (err as Error).message }, 'OTLP: appending failed');
+        send(500, encodeRpcStatus((err as Error).message, encoding, 13));
+      }
+    }
+  });
   return r;
+}
+
+/** A gzip body, inflated to at most 8 × the body limit (a zip bomb is refused, not allocated). */
+function gunzip(body: Buffer, limit: number): Buffer {
+  try {
+    return gunzipSync(body, { maxOutputLength: 8 * limit });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new TooLarge(`the gzip body inflates past ${8 * limit} bytes (8 × server.max_request_bytes)`);
+    throw new IngestError(400, `gzip: ${e.message}`, 'decode');
+  }
 }

@@ -23,7 +23,7 @@ export class IngestionMetrics {
     });
     this.dropped = new Counter({
       name: 'vigil_ingest_points_dropped_total',
-      help: 'OTLP data points dropped (reported in partialSuccess), by reason (delta temporality, exponential histogram, summary, ...).',
+      help: 'OTLP data points dropped (reported in partialSuccess), by reason (delta_temporality, exponential_histogram, invalid_name, no_data).',
       labelNames: ['endpoint', 'reason'],
       registers: [registry],
     });

@@ -13,3 +13,8 @@ export {
   ScrapeManager, compileRelabel, parseExposition, parseSeriesText, ExpositionError,
   type ScrapeManagerOptions, type TargetHealth, type ScrapeResult, type ScrapeTarget, type Relabel, type ScrapedLine,
 } from './scrape/index.js';
+export {
+  appendMetricsRequest, decodeMetricsRequest, encodeMetricsResponse, encodeRpcStatus, otlpEncoding, partialSuccessMessage, OtlpTypes,
+  prometheusLabelName, prometheusMetricName,
+  type MetricsReport, type MetricsRequest, type OtlpEncoding, type OtlpMetricKind,
+} from './ingest/index.js';

@@ -10,6 +10,7 @@ import { registerTickets } from './tickets.js';
 import { registerAck } from './ack.js';
 import { registerReport } from './report.js';
 import { registerTest } from './test.js';
+import { registerTsdb } from './tsdb.js';
 import { processIo, type Io } from './output.js';
 
 import { VERSION } from './version.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerTickets(program, io, setExit);
   registerAck(program, io, setExit);
   registerReport(program, io, setExit);
+  registerTsdb(program, io, setExit);
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }));
   return program;
 }

@@ -18,3 +18,4 @@ export {
   prometheusLabelName, prometheusMetricName,
   type MetricsReport, type MetricsRequest, type OtlpEncoding, type OtlpMetricKind,
 } from './ingest/index.js';
+export { importOpenMetricsFiles, type ImportReport } from './import.js';

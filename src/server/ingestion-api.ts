@@ -12,7 +12,8 @@ import {
 import type { IngestionMetrics } from './ingestion-metrics.js';
 
 export interface IngestionDeps {
-  storage: SampleStorage;
+  /** The embedded TSDB, read per request; undefined (datasource.prometheus) → 404, as Prometheus without its receiver flag. */
+  storage: () => SampleStorage | undefined;
   metrics: IngestionMetrics;
   /** server.max_request_bytes: larger bodies get 413. */
   maxRequestBytes: number;
@@ -39,10 +40,18 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
   });
 }
 
-export function ingestionRoutes({ storage, metrics, maxRequestBytes, logger }: IngestionDeps): express.Router {
+const NOT_EMBEDDED = 'vigil receives metrics only into its embedded TSDB (datasource.embedded); with datasource.prometheus, send them to that Prometheus\n';
+class NotEmbedded extends Error {}
+
+export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, logger }: IngestionDeps): express.Router {
   const r = express.Router();
   // Prometheus' receiver answers in text/plain: 204 on success, 400 so the sender drops bad data, 415, 413, 500.
   r.post('/api/v1/write', async (req, res) => {
+    const storage = storageOf();
+    if (!storage) {
+      res.status(404).type('text/plain').send(NOT_EMBEDDED);
+      return;
+    }
     try {
       checkRemoteWriteHeaders(req.get('content-type'), req.get('content-encoding'));
       const body = await readBody(req, maxRequestBytes);
@@ -68,7 +77,9 @@ export function ingestionRoutes({ storage, metrics, maxRequestBytes, logger }: I
     let encoding: OtlpEncoding = 'json';
     const send = (status: number, body: Uint8Array | string) =>
       res.status(status).type(encoding === 'json' ? 'application/json' : 'application/x-protobuf').send(typeof body === 'string' ? body : Buffer.from(body));
+    const storage = storageOf();
     try {
+      if (!storage) throw new NotEmbedded(NOT_EMBEDDED.trim());
       encoding = otlpEncoding(req.get('content-type'));
       let body = await readBody(req, maxRequestBytes);
       const contentEncoding = (req.get('content-encoding') ?? '').trim().toLowerCase();
@@ -86,6 +97,8 @@ export function ingestionRoutes({ storage, metrics, maxRequestBytes, logger }: I
         metrics.refusedRequest('otlp', err.reason);
         logger?.warn({ err: err.message }, 'OTLP export refused');
         send(err.status, encodeRpcStatus(err.message, encoding));
+      } else if (err instanceof NotEmbedded) {
+        send(404, encodeRpcStatus(err.message, encoding, 12));
       } else if (err instanceof TooLarge) {
         metrics.refusedRequest('otlp', 'too_large');
         send(413, encodeRpcStatus(err.message, encoding, 8));

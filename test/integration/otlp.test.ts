@@ -25,7 +25,7 @@ let url: string;
 beforeEach(async () => {
   store = new MemoryStore();
   registry = new Registry();
-  server = await listening(express().use(ingestionRoutes({ storage: store, metrics: new IngestionMetrics(registry), maxRequestBytes: 4 << 20 })));
+  server = await listening(express().use(ingestionRoutes({ storage: () => store, metrics: new IngestionMetrics(registry), maxRequestBytes: 4 << 20 })));
   url = `${urlOf(server)}/v1/metrics`;
 });
 afterEach(() => new Promise((r) => server.close(r)));

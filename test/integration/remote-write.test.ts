@@ -25,7 +25,7 @@ describeProm('remote write from a real Prometheus', () => {
   let prom: PrometheusInstance | undefined;
 
   beforeAll(async () => {
-    vigil = await listening(express().use(ingestionRoutes({ storage: store, metrics: new IngestionMetrics(registry), maxRequestBytes: 4 << 20 })));
+    vigil = await listening(express().use(ingestionRoutes({ storage: () => store, metrics: new IngestionMetrics(registry), maxRequestBytes: 4 << 20 })));
     exporter = createServer(async (_req, res) => {
       res.setHeader('content-type', exporterRegistry.contentType);
       res.end(await exporterRegistry.metrics());

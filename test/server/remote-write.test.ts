@@ -17,7 +17,7 @@ let base: string;
 beforeEach(async () => {
   store = new MemoryStore();
   registry = new Registry();
-  server = await listening(express().use(ingestionRoutes({ storage: store, metrics: new IngestionMetrics(registry), maxRequestBytes: 64 * 1024 })));
+  server = await listening(express().use(ingestionRoutes({ storage: () => store, metrics: new IngestionMetrics(registry), maxRequestBytes: 64 * 1024 })));
   base = urlOf(server);
 });
 afterEach(() => new Promise((r) => server.close(r)));

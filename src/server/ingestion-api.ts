@@ -55,7 +55,8 @@ export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, 
     try {
       checkRemoteWriteHeaders(req.get('content-type'), req.get('content-encoding'));
       const body = await readBody(req, maxRequestBytes);
-      const report = await appendWriteRequest(storage, decodeWriteRequest(body));
+      // Prometheus' batches compress about 5-10×; 16× the body limit leaves room and bounds the allocation
+      const report = await appendWriteRequest(storage, decodeWriteRequest(body, 16 * maxRequestBytes));
       metrics.appended('remote_write', report.samples);
       res.status(204).end();
     } catch (err) {

@@ -73,6 +73,11 @@ describe('bad input is refused with a text body and nothing is appended', () => 
     expect(await refused()).toContain('vigil_ingest_requests_refused_total{endpoint="remote_write",reason="decode"} 1');
   });
 
+  test('400: a snappy header that claims more than 16 × server.max_request_bytes, refused before allocating', async () => {
+    const r = await write(Buffer.from([0x80, 0x80, 0x80, 0x40, 0]));
+    expect(r).toEqual({ status: 400, text: 'snappy: The uncompressed length of 134217728 is too big, expect at most 1048576\n' });
+  });
+
   test('400: snappy around something that is not a WriteRequest', async () => {
     const r = await write(Buffer.from(snappy.compress(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2]))));
     expect(r.status).toBe(400);

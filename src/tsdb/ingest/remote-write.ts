@@ -30,8 +30,6 @@ export interface WriteRequest {
   timeseries: { labels: { name: string; value: string }[]; samples: { value: number; timestamp: Int64 }[]; histograms: unknown[] }[];
 }
 
-/** A decompressed body larger than this is refused rather than allocated (Prometheus' senders stay far below). */
-const MAX_DECODED_BYTES = 256 * 1024 * 1024;
 
 /** Checks the media type and encoding headers as Prometheus does; empty ones mean remote write 1.0 with snappy. */
 export function checkRemoteWriteHeaders(contentType: string | undefined, contentEncoding: string | undefined): void {
@@ -49,11 +47,14 @@ export function checkRemoteWriteHeaders(contentType: string | undefined, content
   }
 }
 
-/** Decodes a remote-write body; a 400 IngestError names what is wrong. */
-export function decodeWriteRequest(body: Uint8Array): WriteRequest {
+/**
+ * Decodes a remote-write body; a 400 IngestError names what is wrong. A body that says it
+ * decompresses past `maxDecodedBytes` is refused before anything is allocated.
+ */
+export function decodeWriteRequest(body: Uint8Array, maxDecodedBytes = 64 * 1024 * 1024): WriteRequest {
   let raw: Uint8Array;
   try {
-    raw = snappy.uncompress(body, MAX_DECODED_BYTES);
+    raw = snappy.uncompress(body, maxDecodedBytes);
   } catch (err) {
     throw new IngestError(400, `snappy: ${(err as Error).message}`, 'decode');
   }

@@ -11,6 +11,7 @@ import { registerAck } from './ack.js';
 import { registerReport } from './report.js';
 import { registerTest } from './test.js';
 import { registerRules } from './rules.js';
+import { registerTsdb } from './tsdb.js';
 import { processIo, type Io } from './output.js';
 
 import { VERSION } from './version.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerTickets(program, io, setExit);
   registerAck(program, io, setExit);
   registerReport(program, io, setExit);
+  registerTsdb(program, io, setExit);
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }));
   return program;
 }

@@ -28,11 +28,11 @@ export const STALE_NAN: number = (() => {
   return f64[0];
 })();
 
-/** True when v carries the staleness-marker bit pattern (e.g. from remote write). */
+/** True when v carries the staleness-marker bit pattern (e.g. from remote write); a CPU may have set the quiet bit on the way. */
 export function isStaleNaN(v: number): boolean {
   if (v === v) return false;
   f64[0] = v;
-  return u32[1] === STALE_NAN_HI && u32[0] === STALE_NAN_LO;
+  return u32[0] === STALE_NAN_LO && (u32[1] & 0x7ff7ffff) === STALE_NAN_HI;
 }
 
 export const CHUNK_HEADER_BYTES = 3;

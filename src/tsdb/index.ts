@@ -8,3 +8,17 @@ export type { Appender, Labels, SampleStorage } from './storage.js';
 export { ChunkEncoder, decodeChunk, isStaleNaN, STALE_NAN } from './chunkenc.js';
 export { Head, type HeadSeries, type HeadStats } from './head.js';
 export { TSDB, TSDBAppender, type CommitResult, type TSDBLogger, type TSDBOptions, type TSDBStats } from './db.js';
+export {
+  appendWriteRequest, checkRemoteWriteHeaders, decodeWriteRequest, IngestError, WriteRequestType,
+  type WriteReport, type WriteRequest,
+} from './ingest/index.js';
+export {
+  ScrapeManager, compileRelabel, parseExposition, parseSeriesText, ExpositionError,
+  type ScrapeManagerOptions, type TargetHealth, type ScrapeResult, type ScrapeTarget, type Relabel, type ScrapedLine,
+} from './scrape/index.js';
+export {
+  appendMetricsRequest, decodeMetricsRequest, encodeMetricsResponse, encodeRpcStatus, otlpEncoding, partialSuccessMessage, OtlpTypes,
+  prometheusLabelName, prometheusMetricName,
+  type MetricsReport, type MetricsRequest, type OtlpEncoding, type OtlpMetricKind,
+} from './ingest/index.js';
+export { importOpenMetricsFiles, type ImportReport } from './import.js';

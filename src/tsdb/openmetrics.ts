@@ -39,6 +39,12 @@ function parseFloatGo(text: string): number | undefined {
   return Number(text);
 }
 
+/** Where the reader puts series and samples: a MemoryStore, or an Appender behind refs (import.ts). */
+export interface SeriesSink {
+  seriesRef(labels: Readonly<Record<string, string>>): SeriesRef;
+  append(ref: SeriesRef, timestampMs: number, value: number): void;
+}
+
 /** Reads OpenMetrics line by line into a store; `end()` checks the `# EOF`. */
 export class OpenMetricsReader {
   private lineNo = 0;
@@ -50,7 +56,7 @@ export class OpenMetricsReader {
   private maxTime?: number;
 
   constructor(
-    private readonly store: MemoryStore,
+    private readonly store: SeriesSink,
     private readonly source: string,
   ) {}
 

@@ -1,0 +1,130 @@
+/**
+ * Prometheus remote write 1.0 (`POST /api/v1/write`): a snappy block-compressed protobuf
+ * `prometheus.WriteRequest`, appended in one batch. Answers follow Prometheus' receiver: bad
+ * input is a 400 so the sender drops it instead of retrying forever.
+ */
+import protobuf from 'protobufjs';
+import snappy from 'snappyjs';
+import type { Appender, Labels, SampleStorage } from '../storage.js';
+import { isStaleNaN } from '../chunkenc.js';
+import { IngestError } from './errors.js';
+
+// prompb/types.proto and remote.proto, the fields remote write 1.0 sends; histograms are only counted (refused).
+const PROTO = `
+syntax = "proto3";
+package prometheus;
+message WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
+message MetricMetadata { int32 type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
+message TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3; repeated Histogram histograms = 4; }
+message Label { string name = 1; string value = 2; }
+message Sample { double value = 1; int64 timestamp = 2; }
+message Exemplar { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
+message Histogram { int64 timestamp = 15; }
+`;
+
+const root = protobuf.parse(PROTO, { keepCase: true }).root;
+/** The protobuf type, exported for tests and tools that build requests. */
+export const WriteRequestType = root.lookupType('prometheus.WriteRequest');
+
+type Int64 = number | { toNumber(): number };
+export interface WriteRequest {
+  timeseries: { labels: { name: string; value: string }[]; samples: { value: number; timestamp: Int64 }[]; histograms: unknown[] }[];
+}
+
+
+/** Checks the media type and encoding headers as Prometheus does; empty ones mean remote write 1.0 with snappy. */
+export function checkRemoteWriteHeaders(contentType: string | undefined, contentEncoding: string | undefined): void {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== '' && type !== 'application/x-protobuf') {
+    throw new IngestError(415, `Content-Type ${JSON.stringify(contentType)} is not accepted: remote write sends application/x-protobuf`, 'media_type');
+  }
+  const proto = /;\s*proto=([^;\s]+)/i.exec(contentType ?? '')?.[1];
+  if (proto !== undefined && proto !== 'prometheus.WriteRequest') {
+    throw new IngestError(415, `proto=${proto} is not accepted: vigil speaks remote write 1.0 (prometheus.WriteRequest)`, 'media_type');
+  }
+  const enc = (contentEncoding ?? '').trim().toLowerCase();
+  if (enc !== '' && enc !== 'snappy') {
+    throw new IngestError(415, `Content-Encoding ${JSON.stringify(contentEncoding)} is not accepted: only snappy (block format) is`, 'media_type');
+  }
+}
+
+/**
+ * Decodes a remote-write body; a 400 IngestError names what is wrong. A body that says it
+ * decompresses past `maxDecodedBytes` is refused before anything is allocated.
+ */
+export function decodeWriteRequest(body: Uint8Array, maxDecodedBytes = 64 * 1024 * 1024): WriteRequest {
+  let raw: Uint8Array;
+  try {
+    raw = snappy.uncompress(body, maxDecodedBytes);
+  } catch (err) {
+    throw new IngestError(400, `snappy: ${(err as Error).message}`, 'decode');
+  }
+  try {
+    return WriteRequestType.decode(raw) as unknown as WriteRequest;
+  } catch (err) {
+    throw new IngestError(400, `protobuf: not a prometheus.WriteRequest: ${(err as Error).message}`, 'decode');
+  }
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+function seriesLabels(ts: WriteRequest['timeseries'][number], index: number): Labels {
+  const labels: Record<string, string> = {};
+  let prev = '';
+  for (const { name, value } of ts.labels) {
+    const where = `timeseries[${index}]`;
+    if (name === '') throw new IngestError(400, `${where}: empty label name`, 'labels');
+    if (name === prev || name in labels) throw new IngestError(400, `${where}: duplicate label name "${name}"`, 'labels');
+    if (name < prev) throw new IngestError(400, `${where}: labels are not sorted by name ("${name}" after "${prev}")`, 'labels');
+    if (!LABEL_NAME.test(name) && name !== '__name__') throw new IngestError(400, `${where}: invalid label name "${name}"`, 'labels');
+    prev = name;
+    labels[name] = value;
+  }
+  const metric = labels.__name__;
+  if (metric === undefined || !METRIC_NAME.test(metric)) {
+    throw new IngestError(400, `timeseries[${index}]: ${metric === undefined ? 'no __name__ label' : `invalid metric name "${metric}"`}`, 'labels');
+  }
+  return labels;
+}
+
+const ms = (t: Int64): number => (typeof t === 'number' ? t : t.toNumber());
+
+export interface WriteReport {
+  series: number;
+  samples: number;
+}
+
+/**
+ * Appends a decoded request in one batch: all of it or (on a 400) none of it. Samples of a series
+ * must come in increasing time order, as Prometheus' appender requires.
+ */
+export async function appendWriteRequest(storage: SampleStorage, req: WriteRequest): Promise<WriteReport> {
+  const app: Appender = storage.appender();
+  let samples = 0;
+  try {
+    req.timeseries.forEach((ts, i) => {
+      const labels = seriesLabels(ts, i);
+      if (ts.histograms.length > 0) {
+        throw new IngestError(400, `timeseries[${i}] (${labels.__name__}): native histograms are not supported by vigil's TSDB; send classic histograms`, 'histogram');
+      }
+      let last = -Infinity;
+      for (const s of ts.samples) {
+        const t = ms(s.timestamp);
+        if (t <= last) {
+          const what = t === last ? 'duplicate sample for timestamp' : 'out of order sample';
+          throw new IngestError(400, `timeseries[${i}] (${labels.__name__}): ${what} ${t}`, 'out_of_order');
+        }
+        last = t;
+        if (isStaleNaN(s.value)) app.markStale(labels, t);
+        else app.append(labels, t, s.value);
+        samples++;
+      }
+    });
+  } catch (err) {
+    app.rollback();
+    throw err;
+  }
+  await app.commit();
+  return { series: req.timeseries.length, samples };
+}

@@ -26,6 +26,7 @@ import {
 } from '../server/index.js';
 import { buildPipeline } from './pipeline.js';
 import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
+import { Ingestion } from './ingestion.js';
 import { alertEvent, SqliteStore } from '../store/index.js';
 import type { Io } from './output.js';
 import { VERSION } from './version.js';
@@ -195,6 +196,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       if (embedded && next.datasource.embedded && next.datasource.embedded.path !== embedded.path) {
         log.warn({ setting: 'datasource.embedded.path' }, 'this setting changes only on restart');
       }
+      await ingestion.apply(next, embedded?.storage);
       await evaluator?.stop(); // finishes and persists the running evaluations; the new one restores them
       evaluator = startEvaluator(next, groups, source);
       datasourceName = source.name;
@@ -218,6 +220,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
 
   const source = await datasourceOf(config);
   let datasourceName = source.name;
+  const ingestion = new Ingestion({ registry: metrics.registry, logger: log, userAgent: `vigil/${VERSION}` });
   let ready = false;
   const app = createApp({
     evaluator: evaluation,
@@ -233,6 +236,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       statusRoutes({ config: () => config.original, version: VERSION, startedAt: Date.now(), datasource: () => datasourceName }),
       // Prometheus' query API, on vigil's own storage only (with datasource.prometheus, ask that Prometheus)
       ...(embedded ? [promQueryRoutes({ storage: embedded.storage, engine: API_QUERY_LIMITS, version: VERSION, maxRequestBytes: config.server.maxRequestBytes })] : []),
+      // Remote write and OTLP into the embedded storage (404 with datasource.prometheus)
+      ingestion.routes(() => embedded?.storage, config.server.maxRequestBytes),
       historyRoutes({ store }),
       ticketRoutes({ store }),
       feedbackRoutes({ links: feedbackLinks, store, currentAlerts: () => router.heldAlerts(), maxRequestBytes: config.server.maxRequestBytes }),
@@ -262,6 +267,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     store.close();
     return 1;
   }
+  await ingestion.apply(config, embedded?.storage);
   evaluator = startEvaluator(config, rules, source);
   stopReport = startReport(config, source.datasource);
   ready = true;
@@ -282,6 +288,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   ready = false;
   await reloading;
   stopReport();
+  await ingestion.stop();
   await evaluator?.stop();
   await router.stop();
   await new Promise((resolve) => server.close(resolve));

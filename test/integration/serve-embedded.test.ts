@@ -115,12 +115,16 @@ server: { listen: 127.0.0.1:${port}, bearer_token: write-secret }
     expect(labels).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
-  test('`vigil eval --prometheus <vigil serve URL>` queries it, rules and a range query', async () => {
+  test('`vigil eval` and `vigil backtest` with --prometheus <vigil serve URL> query it', async () => {
     const evaluated = await run(process.execPath, [BIN, 'eval', '--prometheus', base, '--rules', join(dir, 'rules.yaml'), '--output', 'json']);
     expect(evaluated.code).toBe(0);
     expect(evaluated.stdout).toContain('NoAgentTraffic');
     const ranged = await run(process.execPath, [BIN, 'eval', '--prometheus', base, '--expr', 'vector(2)', '--from', '1700000000', '--to', '1700000120', '--step', '1m', '--output', 'json']);
     expect(ranged.code).toBe(0);
     expect(JSON.parse(ranged.stdout).result.result).toEqual([{ metric: {}, values: [[1700000000, '2'], [1700000060, '2'], [1700000120, '2']] }]);
+    const backtest = await run(process.execPath, [BIN, 'backtest', '--prometheus', base, '--rules', join(dir, 'rules.yaml'), '--from', '1700000000', '--to', '1700003600', '--output', 'json']);
+    expect(backtest.code).toBe(0);
+    const { episodes } = JSON.parse(backtest.stdout) as { episodes: { alert: string; firedAt: string; resolvedAt: string | null }[] };
+    expect(episodes).toEqual([expect.objectContaining({ alert: 'NoAgentTraffic', firedAt: '2023-11-14T22:13:20.000Z', resolvedAt: null })]);
   });
 });

@@ -232,7 +232,12 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     routes: [
       statusRoutes({ config: () => config.original, version: VERSION, startedAt: Date.now(), datasource: () => datasourceName }),
       // Prometheus' query API, on vigil's own storage only (with datasource.prometheus, ask that Prometheus)
-      ...(embedded ? [promQueryRoutes({ storage: embedded.storage, engine: API_QUERY_LIMITS, version: VERSION, maxRequestBytes: config.server.maxRequestBytes })] : []),
+      promQueryRoutes({
+        storage: () => (config.datasource.embedded ? embedded?.storage : undefined),
+        engine: API_QUERY_LIMITS,
+        version: VERSION,
+        maxRequestBytes: config.server.maxRequestBytes,
+      }),
       historyRoutes({ store }),
       ticketRoutes({ store }),
       feedbackRoutes({ links: feedbackLinks, store, currentAlerts: () => router.heldAlerts(), maxRequestBytes: config.server.maxRequestBytes }),

@@ -188,13 +188,14 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       ]) {
         if (before !== after) log.warn({ setting: what }, 'this setting changes only on restart');
       }
-      const nextRouting = routingConfig(next);
-      router.reload(nextRouting, pipeline(nextRouting));
-      router.setLimits(next.limits);
-      const source = await datasourceOf(next);
       if (embedded && next.datasource.embedded && next.datasource.embedded.path !== embedded.path) {
         log.warn({ setting: 'datasource.embedded.path' }, 'this setting changes only on restart');
       }
+      // before anything changes: a storage that cannot be opened fails the reload
+      const source = await datasourceOf(next);
+      const nextRouting = routingConfig(next);
+      router.reload(nextRouting, pipeline(nextRouting));
+      router.setLimits(next.limits);
       await evaluator?.stop(); // finishes and persists the running evaluations; the new one restores them
       evaluator = startEvaluator(next, groups, source);
       datasourceName = source.name;

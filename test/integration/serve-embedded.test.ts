@@ -4,7 +4,7 @@
  * serves Prometheus' query API, which the real promtool reads.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { waitFor } from '../support/wait.js';
@@ -126,5 +126,24 @@ server: { listen: 127.0.0.1:${port}, bearer_token: write-secret }
     expect(backtest.code).toBe(0);
     const { episodes } = JSON.parse(backtest.stdout) as { episodes: { alert: string; firedAt: string; resolvedAt: string | null }[] };
     expect(episodes).toEqual([expect.objectContaining({ alert: 'NoAgentTraffic', firedAt: '2023-11-14T22:13:20.000Z', resolvedAt: null })]);
+  });
+
+  test('a reload keeps the embedded datasource; one to a Prometheus takes the query API away', async () => {
+    const reload = () => fetch(`${base}/-/reload`, { method: 'POST', headers: { Authorization: 'Bearer write-secret' } });
+    const config = join(dir, 'vigil.yaml');
+    const embeddedYaml = await readFile(config, 'utf8');
+    expect((await reload()).status).toBe(200);
+    expect((await fetch(`${base}/api/v1/query?query=1`)).status).toBe(200);
+    const status = async () => ((await (await fetch(`${base}/api/v2/status`)).json()) as { datasource: string }).datasource;
+    expect(await status()).toBe(`embedded ${join(dir, 'data', 'tsdb')}`);
+
+    await writeFile(config, `datasource: { prometheus: { url: 'http://127.0.0.1:9' } }\n${embeddedYaml}`);
+    expect((await reload()).status).toBe(200);
+    expect((await fetch(`${base}/api/v1/query?query=1`)).status).toBe(404);
+    expect(await status()).toBe('http://127.0.0.1:9');
+
+    await writeFile(config, embeddedYaml);
+    expect((await reload()).status).toBe(200);
+    expect((await fetch(`${base}/api/v1/query?query=1`)).status).toBe(200);
   });
 });

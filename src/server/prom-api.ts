@@ -85,19 +85,20 @@ function matcherSets(values: string[]): SeriesMatcher[][] {
   });
 }
 
-/** The series of every matcher set with samples in [start, end], each once, in label order. */
-function selectSeries(storage: Queryable, sets: SeriesMatcher[][], start: number, end: number): Record<string, string>[] {
+/** The label sets of every matcher set's series with samples in [start, end], each once (a series can match several sets). */
+function selectSeries(storage: Queryable, sets: SeriesMatcher[][], start: number, end: number): Readonly<Record<string, string>>[] {
+  if (sets.length === 1) return storage.select(sets[0], start, end).map((s) => s.labels);
   const seen = new Set<string>();
-  const out: Record<string, string>[] = [];
+  const out: Readonly<Record<string, string>>[] = [];
   for (const set of sets) {
     for (const s of storage.select(set, start, end)) {
       const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ ...s.labels });
+      out.push(s.labels);
     }
   }
-  return out.sort(compareLabels);
+  return out;
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -171,7 +172,7 @@ export function promQueryRoutes(deps: PromQueryDeps): express.Router {
     if (match.length === 0) throw new ApiError('bad_data', 'no match[] parameter provided');
     const start = timeParam('start', formValue(req, 'start'), MIN_TIME_MS);
     const end = timeParam('end', formValue(req, 'end'), MAX_TIME_MS);
-    return { data: selectSeries(storage, matcherSets(match), start, end) };
+    return { data: selectSeries(storage, matcherSets(match), start, end).sort(compareLabels) };
   });
 
   /** The series of match[] in [start, end]; without match[], every series that has `label` (any name: `__name__`). */

@@ -189,13 +189,14 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       ]) {
         if (before !== after) log.warn({ setting: what }, 'this setting changes only on restart');
       }
-      const nextRouting = routingConfig(next);
-      router.reload(nextRouting, pipeline(nextRouting));
-      router.setLimits(next.limits);
-      const source = await datasourceOf(next);
       if (embedded && next.datasource.embedded && next.datasource.embedded.path !== embedded.path) {
         log.warn({ setting: 'datasource.embedded.path' }, 'this setting changes only on restart');
       }
+      // before anything changes: a storage that cannot be opened fails the reload
+      const source = await datasourceOf(next);
+      const nextRouting = routingConfig(next);
+      router.reload(nextRouting, pipeline(nextRouting));
+      router.setLimits(next.limits);
       await ingestion.apply(next, embedded?.storage);
       await evaluator?.stop(); // finishes and persists the running evaluations; the new one restores them
       evaluator = startEvaluator(next, groups, source);
@@ -235,9 +236,14 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     routes: [
       statusRoutes({ config: () => config.original, version: VERSION, startedAt: Date.now(), datasource: () => datasourceName }),
       // Prometheus' query API, on vigil's own storage only (with datasource.prometheus, ask that Prometheus)
-      ...(embedded ? [promQueryRoutes({ storage: embedded.storage, engine: API_QUERY_LIMITS, version: VERSION, maxRequestBytes: config.server.maxRequestBytes })] : []),
+      promQueryRoutes({
+        storage: () => (config.datasource.embedded ? embedded?.storage : undefined),
+        engine: API_QUERY_LIMITS,
+        version: VERSION,
+        maxRequestBytes: config.server.maxRequestBytes,
+      }),
       // Remote write and OTLP into the embedded storage (404 with datasource.prometheus)
-      ingestion.routes(() => embedded?.storage, config.server.maxRequestBytes),
+      ingestion.routes(() => (config.datasource.embedded ? embedded?.storage : undefined), config.server.maxRequestBytes),
       historyRoutes({ store }),
       ticketRoutes({ store }),
       feedbackRoutes({ links: feedbackLinks, store, currentAlerts: () => router.heldAlerts(), maxRequestBytes: config.server.maxRequestBytes }),

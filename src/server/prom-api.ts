@@ -1,7 +1,7 @@
 // Prometheus' HTTP query API over the embedded engine (GET and form-encoded POST, as Prometheus
 // takes them), in Prometheus' shapes and error bodies, so that promtool and Grafana's Prometheus
 // datasource read vigil as they read Prometheus.
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import {
   compareLabels, formatPrometheusJSON, instantQuery, parsePromQL, PromQLError, rangeQuery,
   type EngineOptions, type Queryable, type QueryResult, type SeriesMatcher,
@@ -9,8 +9,8 @@ import {
 import { durationParam, MAX_TIME_MS, MIN_TIME_MS, ParamError, timeParam } from './prom-params.js';
 
 export interface PromQueryDeps {
-  /** The storage queries read (the embedded TSDB). */
-  storage: Queryable;
+  /** The storage queries read (the embedded TSDB), read per request; undefined → these paths are not found (a reload moved to a Prometheus). */
+  storage: () => Queryable | undefined;
   /** Engine options (lookback, 2.x semantics) with the defaults of an API query: its timeout and max samples. */
   engine: EngineOptions & { timeoutMs: number; maxSamples: number };
   /** Reported by /api/v1/status/buildinfo. */
@@ -85,19 +85,20 @@ function matcherSets(values: string[]): SeriesMatcher[][] {
   });
 }
 
-/** The series of every matcher set with samples in [start, end], each once, in label order. */
-function selectSeries(storage: Queryable, sets: SeriesMatcher[][], start: number, end: number): Record<string, string>[] {
+/** The label sets of every matcher set's series with samples in [start, end], each once (a series can match several sets). */
+function selectSeries(storage: Queryable, sets: SeriesMatcher[][], start: number, end: number): Readonly<Record<string, string>>[] {
+  if (sets.length === 1) return storage.select(sets[0], start, end).map((s) => s.labels);
   const seen = new Set<string>();
-  const out: Record<string, string>[] = [];
+  const out: Readonly<Record<string, string>>[] = [];
   for (const set of sets) {
     for (const s of storage.select(set, start, end)) {
       const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ ...s.labels });
+      out.push(s.labels);
     }
   }
-  return out.sort(compareLabels);
+  return out;
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -116,10 +117,12 @@ export function promQueryRoutes(deps: PromQueryDeps): express.Router {
     return { ...deps.engine, timeoutMs };
   };
 
-  const handle = (paths: string | string[], post: boolean, fn: (req: Request) => { data: unknown; warnings?: string[]; infos?: string[] }) => {
-    const run = (req: Request, res: Response) => {
+  const handle = (paths: string | string[], post: boolean, fn: (req: Request, storage: Queryable) => { data: unknown; warnings?: string[]; infos?: string[] }) => {
+    const run = (req: Request, res: Response, next: NextFunction) => {
+      const storage = deps.storage();
+      if (!storage) return next();
       try {
-        const { data, warnings, infos } = fn(req);
+        const { data, warnings, infos } = fn(req, storage);
         sendData(res, data, warnings, infos);
       } catch (err) {
         if (err instanceof ParamError) sendError(res, 'bad_data', err.message);
@@ -131,7 +134,7 @@ export function promQueryRoutes(deps: PromQueryDeps): express.Router {
       }
     };
     r.get(paths, run);
-    if (post) r.post(paths, form, run);
+    if (post) r.post(paths, (req, res, next) => (deps.storage() ? form(req, res, next) : next()), run);
   };
 
   const queried = (q: () => QueryResult, param?: string) => {
@@ -144,13 +147,13 @@ export function promQueryRoutes(deps: PromQueryDeps): express.Router {
     return { data: formatPrometheusJSON(result.value), warnings: result.warnings, infos: result.infos };
   };
 
-  handle('/api/v1/query', true, (req) => {
+  handle('/api/v1/query', true, (req, storage) => {
     const time = timeParam('time', formValue(req, 'time'), now());
     const opts = engineOptions(req);
-    return queried(() => instantQuery(deps.storage, formValue(req, 'query') ?? '', time, opts), 'query');
+    return queried(() => instantQuery(storage, formValue(req, 'query') ?? '', time, opts), 'query');
   });
 
-  handle('/api/v1/query_range', true, (req) => {
+  handle('/api/v1/query_range', true, (req, storage) => {
     const start = timeParam('start', formValue(req, 'start'));
     const end = timeParam('end', formValue(req, 'end'));
     if (end < start) throw new ParamError('invalid parameter "end": end timestamp must not be before start time');
@@ -161,36 +164,36 @@ export function promQueryRoutes(deps: PromQueryDeps): express.Router {
       throw new ParamError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
     const opts = engineOptions(req);
-    return queried(() => rangeQuery(deps.storage, formValue(req, 'query') ?? '', start, end, step, opts));
+    return queried(() => rangeQuery(storage, formValue(req, 'query') ?? '', start, end, step, opts));
   });
 
-  handle('/api/v1/series', true, (req) => {
+  handle('/api/v1/series', true, (req, storage) => {
     const match = formValues(req, 'match[]');
     if (match.length === 0) throw new ApiError('bad_data', 'no match[] parameter provided');
     const start = timeParam('start', formValue(req, 'start'), MIN_TIME_MS);
     const end = timeParam('end', formValue(req, 'end'), MAX_TIME_MS);
-    return { data: selectSeries(deps.storage, matcherSets(match), start, end) };
+    return { data: selectSeries(storage, matcherSets(match), start, end).sort(compareLabels) };
   });
 
   /** The series of match[] in [start, end]; without match[], every series that has `label` (any name: `__name__`). */
-  const seriesFor = (req: Request, label = '__name__') => {
+  const seriesFor = (req: Request, storage: Queryable, label = '__name__') => {
     const start = timeParam('start', formValue(req, 'start'), MIN_TIME_MS);
     const end = timeParam('end', formValue(req, 'end'), MAX_TIME_MS);
     const match = formValues(req, 'match[]');
-    return selectSeries(deps.storage, match.length ? matcherSets(match) : [[{ type: '=~', name: label, value: '.+' }]], start, end);
+    return selectSeries(storage, match.length ? matcherSets(match) : [[{ type: '=~', name: label, value: '.+' }]], start, end);
   };
 
-  handle('/api/v1/labels', true, (req) => {
+  handle('/api/v1/labels', true, (req, storage) => {
     const names = new Set<string>();
-    for (const s of seriesFor(req)) for (const name of Object.keys(s)) names.add(name);
+    for (const s of seriesFor(req, storage)) for (const name of Object.keys(s)) names.add(name);
     return { data: [...names].sort(byCodePoint) };
   });
 
-  handle('/api/v1/label/:name/values', false, (req) => {
+  handle('/api/v1/label/:name/values', false, (req, storage) => {
     const name = String(req.params.name);
     if (!LABEL_NAME.test(name)) throw new ApiError('bad_data', `invalid label name: ${JSON.stringify(name)}`);
     const values = new Set<string>();
-    for (const s of seriesFor(req, name)) if (s[name] !== undefined) values.add(s[name]);
+    for (const s of seriesFor(req, storage, name)) if (s[name] !== undefined) values.add(s[name]);
     return { data: [...values].sort(byCodePoint) };
   });
 

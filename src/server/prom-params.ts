@@ -60,7 +60,8 @@ export function timeParam(name: string, value: string | undefined, fallback?: nu
 export function durationParam(name: string, value: string | undefined): number {
   const s = value ?? '';
   if (FLOAT.test(s)) {
-    const ms = Number(s) * 1000;
+    // whole milliseconds, as Prometheus cuts a time.Duration to the engine's resolution
+    const ms = Math.trunc(Number(s) * 1000);
     // Go's time.Duration is int64 nanoseconds
     if (Math.abs(ms) > 9_223_372_036_854) throw new ParamError(`invalid parameter ${JSON.stringify(name)}: cannot parse ${JSON.stringify(s)} to a valid duration. It overflows int64`);
     return ms;

@@ -4,7 +4,7 @@
  * serves Prometheus' query API, which the real promtool reads.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { waitFor } from '../support/wait.js';
@@ -115,12 +115,35 @@ server: { listen: 127.0.0.1:${port}, bearer_token: write-secret }
     expect(labels).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
-  test('`vigil eval --prometheus <vigil serve URL>` queries it, rules and a range query', async () => {
+  test('`vigil eval` and `vigil backtest` with --prometheus <vigil serve URL> query it', async () => {
     const evaluated = await run(process.execPath, [BIN, 'eval', '--prometheus', base, '--rules', join(dir, 'rules.yaml'), '--output', 'json']);
     expect(evaluated.code).toBe(0);
     expect(evaluated.stdout).toContain('NoAgentTraffic');
     const ranged = await run(process.execPath, [BIN, 'eval', '--prometheus', base, '--expr', 'vector(2)', '--from', '1700000000', '--to', '1700000120', '--step', '1m', '--output', 'json']);
     expect(ranged.code).toBe(0);
     expect(JSON.parse(ranged.stdout).result.result).toEqual([{ metric: {}, values: [[1700000000, '2'], [1700000060, '2'], [1700000120, '2']] }]);
+    const backtest = await run(process.execPath, [BIN, 'backtest', '--prometheus', base, '--rules', join(dir, 'rules.yaml'), '--from', '1700000000', '--to', '1700003600', '--output', 'json']);
+    expect(backtest.code).toBe(0);
+    const { episodes } = JSON.parse(backtest.stdout) as { episodes: { alert: string; firedAt: string; resolvedAt: string | null }[] };
+    expect(episodes).toEqual([expect.objectContaining({ alert: 'NoAgentTraffic', firedAt: '2023-11-14T22:13:20.000Z', resolvedAt: null })]);
+  });
+
+  test('a reload keeps the embedded datasource; one to a Prometheus takes the query API away', async () => {
+    const reload = () => fetch(`${base}/-/reload`, { method: 'POST', headers: { Authorization: 'Bearer write-secret' } });
+    const config = join(dir, 'vigil.yaml');
+    const embeddedYaml = await readFile(config, 'utf8');
+    expect((await reload()).status).toBe(200);
+    expect((await fetch(`${base}/api/v1/query?query=1`)).status).toBe(200);
+    const status = async () => ((await (await fetch(`${base}/api/v2/status`)).json()) as { datasource: string }).datasource;
+    expect(await status()).toBe(`embedded ${join(dir, 'data', 'tsdb')}`);
+
+    await writeFile(config, `datasource: { prometheus: { url: 'http://127.0.0.1:9' } }\n${embeddedYaml}`);
+    expect((await reload()).status).toBe(200);
+    expect((await fetch(`${base}/api/v1/query?query=1`)).status).toBe(404);
+    expect(await status()).toBe('http://127.0.0.1:9');
+
+    await writeFile(config, embeddedYaml);
+    expect((await reload()).status).toBe(200);
+    expect((await fetch(`${base}/api/v1/query?query=1`)).status).toBe(200);
   });
 });

@@ -54,6 +54,8 @@ export class Evaluator {
     if (v === undefined) {
       this.checkDeadline();
       v = this.compute(e, g);
+      // and after: one operator over a long range can take the whole budget by itself
+      if (Date.now() > this.opts.deadline) throw new PromQLError('query timed out in expression evaluation', 'timeout');
       const points = v.type === 'vector' ? v.series.length * g.n : v.type === 'matrix' ? v.series.reduce((a, s) => a + s.ts.length, 0) : 0;
       this.points += points;
       if (this.points > this.opts.maxSamples) throw new PromQLError('query processing would load too many samples into memory in query execution', 'execution');

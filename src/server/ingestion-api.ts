@@ -73,8 +73,9 @@ export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, 
       }
     }
   });
-  // OTLP/HTTP: the response in the request's encoding; errors as google.rpc.Status.
-  r.post('/v1/metrics', async (req, res) => {
+  // OTLP/HTTP: the response in the request's encoding; errors as google.rpc.Status. Also at
+  // Prometheus' own OTLP path, so an exporter set up for Prometheus works unchanged.
+  r.post(['/v1/metrics', '/api/v1/otlp/v1/metrics'], async (req, res) => {
     let encoding: OtlpEncoding = 'json';
     const send = (status: number, body: Uint8Array | string) =>
       res.status(status).type(encoding === 'json' ? 'application/json' : 'application/x-protobuf').send(typeof body === 'string' ? body : Buffer.from(body));

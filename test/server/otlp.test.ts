@@ -80,6 +80,16 @@ test('delta sums are dropped and reported in partialSuccess (JSON), the rest is 
   expect(await registry.getSingleMetricAsString('vigil_ingest_points_dropped_total')).toContain('{endpoint="otlp",reason="delta_temporality"} 1');
 });
 
+test('Prometheus\' OTLP path /api/v1/otlp/v1/metrics takes the same requests', async () => {
+  const res = await fetch(`${base}/api/v1/otlp/v1/metrics`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request([{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns(T0), asDouble: 2 }] } }])),
+  });
+  expect(res.status).toBe(200);
+  expect(vectorAt(store, 'g', T0)[0][1]).toBe(2);
+});
+
 test('a data point flagged "no recorded value" is a staleness marker', async () => {
   await postJson(request([{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns(T0), asDouble: 1 }] } }]));
   await postJson(request([{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns(T0 + 1000), flags: 1 }] } }]));

@@ -125,6 +125,21 @@ test('scrapes a prom-client registry: samples with job and instance, up=1 and th
   expect(at(r2, 'scrape_series_added')[0][1]).toBe(0);
 });
 
+test('prom-client in OpenMetrics mode: counters with _total, exemplars and # EOF read as Prometheus reads them', async () => {
+  const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+  const counter = new Counter({ name: 'agent_requests', help: 'requests', labelNames: ['status'], registers: [registry], enableExemplars: true });
+  counter.inc({ labels: { status: 'success' }, value: 3, exemplarLabels: { trace_id: 'abc123' } });
+  const e = await exporter();
+  e.handler = async (_req, res) => {
+    res.setHeader('content-type', registry.contentType);
+    res.end(await registry.metrics());
+  };
+  await manager.reload([scrapeConfig('om', [e.address])]);
+  const r = await nextScrape('om');
+  expect(r.error).toBeUndefined();
+  expect(at(r, 'agent_requests_total')).toEqual([[{ __name__: 'agent_requests_total', instance: e.address, job: 'om', status: 'success' }, 3]]);
+});
+
 test('OpenMetrics: explicit timestamps are honoured, # EOF, counters with _total and _created, exemplars skipped', async () => {
   const e = await exporter();
   e.handler = page(OPENMETRICS, [

@@ -126,8 +126,9 @@ test('scrapes a prom-client registry: samples with job and instance, up=1 and th
 });
 
 test('prom-client in OpenMetrics mode: counters with _total, exemplars and # EOF read as Prometheus reads them', async () => {
-  const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
-  const counter = new Counter({ name: 'agent_requests', help: 'requests', labelNames: ['status'], registers: [registry], enableExemplars: true });
+  const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const counter = new Counter<string>({ name: 'agent_requests', help: 'requests', labelNames: ['status'], registers: [registry], enableExemplars: true });
   counter.inc({ labels: { status: 'success' }, value: 3, exemplarLabels: { trace_id: 'abc123' } });
   const e = await exporter();
   e.handler = async (_req, res) => {

@@ -56,7 +56,7 @@ export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, 
       checkRemoteWriteHeaders(req.get('content-type'), req.get('content-encoding'));
       const body = await readBody(req, maxRequestBytes);
       // Prometheus' batches compress about 5-10×; 16× the body limit leaves room and bounds the allocation
-      const report = await appendWriteRequest(storage, decodeWriteRequest(body, 16 * maxRequestBytes));
+      const report = await appendWriteRequest(storage, await decodeWriteRequest(body, 16 * maxRequestBytes));
       metrics.appended('remote_write', report.samples);
       res.status(204).end();
     } catch (err) {
@@ -113,13 +113,13 @@ export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, 
   return r;
 }
 
-/** A gzip body, inflated to at most 8 × the body limit (a zip bomb is refused, not allocated). */
+/** A gzip body, inflated to at most 4 × the body limit (a zip bomb is refused, not allocated). */
 function gunzip(body: Buffer, limit: number): Buffer {
   try {
-    return gunzipSync(body, { maxOutputLength: 8 * limit });
+    return gunzipSync(body, { maxOutputLength: 4 * limit });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new TooLarge(`the gzip body inflates past ${8 * limit} bytes (8 × server.max_request_bytes)`);
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new TooLarge(`the gzip body inflates past ${4 * limit} bytes (4 × server.max_request_bytes)`);
     throw new IngestError(400, `gzip: ${e.message}`, 'decode');
   }
 }

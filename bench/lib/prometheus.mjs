@@ -92,15 +92,15 @@ export function processRssMiB(pid) {
 }
 
 /**
- * Starts Prometheus on `dataDir` (no scrape targets) and waits for /-/ready.
- * `--storage.tsdb.max-block-duration=2h` keeps it from compacting blocks in the
- * background while it is measured.
+ * Starts Prometheus on `dataDir` (no scrape targets unless `config`, a prometheus.yml text, has
+ * some) and waits for /-/ready. `--storage.tsdb.max-block-duration=2h` keeps it from compacting
+ * blocks in the background while it is measured; `args` adds flags.
  */
-export async function startPrometheus({ dir, dataDir, readyTimeoutMs = 120_000 }) {
+export async function startPrometheus({ dir, dataDir, readyTimeoutMs = 120_000, config, args = [] }) {
   const bin = which('prometheus');
   if (!bin) throw new Error('prometheus not found (Debian package: prometheus)');
   const configFile = join(dir, 'prometheus.yml');
-  await writeFile(configFile, 'global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n');
+  await writeFile(configFile, config ?? 'global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n');
   const port = await freePort();
   const child = spawn(
     bin,
@@ -111,6 +111,7 @@ export async function startPrometheus({ dir, dataDir, readyTimeoutMs = 120_000 }
       '--storage.tsdb.min-block-duration=2h',
       '--storage.tsdb.max-block-duration=2h',
       `--web.listen-address=127.0.0.1:${port}`,
+      ...args,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/index.js';
-import { importOpenMetricsFiles, MemoryStore, OpenMetricsError, type SampleStorage } from '../tsdb/index.js';
+import { importOpenMetricsFiles, OpenMetricsError, TSDB, type SampleStorage } from '../tsdb/index.js';
 import { oneOf, plural, type Io, type OutputFormat } from './output.js';
 
 /** The storage under datasource.embedded.path, opened for writing; close() makes what was appended durable. */
@@ -10,15 +10,18 @@ export interface OpenedStorage {
 }
 export type OpenStorage = (path: string, retentionMs: number) => Promise<OpenedStorage>;
 
-// TODO(issue 12): the persistent TSDB (TSDB.open) replaces this at merge; a MemoryStore keeps nothing after exit.
-const openMemoryStorage: OpenStorage = async () => ({ storage: new MemoryStore(), close: async () => undefined });
+/** The persistent TSDB that `vigil serve` opens; it refuses a directory a running serve holds (its lock file). */
+const openTSDB: OpenStorage = async (path, retentionMs) => {
+  const db = await TSDB.open(path, { retentionMs });
+  return { storage: db, close: () => db.close() };
+};
 
 interface ImportFlags {
   config: string;
   output: OutputFormat;
 }
 
-export function registerTsdb(program: Command, io: Io, setExit: (code: number) => void, openStorage: OpenStorage = openMemoryStorage): void {
+export function registerTsdb(program: Command, io: Io, setExit: (code: number) => void, openStorage: OpenStorage = openTSDB): void {
   const tsdb = program.command('tsdb').description("work with the embedded TSDB's storage (datasource.embedded.path)");
   tsdb
     .command('import')

@@ -56,7 +56,7 @@ export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, 
       checkRemoteWriteHeaders(req.get('content-type'), req.get('content-encoding'));
       const body = await readBody(req, maxRequestBytes);
       // Prometheus' batches compress about 5-10×; 16× the body limit leaves room and bounds the allocation
-      const report = await appendWriteRequest(storage, decodeWriteRequest(body, 16 * maxRequestBytes));
+      const report = await appendWriteRequest(storage, await decodeWriteRequest(body, 16 * maxRequestBytes));
       metrics.appended('remote_write', report.samples);
       res.status(204).end();
     } catch (err) {
@@ -73,8 +73,9 @@ export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, 
       }
     }
   });
-  // OTLP/HTTP: the response in the request's encoding; errors as google.rpc.Status.
-  r.post('/v1/metrics', async (req, res) => {
+  // OTLP/HTTP: the response in the request's encoding; errors as google.rpc.Status. Also at
+  // Prometheus' own OTLP path, so an exporter set up for Prometheus works unchanged.
+  r.post(['/v1/metrics', '/api/v1/otlp/v1/metrics'], async (req, res) => {
     let encoding: OtlpEncoding = 'json';
     const send = (status: number, body: Uint8Array | string) =>
       res.status(status).type(encoding === 'json' ? 'application/json' : 'application/x-protobuf').send(typeof body === 'string' ? body : Buffer.from(body));
@@ -112,13 +113,13 @@ export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, 
   return r;
 }
 
-/** A gzip body, inflated to at most 8 × the body limit (a zip bomb is refused, not allocated). */
+/** A gzip body, inflated to at most 4 × the body limit (a zip bomb is refused, not allocated). */
 function gunzip(body: Buffer, limit: number): Buffer {
   try {
-    return gunzipSync(body, { maxOutputLength: 8 * limit });
+    return gunzipSync(body, { maxOutputLength: 4 * limit });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new TooLarge(`the gzip body inflates past ${8 * limit} bytes (8 × server.max_request_bytes)`);
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new TooLarge(`the gzip body inflates past ${4 * limit} bytes (4 × server.max_request_bytes)`);
     throw new IngestError(400, `gzip: ${e.message}`, 'decode');
   }
 }

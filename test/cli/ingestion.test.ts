@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const config = (jobs: string) =>
-  parseConfig('/etc/vigil/vigil.yaml', `datasource:\n  embedded:\n    path: /tmp/unused\n    scrape_interval: 200ms\n    scrape_configs:\n${jobs}`, {});
+  parseConfig('/etc/vigil/vigil.yaml', `datasource:\n  embedded:\n    path: /tmp/unused\n    scrape_interval: 500ms\n    scrape_configs:\n${jobs}`, {});
 
 test('scrape_configs from vigil.yaml are scraped; a reload that removes a job ends its series at once', async () => {
   const store = new MemoryStore();

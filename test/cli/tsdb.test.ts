@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerTsdb, type OpenStorage } from '../../src/cli/tsdb.js';
-import { MemoryStore } from '../../src/tsdb/index.js';
+import { MemoryStore, TSDB } from '../../src/tsdb/index.js';
 import { vectorAt } from '../support/query.js';
 import { scratchDir } from '../support/scratch.js';
 import { vigil } from './run.js';
@@ -91,4 +91,16 @@ test('the built binary: exit 1 with file:line, and --help', async () => {
   const none = await vigil(['tsdb', 'import', '--config', config]);
   expect(none.code).toBe(2);
   expect(none.stderr).toContain("missing required argument 'file'");
+});
+
+test('the real command writes the persistent TSDB: a later open (as vigil serve opens it) finds the samples', async () => {
+  const r = await vigil(['tsdb', 'import', '--config', config, join(dir, 'a.om')]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const db = await TSDB.open(join(dir, 'history'));
+  try {
+    expect(vectorAt(db, 'agent_requests_total{status="success"}', 1765000060_000)).toEqual([[{ __name__: 'agent_requests_total', agent_id: 'a1', status: 'success' }, 25]]);
+  } finally {
+    await db.close();
+  }
 });

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { ingestionRoutes, IngestionMetrics } from '../../src/server/index.js';
-import { MemoryStore, OtlpTypes, prometheusLabelName, prometheusMetricName } from '../../src/tsdb/index.js';
+import { MemoryStore, OtlpTypes, prometheusLabelName, prometheusMetricName, type SampleStorage } from '../../src/tsdb/index.js';
 import { listening, urlOf } from '../support/listen.js';
 import { vectorAt } from '../support/query.js';
 
@@ -80,11 +80,56 @@ test('delta sums are dropped and reported in partialSuccess (JSON), the rest is 
   expect(await registry.getSingleMetricAsString('vigil_ingest_points_dropped_total')).toContain('{endpoint="otlp",reason="delta_temporality"} 1');
 });
 
+test('Prometheus\' OTLP path /api/v1/otlp/v1/metrics takes the same requests', async () => {
+  const res = await fetch(`${base}/api/v1/otlp/v1/metrics`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request([{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns(T0), asDouble: 2 }] } }])),
+  });
+  expect(res.status).toBe(200);
+  expect(vectorAt(store, 'g', T0)[0][1]).toBe(2);
+});
+
 test('a data point flagged "no recorded value" is a staleness marker', async () => {
   await postJson(request([{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns(T0), asDouble: 1 }] } }]));
   await postJson(request([{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns(T0 + 1000), flags: 1 }] } }]));
   expect(vectorAt(store, 'g', T0 + 500)).toHaveLength(1);
   expect(vectorAt(store, 'g', T0 + 1500)).toEqual([]);
+});
+
+test('a large export gives the event loop turns while it is appended', async () => {
+  let turnTaken: boolean | undefined;
+  const watching: SampleStorage = {
+    select: (m, a, b) => store.select(m, a, b),
+    appender() {
+      const inner = store.appender();
+      let queued = false;
+      let ran = false;
+      return {
+        append(labels, t, v) {
+          if (!queued) setImmediate(() => (ran = true));
+          queued = true;
+          inner.append(labels, t, v);
+        },
+        markStale: (labels, t) => inner.markStale(labels, t),
+        commit: async () => {
+          turnTaken = ran;
+          await inner.commit();
+        },
+        rollback: () => inner.rollback(),
+      };
+    },
+  };
+  const big = await listening(express().use(ingestionRoutes({ storage: () => watching, metrics: new IngestionMetrics(new Registry()), maxRequestBytes: 4 << 20 })));
+  try {
+    const dataPoints = Array.from({ length: 5000 }, (_, i) => ({ attributes: attrs({ i }), timeUnixNano: ns(T0), asDouble: i }));
+    const res = await fetch(`${urlOf(big)}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request([{ name: 'load', gauge: { dataPoints } }])) });
+    expect(res.status).toBe(200);
+    expect(turnTaken).toBe(true);
+    expect(vectorAt(store, 'count(load)', T0)).toEqual([[{}, 5000]]);
+  } finally {
+    await new Promise((r) => big.close(r));
+  }
 });
 
 describe('errors: google.rpc.Status in the request\'s encoding, nothing stored', () => {

@@ -4,7 +4,7 @@ import express from 'express';
 import { Registry } from 'prom-client';
 import snappy from 'snappyjs';
 import { ingestionRoutes, IngestionMetrics } from '../../src/server/index.js';
-import { MemoryStore, WriteRequestType } from '../../src/tsdb/index.js';
+import { MemoryStore, WriteRequestType, type SampleStorage } from '../../src/tsdb/index.js';
 import { listening, urlOf } from '../support/listen.js';
 import { vectorAt } from '../support/query.js';
 
@@ -61,6 +61,43 @@ test('no Content-Encoding and no Content-Type are taken as remote write 1.0 with
   const body = encode([{ labels: labels({ __name__: 'up' }), samples: [{ value: 1, timestamp: T0 }] }]);
   const res = await fetch(`${base}/api/v1/write`, { method: 'POST', body });
   expect(res.status).toBe(204);
+});
+
+test('a large request gives the event loop turns while it is decoded and appended', async () => {
+  // a storage that notes whether a callback queued at the first append ran before the commit
+  let turnTaken: boolean | undefined;
+  const watching: SampleStorage = {
+    select: (m, a, b) => store.select(m, a, b),
+    appender() {
+      const inner = store.appender();
+      let queued = false;
+      let ran = false;
+      return {
+        append(labels, t, v) {
+          if (!queued) setImmediate(() => (ran = true));
+          queued = true;
+          inner.append(labels, t, v);
+        },
+        markStale: (labels, t) => inner.markStale(labels, t),
+        commit: async () => {
+          turnTaken = ran;
+          await inner.commit();
+        },
+        rollback: () => inner.rollback(),
+      };
+    },
+  };
+  const app = express().use(ingestionRoutes({ storage: () => watching, metrics: new IngestionMetrics(new Registry()), maxRequestBytes: 4 << 20 }));
+  const big = await listening(app);
+  try {
+    const body = encode(Array.from({ length: 5000 }, (_, i) => ({ labels: labels({ __name__: 'load', i: String(i) }), samples: [{ value: i, timestamp: T0 }] })));
+    const res = await fetch(`${urlOf(big)}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body: new Uint8Array(body) });
+    expect(res.status).toBe(204);
+    expect(turnTaken).toBe(true);
+    expect(vectorAt(store, 'count(load)', T0)).toEqual([[{}, 5000]]);
+  } finally {
+    await new Promise((r) => big.close(r));
+  }
 });
 
 describe('bad input is refused with a text body and nothing is appended', () => {

@@ -50,7 +50,7 @@ const OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
 
 function scrapeConfig(job: string, targets: string[], over: Partial<ScrapeConfig> = {}): ScrapeConfig {
   return {
-    jobName: job, scrapeIntervalMs: 150, scrapeTimeoutMs: 100, metricsPath: '/metrics', scheme: 'http', honorLabels: false, params: {},
+    jobName: job, scrapeIntervalMs: 300, scrapeTimeoutMs: 300, metricsPath: '/metrics', scheme: 'http', honorLabels: false, params: {},
     staticConfigs: [{ targets, labels: {} }], relabelConfigs: [], metricRelabelConfigs: [], ...over,
   };
 }
@@ -119,10 +119,26 @@ test('scrapes a prom-client registry: samples with job and instance, up=1 and th
   const req = e.requests[0];
   expect(req.headers.accept).toMatch(/^application\/openmetrics-text;version=1.0.0,.*text\/plain;version=0.0.4;q=0.5/);
   expect(req.headers['user-agent']).toBe('vigil/test');
-  expect(req.headers['x-prometheus-scrape-timeout-seconds']).toBe('0.1');
+  expect(req.headers['x-prometheus-scrape-timeout-seconds']).toBe('0.3');
   // the next scrape finds its series in the cache: none added
   const r2 = await nextScrape('agents');
   expect(at(r2, 'scrape_series_added')[0][1]).toBe(0);
+});
+
+test('prom-client in OpenMetrics mode: counters with _total, exemplars and # EOF read as Prometheus reads them', async () => {
+  const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const counter = new Counter<string>({ name: 'agent_requests', help: 'requests', labelNames: ['status'], registers: [registry], enableExemplars: true });
+  counter.inc({ labels: { status: 'success' }, value: 3, exemplarLabels: { trace_id: 'abc123' } });
+  const e = await exporter();
+  e.handler = async (_req, res) => {
+    res.setHeader('content-type', registry.contentType);
+    res.end(await registry.metrics());
+  };
+  await manager.reload([scrapeConfig('om', [e.address])]);
+  const r = await nextScrape('om');
+  expect(r.error).toBeUndefined();
+  expect(at(r, 'agent_requests_total')).toEqual([[{ __name__: 'agent_requests_total', instance: e.address, job: 'om', status: 'success' }, 3]]);
 });
 
 test('OpenMetrics: explicit timestamps are honoured, # EOF, counters with _total and _created, exemplars skipped', async () => {
@@ -198,7 +214,7 @@ test('a target removed by reload ends with staleness markers; an unchanged one k
 test('a scrape slower than scrape_timeout, a 500 and a refused connection are up=0 with the reason', async () => {
   const e = await exporter();
   e.handler = (_req, res) => void setTimeout(() => res.end('agent_inflight 1\n'), 1000);
-  await manager.reload([scrapeConfig('slow', [e.address])]);
+  await manager.reload([scrapeConfig('slow', [e.address], { scrapeTimeoutMs: 100 })]);
   const slow = await nextScrape('slow');
   expect(slow).toMatchObject({ up: false, error: 'scrape timed out after 0.1s (scrape_timeout)' });
   expect(at(slow, 'up')).toEqual([[{ __name__: 'up', instance: e.address, job: 'slow' }, 0]]);
@@ -293,7 +309,12 @@ test('https with tls_config.ca_file, and a gzip page', async () => {
   const { gzipSync } = await import('node:zlib');
   const e = await exporter(createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }));
   e.handler = (_req, res) => void res.writeHead(200, { 'content-type': TEXT, 'content-encoding': 'gzip' }).end(gzipSync('agent_inflight 5\n'));
-  await manager.reload([scrapeConfig('tls', [e.address], { scheme: 'https', tls: { caFile: cert } }), scrapeConfig('untrusted', [e.address], { scheme: 'https' })]);
+  // a TLS handshake on a busy machine can take a while
+  const slowOk = { scrapeIntervalMs: 2000, scrapeTimeoutMs: 2000 };
+  await manager.reload([
+    scrapeConfig('tls', [e.address], { scheme: 'https', tls: { caFile: cert }, ...slowOk }),
+    scrapeConfig('untrusted', [e.address], { scheme: 'https', ...slowOk }),
+  ]);
   const [ok, untrusted] = await Promise.all([nextScrape('tls'), nextScrape('untrusted')]);
   expect(at(ok, 'agent_inflight{job="tls"}')[0][1]).toBe(5);
   expect(untrusted.up).toBe(false);

@@ -165,7 +165,11 @@ const REASONS = {
   unset: ['no_data', 'the metric has no gauge, sum, histogram or summary'],
 } as const;
 
-/** Appends a decoded request in one batch. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Data points between two turns of the event loop while a large request is appended. */
+const SLICE = 2000;
+
+/** Appends a decoded request in one batch, yielding to the event loop every SLICE points. */
 export async function appendMetricsRequest(storage: SampleStorage, req: MetricsRequest): Promise<MetricsReport> {
   const report: MetricsReport = { samples: 0, rejected: 0, rejectedByReason: new Map() };
   const reject = ([reason, message]: readonly [string, string], metric: string, count: number) => {
@@ -176,6 +180,10 @@ export async function appendMetricsRequest(storage: SampleStorage, req: MetricsR
     else report.rejectedByReason.set(reason, { count, message, example: metric });
   };
   const app: Appender = storage.appender();
+  let points = 0;
+  const pace = async () => {
+    if (++points % SLICE === 0) await nextTurn();
+  };
   const put = (labels: Record<string, string>, t: number, v: number, stale: boolean) => {
     if (stale) app.markStale(labels, t);
     else app.append(labels, t, v);
@@ -206,6 +214,7 @@ export async function appendMetricsRequest(storage: SampleStorage, req: MetricsR
               continue;
             }
             for (const p of points) {
+              await pace();
               const t = toMs(p.timeUnixNano);
               latest = Math.max(latest, t);
               const v = p.asDouble !== undefined && p.asDouble !== null ? p.asDouble : num(p.asInt ?? 0);
@@ -223,6 +232,7 @@ export async function appendMetricsRequest(storage: SampleStorage, req: MetricsR
               continue;
             }
             for (const p of points) {
+              await pace();
               const t = toMs(p.timeUnixNano);
               latest = Math.max(latest, t);
               const stale = (p.flags & NO_RECORDED_VALUE) !== 0;
@@ -243,6 +253,7 @@ export async function appendMetricsRequest(storage: SampleStorage, req: MetricsR
               continue;
             }
             for (const p of m.summary.dataPoints) {
+              await pace();
               const t = toMs(p.timeUnixNano);
               latest = Math.max(latest, t);
               const stale = (p.flags & NO_RECORDED_VALUE) !== 0;

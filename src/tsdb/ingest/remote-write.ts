@@ -25,6 +25,10 @@ message Histogram { int64 timestamp = 15; }
 const root = protobuf.parse(PROTO, { keepCase: true }).root;
 /** The protobuf type, exported for tests and tools that build requests. */
 export const WriteRequestType = root.lookupType('prometheus.WriteRequest');
+const TimeSeriesType = root.lookupType('prometheus.TimeSeries');
+/** A large request is decoded and appended in slices of this many series, giving the event loop a turn between them. */
+const SLICE = 1000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Int64 = number | { toNumber(): number };
 export interface WriteRequest {
@@ -50,34 +54,51 @@ export function checkRemoteWriteHeaders(contentType: string | undefined, content
 
 /**
  * Decodes a remote-write body; a 400 IngestError names what is wrong. A body that says it
- * decompresses past `maxDecodedBytes` is refused before anything is allocated.
+ * decompresses past `maxDecodedBytes` is refused before anything is allocated. The series are
+ * decoded one by one (WriteRequest's field 1), yielding between slices.
  */
-export function decodeWriteRequest(body: Uint8Array, maxDecodedBytes = 64 * 1024 * 1024): WriteRequest {
+export async function decodeWriteRequest(body: Uint8Array, maxDecodedBytes = 64 * 1024 * 1024): Promise<WriteRequest> {
   let raw: Uint8Array;
   try {
     raw = snappy.uncompress(body, maxDecodedBytes);
   } catch (err) {
     throw new IngestError(400, `snappy: ${(err as Error).message}`, 'decode');
   }
+  const timeseries: WriteRequest['timeseries'] = [];
   try {
-    return WriteRequestType.decode(raw) as unknown as WriteRequest;
+    const reader = protobuf.Reader.create(raw);
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      if (tag === ((1 << 3) | 2)) {
+        timeseries.push(TimeSeriesType.decode(reader, reader.uint32()) as unknown as WriteRequest['timeseries'][number]);
+        if (timeseries.length % SLICE === 0) await nextTurn();
+      } else reader.skipType(tag & 7);
+    }
   } catch (err) {
     throw new IngestError(400, `protobuf: not a prometheus.WriteRequest: ${(err as Error).message}`, 'decode');
   }
+  return { timeseries };
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** Label names already checked: a fleet repeats a few dozen names in every request. */
+const validNames = new Set<string>(['__name__']);
 
 function seriesLabels(ts: WriteRequest['timeseries'][number], index: number): Labels {
   const labels: Record<string, string> = {};
   let prev = '';
   for (const { name, value } of ts.labels) {
-    const where = `timeseries[${index}]`;
-    if (name === '') throw new IngestError(400, `${where}: empty label name`, 'labels');
-    if (name === prev || name in labels) throw new IngestError(400, `${where}: duplicate label name "${name}"`, 'labels');
-    if (name < prev) throw new IngestError(400, `${where}: labels are not sorted by name ("${name}" after "${prev}")`, 'labels');
-    if (!LABEL_NAME.test(name) && name !== '__name__') throw new IngestError(400, `${where}: invalid label name "${name}"`, 'labels');
+    if (name <= prev) {
+      const where = `timeseries[${index}]`;
+      if (name === '') throw new IngestError(400, `${where}: empty label name`, 'labels');
+      if (name === prev) throw new IngestError(400, `${where}: duplicate label name "${name}"`, 'labels');
+      throw new IngestError(400, `${where}: labels are not sorted by name ("${name}" after "${prev}")`, 'labels');
+    }
+    if (!validNames.has(name)) {
+      if (!LABEL_NAME.test(name)) throw new IngestError(400, `timeseries[${index}]: invalid label name "${name}"`, 'labels');
+      if (validNames.size < 10_000) validNames.add(name);
+    }
     prev = name;
     labels[name] = value;
   }
@@ -103,7 +124,9 @@ export async function appendWriteRequest(storage: SampleStorage, req: WriteReque
   const app: Appender = storage.appender();
   let samples = 0;
   try {
-    req.timeseries.forEach((ts, i) => {
+    for (let i = 0; i < req.timeseries.length; i++) {
+      if (i > 0 && i % SLICE === 0) await nextTurn();
+      const ts = req.timeseries[i];
       const labels = seriesLabels(ts, i);
       if (ts.histograms.length > 0) {
         throw new IngestError(400, `timeseries[${i}] (${labels.__name__}): native histograms are not supported by vigil's TSDB; send classic histograms`, 'histogram');
@@ -120,7 +143,7 @@ export async function appendWriteRequest(storage: SampleStorage, req: WriteReque
         else app.append(labels, t, s.value);
         samples++;
       }
-    });
+    }
   } catch (err) {
     app.rollback();
     throw err;

@@ -114,7 +114,7 @@ export class ScrapeLoop {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
-    if (!stale) return;
+    if (!stale || this.lastResult === undefined) return; // a target never scraped has no series to end
     const app = this.opts.storage.appender();
     const t = this.opts.now();
     for (const labels of this.previous.values()) app.markStale(labels, t);

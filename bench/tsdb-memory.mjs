@@ -12,7 +12,10 @@
  *    process.memoryUsage() (heapUsed + arrayBuffers) before and after.
  * 2. Live scrapes: SCRAPES rounds of one sample per series through the Appender (label lookup,
  *    encode, one WAL record, write()), each round timed (wall and CPU).
- * 3. A checkpoint (chunk files + snapshot) and a restart (TSDB.open) from it, timed.
+ * 3. Reading: select of every series of one metric over the whole range (what a 24h rate
+ *    decodes), timed, in ns per decoded sample.
+ * 4. A first checkpoint (all chunks so far), then CATCHUP live rounds (15 min at 15 s) and a
+ *    steady-state checkpoint (only the chunks closed since), then a restart (TSDB.open), timed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +33,7 @@ const { TSDB } = await import(pathToFileURL(join(REPO_DIR, 'dist', 'tsdb', 'inde
 const AGENTS = env('AGENTS', 1000);
 const HOURS = env('HOURS', 24);
 const SCRAPES = env('SCRAPES', 40);
+const CATCHUP = env('CATCHUP', 60);
 const STEP = 15_000;
 const FAMILIES = [
   ['agent_requests', 'agent_requests_total'],
@@ -113,22 +117,42 @@ try {
   const scrape = { samplesPerRound: live.length, wallMs: summarize(rounds.map((x) => x.wallMs)), cpuMs: summarize(rounds.map((x) => x.cpuMs)) };
   log(`scrape commit of ${live.length} samples: wall median ${scrape.wallMs.median.toFixed(1)} ms (p90 ${scrape.wallMs.p90.toFixed(1)}), CPU median ${scrape.cpuMs.median.toFixed(1)} ms`);
 
+  const reads = [];
+  for (const metric of ['agent_tool_calls_total', 'agent_request_duration_seconds_bucket']) {
+    t0 = performance.now();
+    const got = db.select([{ type: '=', name: '__name__', value: metric }], start, t);
+    const ms = performance.now() - t0;
+    const samples = got.reduce((n, x) => n + x.timestamps.length, 0);
+    reads.push({ metric, series: got.length, samples, ms, nsPerSample: (ms * 1e6) / samples });
+    log(`select ${metric} over ${HOURS}h: ${got.length} series, ${samples} samples in ${ms.toFixed(0)} ms (${((ms * 1e6) / samples).toFixed(1)} ns/sample)`);
+  }
+
   t0 = performance.now();
   await db.checkpoint();
   const checkpointS = (performance.now() - t0) / 1000;
   const diskBytes = du(dir);
+  for (let r = 0; r < CATCHUP; r++) {
+    t += STEP;
+    const a = db.appender();
+    for (let k = 0; k < live.length; k++) a.append(live[k], t, (lastValue[k] += 1));
+    await a.commit();
+  }
+  t0 = performance.now();
+  await db.checkpoint();
+  const steadyCheckpointS = (performance.now() - t0) / 1000;
+  log(`steady-state checkpoint after ${CATCHUP} more scrapes: ${steadyCheckpointS.toFixed(2)} s`);
   await db.close();
   live.length = 0;
-  log(`checkpoint ${checkpointS.toFixed(1)} s, ${mib(diskBytes)} MiB on disk`);
+  log(`first checkpoint ${checkpointS.toFixed(1)} s, ${mib(diskBytes)} MiB on disk`);
 
   t0 = performance.now();
   const again = await TSDB.open(dir, { checkpointIntervalMs: 0, logger: { info: log, warn: log } });
   const reopenS = (performance.now() - t0) / 1000;
-  if (again.stats().samples !== st.samples + SCRAPES * st.series) throw new Error(`restart lost samples: ${again.stats().samples}`);
+  if (again.stats().samples !== st.samples + (SCRAPES + CATCHUP) * st.series) throw new Error(`restart lost samples: ${again.stats().samples}`);
   await again.close();
   log(`restart (TSDB.open) ${reopenS.toFixed(1)} s`);
 
-  const result = { agents: AGENTS, hours: HOURS, memory, scrape, checkpointS, diskBytes, reopenS };
+  const result = { agents: AGENTS, hours: HOURS, memory, scrape, reads, checkpointS, steadyCheckpointS, diskBytes, reopenS };
   console.log(JSON.stringify(result, null, 2));
   log(`saved ${saveResult('tsdb-memory', result)}`);
 } finally {

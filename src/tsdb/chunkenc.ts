@@ -338,43 +338,28 @@ export function chunkCount(bytes: Uint8Array, offset = 0): number {
   return (bytes[offset] << 8) | bytes[offset + 1];
 }
 
-/** A cursor over a chunk's bits; one per decode, never per sample. */
-class BitReader {
-  pos: number;
-  constructor(
-    private readonly buf: Uint8Array,
-    offset: number,
-  ) {
-    this.pos = offset * 8;
-  }
-
-  read(n: number): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    let out = 0;
-    while (n > 0) {
-      const avail = 8 - (pos & 7);
-      const take = n < avail ? n : avail;
-      const bits = (buf[pos >>> 3] >>> (avail - take)) & ((1 << take) - 1);
-      out = (out << take) | bits;
-      n -= take;
-      pos += take;
-    }
-    this.pos = pos;
-    return out >>> 0;
-  }
-
-  bit(): number {
-    const pos = this.pos++;
-    return (this.buf[pos >>> 3] >>> (7 - (pos & 7))) & 1;
-  }
+/** 32 bits of buf from byte i, big-endian (bytes past the end read as 0). */
+function word(buf: Uint8Array, i: number): number {
+  return ((buf[i] << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3]) >>> 0;
 }
 
-const signed = (bits: number, nbits: number): number => (bits > 1 << (nbits - 1) ? bits - (1 << nbits) : bits);
+/** n (1–24) bits of buf from bit pos: one 32-bit window, no loop (small enough to be inlined). */
+function bits(buf: Uint8Array, pos: number, n: number): number {
+  return ((word(buf, pos >>> 3) << (pos & 7)) >>> (32 - n)) >>> 0;
+}
+
+/** n (0–32) bits of buf from bit pos. */
+function bits32(buf: Uint8Array, pos: number, n: number): number {
+  if (n <= 24) return n === 0 ? 0 : bits(buf, pos, n);
+  return ((bits(buf, pos, n - 16) * 65536) + bits(buf, pos + n - 16, 16)) >>> 0;
+}
+
+const signed = (v: number, nbits: number): number => (v > 1 << (nbits - 1) ? v - (1 << nbits) : v);
 
 /**
  * Decodes the chunk at `offset` in `bytes` into ts/vs from index `at`; a staleness marker becomes
- * NaN in vs and 1 in stale (when given). Returns the number of samples written.
+ * NaN in vs and 1 in stale (when given). Returns the number of samples written. The bit position
+ * is a local and every read a small pure function, so the loop stays in registers.
  */
 export function decodeChunk(
   bytes: Uint8Array,
@@ -386,13 +371,14 @@ export function decodeChunk(
 ): number {
   const n = chunkCount(bytes, offset);
   if (n === 0) return 0;
-  const r = new BitReader(bytes, offset + CHUNK_HEADER_BYTES);
-  u32[1] = r.read(32);
-  u32[0] = r.read(32);
-  let t = f64[0];
-  let hi = r.read(32) | 0;
-  let lo = r.read(32) | 0;
   const intDod = bytes[offset + 2] === ENC_INT_DOD;
+  let pos = (offset + CHUNK_HEADER_BYTES) * 8;
+  u32[1] = bits32(bytes, pos, 32);
+  u32[0] = bits32(bytes, pos + 32, 32);
+  let t = f64[0];
+  let hi = bits32(bytes, pos + 64, 32) | 0;
+  let lo = bits32(bytes, pos + 96, 32) | 0;
+  pos += 128;
   u32[1] = hi;
   u32[0] = lo;
   let v = f64[0];
@@ -402,28 +388,49 @@ export function decodeChunk(
   let trailing = 0;
   for (let i = 0; i < n; i++) {
     if (i > 0) {
+      // Up to 4 prefix bits at once: 0 | 10 | 110 | 1110 | 1111.
+      const code = bits(bytes, pos, 4);
       let dod: number;
-      if (r.bit() === 0) dod = 0;
-      else if (r.bit() === 0) dod = signed(r.read(14), 14);
-      else if (r.bit() === 0) dod = signed(r.read(17), 17);
-      else if (r.bit() === 0) dod = signed(r.read(20), 20);
-      else {
-        u32[1] = r.read(32);
-        u32[0] = r.read(32);
+      if (code < 8) {
+        dod = 0;
+        pos += 1;
+      } else if (code < 12) {
+        dod = signed(bits(bytes, pos + 2, 14), 14);
+        pos += 16;
+      } else if (code < 14) {
+        dod = signed(bits(bytes, pos + 3, 17), 17);
+        pos += 20;
+      } else if (code < 15) {
+        dod = signed(bits(bytes, pos + 4, 20), 20);
+        pos += 24;
+      } else {
+        u32[1] = bits32(bytes, pos + 4, 32);
+        u32[0] = bits32(bytes, pos + 36, 32);
         dod = f64[0];
+        pos += 68;
       }
       delta += dod;
       t += delta;
       if (intDod) {
+        const vcode = bits(bytes, pos, 4);
         let vdod: number;
-        if (r.bit() === 0) vdod = 0;
-        else if (r.bit() === 0) vdod = signed(r.read(7), 7);
-        else if (r.bit() === 0) vdod = signed(r.read(14), 14);
-        else if (r.bit() === 0) vdod = signed(r.read(24), 24);
-        else {
-          u32[1] = r.read(32);
-          u32[0] = r.read(32);
+        if (vcode < 8) {
+          vdod = 0;
+          pos += 1;
+        } else if (vcode < 12) {
+          vdod = signed(bits(bytes, pos + 2, 7), 7);
+          pos += 9;
+        } else if (vcode < 14) {
+          vdod = signed(bits(bytes, pos + 3, 14), 14);
+          pos += 17;
+        } else if (vcode < 15) {
+          vdod = signed(bits(bytes, pos + 4, 24), 24);
+          pos += 28;
+        } else {
+          u32[1] = bits32(bytes, pos + 4, 32);
+          u32[0] = bits32(bytes, pos + 36, 32);
           vdod = f64[0];
+          pos += 68;
         }
         vDelta += vdod;
         v += vDelta;
@@ -432,21 +439,25 @@ export function decodeChunk(
         if (stale) stale[at + i] = 0;
         continue;
       }
-      if (r.bit() === 1) {
-        if (r.bit() === 1) {
-          leading = r.read(5);
-          trailing = 64 - leading - (r.read(6) || 64);
-        }
+      const vcode = bits(bytes, pos, 2);
+      if (vcode < 2) pos += 1; // '0': the same value
+      else {
+        if (vcode === 3) {
+          leading = bits(bytes, pos + 2, 5);
+          trailing = 64 - leading - (bits(bytes, pos + 7, 6) || 64);
+          pos += 13;
+        } else pos += 2;
         const sig = 64 - leading - trailing;
         let xHi: number;
         let xLo: number;
         if (sig > 32) {
-          xHi = r.read(sig - 32);
-          xLo = r.read(32);
+          xHi = bits32(bytes, pos, sig - 32);
+          xLo = bits32(bytes, pos + sig - 32, 32);
         } else {
           xHi = 0;
-          xLo = r.read(sig);
+          xLo = bits32(bytes, pos, sig);
         }
+        pos += sig;
         if (trailing >= 32) {
           xHi = xLo << (trailing - 32);
           xLo = 0;

@@ -5,7 +5,7 @@
  *
  * Layout under dir: wal/<segment>, chunks/<seq>, head.snap.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeriesData, SeriesMatcher } from '../promql/index.js';
 import { chunkCount, decodeChunk, isStaleNaN } from './chunkenc.js';
@@ -138,6 +138,15 @@ export class TSDBAppender implements Appender {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function checkTime(t: number): number {
   if (!Number.isFinite(t)) throw new RangeError(`sample timestamp ${t} is not a finite number of milliseconds`);
   return Math.round(t);
@@ -191,9 +200,23 @@ export class TSDB implements SampleStorage {
     return join(this.dir, 'head.snap');
   }
 
+  private get lockPath(): string {
+    return join(this.dir, 'lock');
+  }
+
+  /** Refuses a directory another live process holds; a lock left by a killed process is taken over. */
+  private lock(): void {
+    if (existsSync(this.lockPath)) {
+      const pid = Number(readFileSync(this.lockPath, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new Error(`tsdb: ${this.dir} is in use by process ${pid} (${this.lockPath})`);
+    }
+    writeFileSync(this.lockPath, String(process.pid));
+  }
+
   private load(): void {
     mkdirSync(this.walDir, { recursive: true });
     mkdirSync(this.chunksDir, { recursive: true });
+    this.lock();
     const started = Date.now();
     let walStart = 0;
     if (existsSync(this.snapshotPath)) {
@@ -401,5 +424,6 @@ export class TSDB implements SampleStorage {
     await this.checkpoint();
     this.closed = true;
     this.wal.close();
+    unlinkSync(this.lockPath);
   }
 }

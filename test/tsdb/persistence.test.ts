@@ -81,6 +81,18 @@ describe('restart', () => {
   });
 });
 
+test('a directory held by another live process is refused, naming it; a lock left by a dead one is taken over', async () => {
+  const dir = await newDir();
+  await (await open(dir)).close();
+  await writeFile(join(dir, 'lock'), String(process.ppid)); // alive, and not this process
+  await expect(open(dir)).rejects.toThrow(`is in use by process ${process.ppid}`);
+  await writeFile(join(dir, 'lock'), '999999999'); // no such process
+  const db = await open(dir);
+  expect(await readFile(join(dir, 'lock'), 'utf8')).toBe(String(process.pid));
+  await db.close();
+  expect(existsSync(join(dir, 'lock'))).toBe(false);
+});
+
 describe('a torn or corrupt WAL tail', () => {
   /** Commits `batches` scrapes of 20 series, each in its own commit; returns the dir (WAL only, no checkpoint). */
   async function walOnly(batches: number) {

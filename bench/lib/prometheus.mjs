@@ -92,15 +92,15 @@ export function processRssMiB(pid) {
 }
 
 /**
- * Starts Prometheus on `dataDir` (no scrape targets) and waits for /-/ready.
+ * Starts Prometheus on `dataDir` (no scrape targets unless `config` is given) and waits for /-/ready.
  * `--storage.tsdb.max-block-duration=2h` keeps it from compacting blocks in the
  * background while it is measured.
  */
-export async function startPrometheus({ dir, dataDir, readyTimeoutMs = 120_000 }) {
+export async function startPrometheus({ dir, dataDir, readyTimeoutMs = 120_000, config }) {
   const bin = which('prometheus');
   if (!bin) throw new Error('prometheus not found (Debian package: prometheus)');
   const configFile = join(dir, 'prometheus.yml');
-  await writeFile(configFile, 'global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n');
+  await writeFile(configFile, config ?? 'global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n');
   const port = await freePort();
   const child = spawn(
     bin,

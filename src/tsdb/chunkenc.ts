@@ -340,7 +340,11 @@ export function chunkCount(bytes: Uint8Array, offset = 0): number {
 
 /** 32 bits of buf from byte i, big-endian (bytes past the end read as 0). */
 function word(buf: Uint8Array, i: number): number {
-  return ((buf[i] << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3]) >>> 0;
+  // Never read past the end: an out-of-bounds load makes V8 fall back to generic code (20× slower).
+  if (i + 3 < buf.length) return ((buf[i] << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3]) >>> 0;
+  let w = 0;
+  for (let k = 0; k < 4; k++) w = (w << 8) | (i + k < buf.length ? buf[i + k] : 0);
+  return w >>> 0;
 }
 
 /** n (1–24) bits of buf from bit pos: one 32-bit window, no loop (small enough to be inlined). */

@@ -353,6 +353,21 @@ export class TSDB implements SampleStorage {
     return this.head.select(matchers, mint, maxt);
   }
 
+  /** Labels of the matching series with samples around [mint, maxt], sorted, nothing decoded (/api/v1/series). */
+  series(matchers: readonly SeriesMatcher[], mint?: number, maxt?: number): Labels[] {
+    return this.head.seriesLabels(matchers, mint, maxt);
+  }
+
+  /** Label names, sorted (/api/v1/labels); from the index alone when no matcher or range is given. */
+  labelNames(matchers?: readonly SeriesMatcher[], mint?: number, maxt?: number): string[] {
+    return this.head.labelNames(matchers, mint, maxt);
+  }
+
+  /** Values of one label, sorted (/api/v1/label/<name>/values). */
+  labelValues(name: string, matchers?: readonly SeriesMatcher[], mint?: number, maxt?: number): string[] {
+    return this.head.labelValues(name, matchers, mint, maxt);
+  }
+
   /** Drops what is older than retention; returns the cutoff. */
   private applyRetention(): number {
     const newest = this.head.maxTime();

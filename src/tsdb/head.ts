@@ -119,7 +119,7 @@ export class HeadSeries {
 }
 
 /** What became of one sample at append. */
-export const enum AppendOutcome {
+export enum AppendOutcome {
   Appended,
   /** Same timestamp, same value: nothing to do. */
   Unchanged,
@@ -138,6 +138,12 @@ export interface HeadStats {
   heldChunkBytes: number;
   /** Bytes of the series' closed-chunk tables: 24 per chunk. */
   chunkTableBytes: number;
+}
+
+/** Whether one of the series' chunks overlaps [mint, maxt]. */
+function hasChunkIn(s: HeadSeries, mint: number, maxt: number): boolean {
+  for (let i = 0; i < s.nClosed; i++) if (s.chunkMaxT(i) >= mint && s.chunkMinT(i) <= maxt) return true;
+  return s.open.count > 0 && s.open.maxT >= mint && s.open.minT <= maxt;
 }
 
 /** The in-memory part of the TSDB. */
@@ -379,6 +385,43 @@ export class Head {
   }
 
   select(matchers: readonly SeriesMatcher[], mint: number, maxt: number): SeriesData[] {
+    const out: SeriesData[] = [];
+    for (const s of this.matching(matchers, mint, maxt)) {
+      const data = this.read(s, mint, maxt);
+      if (data) out.push(data);
+    }
+    return out;
+  }
+
+  /**
+   * Labels of the series matching every matcher with a chunk overlapping [mint, maxt], sorted,
+   * without decoding a sample: for /api/v1/series, /api/v1/labels and /api/v1/label/<name>/values
+   * (Prometheus answers those from its index too, at block granularity).
+   */
+  seriesLabels(matchers: readonly SeriesMatcher[], mint = -Infinity, maxt = Infinity): Labels[] {
+    return this.matching(matchers, mint, maxt)
+      .filter((s) => hasChunkIn(s, mint, maxt))
+      .map((s) => s.labels);
+  }
+
+  /** Label names, sorted: of every series (the index, no scan) or of those seriesLabels() returns. */
+  labelNames(matchers: readonly SeriesMatcher[] = [], mint = -Infinity, maxt = Infinity): string[] {
+    if (matchers.length === 0 && mint === -Infinity && maxt === Infinity) return [...this.postings.keys()].sort();
+    const names = new Set<string>();
+    for (const l of this.seriesLabels(matchers, mint, maxt)) for (const k of Object.keys(l)) names.add(k);
+    return [...names].sort();
+  }
+
+  /** Values of one label, sorted: of every series (the index, no scan) or of those seriesLabels() returns. */
+  labelValues(name: string, matchers: readonly SeriesMatcher[] = [], mint = -Infinity, maxt = Infinity): string[] {
+    if (matchers.length === 0 && mint === -Infinity && maxt === Infinity) return [...(this.postings.get(name)?.keys() ?? [])].sort();
+    const values = new Set<string>();
+    for (const l of this.seriesLabels(matchers, mint, maxt)) if (l[name] !== undefined) values.add(l[name]);
+    return [...values].sort();
+  }
+
+  /** Series matching every matcher whose samples span overlaps [mint, maxt], in label order. */
+  private matching(matchers: readonly SeriesMatcher[], mint: number, maxt: number): HeadSeries[] {
     const tests = matchers.map((m) => ({ name: m.name, test: valueTest(m) }));
     // Candidates: intersect the postings of every matcher that an absent label cannot satisfy.
     let candidates: number[] | undefined;
@@ -402,15 +445,13 @@ export class Head {
     const ids = candidates ?? this.series.flatMap((s) => (s ? [s.ref] : []));
     const rank = this.rank;
     ids.sort((a, b) => rank[a] - rank[b]);
-    const out: SeriesData[] = [];
+    const out: HeadSeries[] = [];
     for (const id of ids) {
       const s = this.series[id];
       if (!s || s.maxT < mint || s.minT > maxt) continue;
       let ok = true;
       for (const { name, test } of tests) if (!test(s.labels[name] ?? '')) ok = false;
-      if (!ok) continue;
-      const data = this.read(s, mint, maxt);
-      if (data) out.push(data);
+      if (ok) out.push(s);
     }
     return out;
   }

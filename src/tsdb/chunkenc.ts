@@ -392,20 +392,20 @@ export function decodeChunk(
   let trailing = 0;
   for (let i = 0; i < n; i++) {
     if (i > 0) {
-      // Up to 4 prefix bits at once: 0 | 10 | 110 | 1110 | 1111.
-      const code = bits(bytes, pos, 4);
+      // One 32-bit window (its top 25 bits are valid) holds the prefix and, but for the escape, the payload.
+      const w = (word(bytes, pos >>> 3) << (pos & 7)) >>> 0;
       let dod: number;
-      if (code < 8) {
-        dod = 0;
+      if (w < 0x80000000) {
+        dod = 0; // '0'
         pos += 1;
-      } else if (code < 12) {
-        dod = signed(bits(bytes, pos + 2, 14), 14);
+      } else if (w < 0xc0000000) {
+        dod = signed((w << 2) >>> 18, 14); // '10' + 14
         pos += 16;
-      } else if (code < 14) {
-        dod = signed(bits(bytes, pos + 3, 17), 17);
+      } else if (w < 0xe0000000) {
+        dod = signed((w << 3) >>> 15, 17); // '110' + 17
         pos += 20;
-      } else if (code < 15) {
-        dod = signed(bits(bytes, pos + 4, 20), 20);
+      } else if (w < 0xf0000000) {
+        dod = signed((w << 4) >>> 12, 20); // '1110' + 20
         pos += 24;
       } else {
         u32[1] = bits32(bytes, pos + 4, 32);
@@ -416,19 +416,19 @@ export function decodeChunk(
       delta += dod;
       t += delta;
       if (intDod) {
-        const vcode = bits(bytes, pos, 4);
+        const x = (word(bytes, pos >>> 3) << (pos & 7)) >>> 0;
         let vdod: number;
-        if (vcode < 8) {
+        if (x < 0x80000000) {
           vdod = 0;
           pos += 1;
-        } else if (vcode < 12) {
-          vdod = signed(bits(bytes, pos + 2, 7), 7);
+        } else if (x < 0xc0000000) {
+          vdod = signed((x << 2) >>> 25, 7);
           pos += 9;
-        } else if (vcode < 14) {
-          vdod = signed(bits(bytes, pos + 3, 14), 14);
+        } else if (x < 0xe0000000) {
+          vdod = signed((x << 3) >>> 18, 14);
           pos += 17;
-        } else if (vcode < 15) {
-          vdod = signed(bits(bytes, pos + 4, 24), 24);
+        } else if (x < 0xf0000000) {
+          vdod = signed(bits(bytes, pos + 4, 24), 24); // 28 bits: past the window's sure 25
           pos += 28;
         } else {
           u32[1] = bits32(bytes, pos + 4, 32);

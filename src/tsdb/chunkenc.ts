@@ -416,7 +416,8 @@ export function decodeChunk(
       delta += dod;
       t += delta;
       if (intDod) {
-        const x = (word(bytes, pos >>> 3) << (pos & 7)) >>> 0;
+        // After a 1-bit '0' the same window still has 24 sure bits: enough but for the 24-bit bucket.
+        const x = w < 0x80000000 ? (w << 1) >>> 0 : (word(bytes, pos >>> 3) << (pos & 7)) >>> 0;
         let vdod: number;
         if (x < 0x80000000) {
           vdod = 0;

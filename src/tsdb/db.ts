@@ -3,7 +3,7 @@
  * checkpoints (chunk files + a head snapshot) after which the WAL is truncated. Start-up loads
  * the snapshot and its chunk files, then replays the WAL, repairing a torn tail.
  *
- * Layout under dir: wal/<segment>, chunks/<seq>, head.snap.
+ * Layout under dir: wal/<segment>, chunks/<seq>, head.snap, lock.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +48,7 @@ export interface TSDBStats {
   chunks: number;
   chunkBytes: number;
   heldChunkBytes: number;
+  chunkTableBytes: number;
   seriesCreated: number;
   samplesAppended: number;
   outOfOrderRejected: number;
@@ -309,7 +310,11 @@ export class TSDB implements SampleStorage {
     return new TSDBAppender(this);
   }
 
-  /** Applies a batch to the head, then writes the accepted samples (and new series) to the WAL. */
+  /**
+   * Applies a batch to the head, then writes the accepted samples (and new series) to the WAL.
+   * Only accepted samples are logged, so the head decides first; a failed write (a full disk)
+   * throws from commit with the samples already queryable but not durable.
+   */
   commitBatch(b: Batch): CommitResult {
     if (this.closed) throw new Error('tsdb: commit after close');
     const head = this.head;

@@ -94,9 +94,7 @@ export class HeadSeries {
   }
 
   pushClosed(minT: number, maxT: number, place: number): void {
-    // A literal holds exactly one chunk; push() would reserve room for ~6 more at the first chunk.
-    if (this.nClosed === 0) this.closed = [minT, maxT, place];
-    else this.closed.push(minT, maxT, place);
+    this.closed.push(minT, maxT, place);
     this.nClosed++;
   }
 

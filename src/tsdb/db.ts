@@ -3,9 +3,9 @@
  * checkpoints (chunk files + a head snapshot) after which the WAL is truncated. Start-up loads
  * the snapshot and its chunk files, then replays the WAL, repairing a torn tail.
  *
- * Layout under dir: wal/<segment>, chunks/<seq>, head.snap.
+ * Layout under dir: wal/<segment>, chunks/<seq>, head.snap, lock.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeriesData, SeriesMatcher } from '../promql/index.js';
 import { chunkCount, decodeChunk, isStaleNaN } from './chunkenc.js';
@@ -48,6 +48,7 @@ export interface TSDBStats {
   chunks: number;
   chunkBytes: number;
   heldChunkBytes: number;
+  chunkTableBytes: number;
   seriesCreated: number;
   samplesAppended: number;
   outOfOrderRejected: number;
@@ -138,6 +139,15 @@ export class TSDBAppender implements Appender {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function checkTime(t: number): number {
   if (!Number.isFinite(t)) throw new RangeError(`sample timestamp ${t} is not a finite number of milliseconds`);
   return Math.round(t);
@@ -191,9 +201,23 @@ export class TSDB implements SampleStorage {
     return join(this.dir, 'head.snap');
   }
 
+  private get lockPath(): string {
+    return join(this.dir, 'lock');
+  }
+
+  /** Refuses a directory another live process holds; a lock left by a killed process is taken over. */
+  private lock(): void {
+    if (existsSync(this.lockPath)) {
+      const pid = Number(readFileSync(this.lockPath, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new Error(`tsdb: ${this.dir} is in use by process ${pid} (${this.lockPath})`);
+    }
+    writeFileSync(this.lockPath, String(process.pid));
+  }
+
   private load(): void {
     mkdirSync(this.walDir, { recursive: true });
     mkdirSync(this.chunksDir, { recursive: true });
+    this.lock();
     const started = Date.now();
     let walStart = 0;
     if (existsSync(this.snapshotPath)) {
@@ -286,7 +310,11 @@ export class TSDB implements SampleStorage {
     return new TSDBAppender(this);
   }
 
-  /** Applies a batch to the head, then writes the accepted samples (and new series) to the WAL. */
+  /**
+   * Applies a batch to the head, then writes the accepted samples (and new series) to the WAL.
+   * Only accepted samples are logged, so the head decides first; a failed write (a full disk)
+   * throws from commit with the samples already queryable but not durable.
+   */
   commitBatch(b: Batch): CommitResult {
     if (this.closed) throw new Error('tsdb: commit after close');
     const head = this.head;
@@ -328,6 +356,21 @@ export class TSDB implements SampleStorage {
 
   select(matchers: readonly SeriesMatcher[], mint: number, maxt: number): SeriesData[] {
     return this.head.select(matchers, mint, maxt);
+  }
+
+  /** Labels of the matching series with samples around [mint, maxt], sorted, nothing decoded (/api/v1/series). */
+  series(matchers: readonly SeriesMatcher[], mint?: number, maxt?: number): Labels[] {
+    return this.head.seriesLabels(matchers, mint, maxt);
+  }
+
+  /** Label names, sorted (/api/v1/labels); from the index alone when no matcher or range is given. */
+  labelNames(matchers?: readonly SeriesMatcher[], mint?: number, maxt?: number): string[] {
+    return this.head.labelNames(matchers, mint, maxt);
+  }
+
+  /** Values of one label, sorted (/api/v1/label/<name>/values). */
+  labelValues(name: string, matchers?: readonly SeriesMatcher[], mint?: number, maxt?: number): string[] {
+    return this.head.labelValues(name, matchers, mint, maxt);
   }
 
   /** Drops what is older than retention; returns the cutoff. */
@@ -401,5 +444,6 @@ export class TSDB implements SampleStorage {
     await this.checkpoint();
     this.closed = true;
     this.wal.close();
+    unlinkSync(this.lockPath);
   }
 }

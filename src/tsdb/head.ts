@@ -4,8 +4,8 @@
  * Prometheus' head (out-of-order and duplicate samples are rejected, one by one).
  */
 import type { SeriesData, SeriesMatcher } from '../promql/index.js';
-import { ChunkEncoder, chunkCount, decodeChunk } from './chunkenc.js';
-import { intersect, labelsKey, rankByLabels, valueTest } from './labels.js';
+import { ChunkEncoder, chunkCount, decodeChunk, SlotPool } from './chunkenc.js';
+import { intersect, labelsHash, rankByLabels, sameLabels, valueTest } from './labels.js';
 import type { Labels } from './storage.js';
 
 /** A chunk closes at this many samples, as Prometheus' do. */
@@ -57,13 +57,12 @@ export class ChunkArena {
 const STRIDE = 3;
 
 export class HeadSeries {
-  /** Closed chunks, oldest first: [minT, maxT, place] × nClosed. */
-  closed = new Float64Array(0);
+  /** Closed chunks, oldest first: [minT, maxT, place] × nClosed. A plain array of doubles: a typed array would cost ~200 bytes a series before its first chunk. */
+  closed: number[] = [];
   nClosed = 0;
   /** Leading closed chunks already written to a chunk file by a checkpoint. */
   persisted = 0;
-  readonly open = new ChunkEncoder(16);
-  maxT = -Infinity;
+  readonly open: ChunkEncoder;
   samples = 0;
   /** Set once a staleness marker is appended: select then returns a `stale` array. */
   hasStale = false;
@@ -72,10 +71,22 @@ export class HeadSeries {
   /** Dropped by retention; an appender holding it looks the labels up again. */
   removed = false;
 
+  readonly labelCount: number;
+
   constructor(
     readonly ref: number,
     readonly labels: Labels,
-  ) {}
+    readonly hash: number,
+    pool: SlotPool,
+  ) {
+    this.labelCount = Object.keys(labels).length;
+    this.open = new ChunkEncoder(pool);
+  }
+
+  /** The newest sample's time (the encoder keeps it across chunk cuts), -Infinity before the first. */
+  get maxT(): number {
+    return this.open.maxT;
+  }
 
   get minT(): number {
     if (this.nClosed > 0) return this.closed[0];
@@ -83,21 +94,13 @@ export class HeadSeries {
   }
 
   pushClosed(minT: number, maxT: number, place: number): void {
-    if ((this.nClosed + 1) * STRIDE > this.closed.length) {
-      const next = new Float64Array(Math.max(STRIDE * 2, this.closed.length * 2));
-      next.set(this.closed);
-      this.closed = next;
-    }
-    const at = this.nClosed * STRIDE;
-    this.closed[at] = minT;
-    this.closed[at + 1] = maxT;
-    this.closed[at + 2] = place;
+    this.closed.push(minT, maxT, place);
     this.nClosed++;
   }
 
   /** Drops the n oldest closed chunks. */
   dropClosed(n: number): void {
-    this.closed.copyWithin(0, n * STRIDE, this.nClosed * STRIDE);
+    this.closed.splice(0, n * STRIDE);
     this.nClosed -= n;
     this.persisted = Math.max(0, this.persisted - n);
   }
@@ -114,7 +117,7 @@ export class HeadSeries {
 }
 
 /** What became of one sample at append. */
-export const enum AppendOutcome {
+export enum AppendOutcome {
   Appended,
   /** Same timestamp, same value: nothing to do. */
   Unchanged,
@@ -131,13 +134,23 @@ export interface HeadStats {
   chunkBytes: number;
   /** Bytes the arena's pages and open-chunk buffers hold (capacity). */
   heldChunkBytes: number;
+  /** Bytes of the series' closed-chunk tables: 24 per chunk. */
+  chunkTableBytes: number;
+}
+
+/** Whether one of the series' chunks overlaps [mint, maxt]. */
+function hasChunkIn(s: HeadSeries, mint: number, maxt: number): boolean {
+  for (let i = 0; i < s.nClosed; i++) if (s.chunkMaxT(i) >= mint && s.chunkMinT(i) <= maxt) return true;
+  return s.open.count > 0 && s.open.maxT >= mint && s.open.minT <= maxt;
 }
 
 /** The in-memory part of the TSDB. */
 export class Head {
   arena = new ChunkArena();
+  private readonly pool = new SlotPool();
   private series: (HeadSeries | undefined)[] = [];
-  private byKey = new Map<string, HeadSeries>();
+  /** labelsHash → the series with that hash (an array on a collision): no key string per series. */
+  private byHash = new Map<number, HeadSeries | HeadSeries[]>();
   /** label name → label value → refs of the series that have it, ascending. */
   private postings = new Map<string, Map<string, number[]>>();
   private strings = new Map<string, string>();
@@ -155,49 +168,49 @@ export class Head {
     return this.live;
   }
 
+  private find(hash: number, labels: Labels): HeadSeries | undefined {
+    const hit = this.byHash.get(hash);
+    if (hit === undefined) return undefined;
+    if (!Array.isArray(hit)) return sameLabels(hit.labels, hit.labelCount, labels) ? hit : undefined;
+    for (const s of hit) if (sameLabels(s.labels, s.labelCount, labels)) return s;
+    return undefined;
+  }
+
+  private index(s: HeadSeries): void {
+    const hit = this.byHash.get(s.hash);
+    if (hit === undefined) this.byHash.set(s.hash, s);
+    else if (Array.isArray(hit)) hit.push(s);
+    else this.byHash.set(s.hash, [hit, s]);
+  }
+
   /** The series with exactly these labels (empty values dropped), created if new. */
   getOrCreate(labels: Labels): HeadSeries {
-    const key = labelsKey(labels);
-    const hit = this.byKey.get(key);
-    if (hit) return hit;
-    const clean: Record<string, string> = {};
-    let dropped = false;
-    for (const k of Object.keys(labels)) {
-      const v = labels[k];
-      if (v === '') dropped = true;
-      else clean[this.intern(k)] = this.intern(v);
-    }
-    if (dropped) {
-      // Look up the cleaned set under its own key so {a="",b="x"} and {b="x"} are one series.
-      const s = this.getOrCreate(clean);
-      this.byKey.set(key, s);
-      return s;
-    }
-    return this.create(this.nextRef, Object.freeze(clean), key);
+    const hash = labelsHash(labels);
+    return this.find(hash, labels) ?? this.create(this.nextRef, labels, hash);
   }
 
   /** Re-creates a series with a known ref (snapshot load, WAL replay). */
   restore(ref: number, labels: Labels): HeadSeries {
-    const key = labelsKey(labels);
-    const hit = this.byKey.get(key);
+    const hash = labelsHash(labels);
+    const hit = this.find(hash, labels);
     if (hit) {
       // The same labels under a newer ref (re-created after retention removed the older one).
       if (hit.ref !== ref) this.aliases.set(ref, hit);
       return hit;
     }
-    const clean: Record<string, string> = {};
-    for (const k of Object.keys(labels)) clean[this.intern(k)] = this.intern(labels[k]);
-    return this.create(ref, Object.freeze(clean), key);
+    return this.create(ref, labels, hash);
   }
 
-  private create(ref: number, labels: Labels, key: string): HeadSeries {
-    const s = new HeadSeries(ref, labels);
+  private create(ref: number, labels: Labels, hash: number): HeadSeries {
+    const clean: Record<string, string> = {};
+    for (const k of Object.keys(labels)) if (labels[k] !== '') clean[this.intern(k)] = this.intern(labels[k]);
+    const s = new HeadSeries(ref, Object.freeze(clean), hash, this.pool);
     if (ref >= this.nextRef) this.nextRef = ref + 1;
     this.series[ref] = s;
-    this.byKey.set(key, s);
+    this.index(s);
     this.live++;
     this.rankDirty = true;
-    for (const k of Object.keys(labels)) this.post(k, labels[k], ref);
+    for (const k of Object.keys(clean)) this.post(k, clean[k], ref);
     this.onSeriesCreated?.(s);
     return s;
   }
@@ -249,7 +262,6 @@ export class Head {
       enc.appendStale(t);
       s.hasStale = true;
     } else enc.append(t, v);
-    s.maxT = t;
     s.samples++;
     this.samples++;
     return AppendOutcome.Appended;
@@ -258,7 +270,7 @@ export class Head {
   /** Closes the open chunk into the arena. */
   private cut(s: HeadSeries): void {
     const enc = s.open;
-    s.pushClosed(enc.minT, enc.maxT, this.arena.add(enc.buf, enc.byteLength));
+    s.pushClosed(enc.minT, enc.maxT, this.arena.add(enc.view()));
     enc.reset();
   }
 
@@ -268,7 +280,7 @@ export class Head {
     const n = chunkCount(bytes);
     s.samples += n;
     this.samples += n;
-    if (maxT > s.maxT) s.maxT = maxT;
+    if (maxT > s.open.maxT) s.open.maxT = maxT;
   }
 
   /** After loading closed chunks only: the last sample's value, so a same-time append is checked as a duplicate. */
@@ -315,6 +327,7 @@ export class Head {
         s.open.reset();
       }
       if (s.samples === 0) {
+        s.open.release();
         this.series[s.ref] = undefined;
         s.removed = true;
         this.live--;
@@ -328,12 +341,12 @@ export class Head {
 
   /** Rebuilds the label index and key map from the live series (after removals). */
   private reindex(): void {
-    this.byKey.clear();
+    this.byHash.clear();
     this.postings.clear();
     this.strings.clear();
     for (const s of this.series) {
       if (!s) continue;
-      this.byKey.set(labelsKey(s.labels), s);
+      this.index(s);
       for (const k of Object.keys(s.labels)) {
         this.intern(k);
         this.intern(s.labels[k]);
@@ -355,18 +368,58 @@ export class Head {
 
   stats(): HeadStats {
     let open = 0;
-    let openHeld = 0;
+    for (const s of this.series) if (s && s.open.count > 0) open += s.open.byteLength;
+    let chunks = 0;
+    let tables = 0;
     for (const s of this.series) {
       if (!s) continue;
-      if (s.open.count > 0) open += s.open.byteLength;
-      openHeld += s.open.buf.length;
+      chunks += s.nClosed;
+      tables += s.closed.length * 8;
     }
-    let chunks = 0;
-    for (const s of this.series) if (s) chunks += s.nClosed;
-    return { series: this.live, samples: this.samples, chunks, chunkBytes: this.arena.liveBytes + open, heldChunkBytes: this.arena.heldBytes + openHeld };
+    return {
+      series: this.live, samples: this.samples, chunks, chunkBytes: this.arena.liveBytes + open,
+      heldChunkBytes: this.arena.heldBytes + this.pool.heldBytes, chunkTableBytes: tables,
+    };
   }
 
   select(matchers: readonly SeriesMatcher[], mint: number, maxt: number): SeriesData[] {
+    const out: SeriesData[] = [];
+    for (const s of this.matching(matchers, mint, maxt)) {
+      const data = this.read(s, mint, maxt);
+      if (data) out.push(data);
+    }
+    return out;
+  }
+
+  /**
+   * Labels of the series matching every matcher with a chunk overlapping [mint, maxt], sorted,
+   * without decoding a sample: for /api/v1/series, /api/v1/labels and /api/v1/label/<name>/values
+   * (Prometheus answers those from its index too, at block granularity).
+   */
+  seriesLabels(matchers: readonly SeriesMatcher[], mint = -Infinity, maxt = Infinity): Labels[] {
+    return this.matching(matchers, mint, maxt)
+      .filter((s) => hasChunkIn(s, mint, maxt))
+      .map((s) => s.labels);
+  }
+
+  /** Label names, sorted: of every series (the index, no scan) or of those seriesLabels() returns. */
+  labelNames(matchers: readonly SeriesMatcher[] = [], mint = -Infinity, maxt = Infinity): string[] {
+    if (matchers.length === 0 && mint === -Infinity && maxt === Infinity) return [...this.postings.keys()].sort();
+    const names = new Set<string>();
+    for (const l of this.seriesLabels(matchers, mint, maxt)) for (const k of Object.keys(l)) names.add(k);
+    return [...names].sort();
+  }
+
+  /** Values of one label, sorted: of every series (the index, no scan) or of those seriesLabels() returns. */
+  labelValues(name: string, matchers: readonly SeriesMatcher[] = [], mint = -Infinity, maxt = Infinity): string[] {
+    if (matchers.length === 0 && mint === -Infinity && maxt === Infinity) return [...(this.postings.get(name)?.keys() ?? [])].sort();
+    const values = new Set<string>();
+    for (const l of this.seriesLabels(matchers, mint, maxt)) if (l[name] !== undefined) values.add(l[name]);
+    return [...values].sort();
+  }
+
+  /** Series matching every matcher whose samples span overlaps [mint, maxt], in label order. */
+  private matching(matchers: readonly SeriesMatcher[], mint: number, maxt: number): HeadSeries[] {
     const tests = matchers.map((m) => ({ name: m.name, test: valueTest(m) }));
     // Candidates: intersect the postings of every matcher that an absent label cannot satisfy.
     let candidates: number[] | undefined;
@@ -390,15 +443,13 @@ export class Head {
     const ids = candidates ?? this.series.flatMap((s) => (s ? [s.ref] : []));
     const rank = this.rank;
     ids.sort((a, b) => rank[a] - rank[b]);
-    const out: SeriesData[] = [];
+    const out: HeadSeries[] = [];
     for (const id of ids) {
       const s = this.series[id];
       if (!s || s.maxT < mint || s.minT > maxt) continue;
       let ok = true;
       for (const { name, test } of tests) if (!test(s.labels[name] ?? '')) ok = false;
-      if (!ok) continue;
-      const data = this.read(s, mint, maxt);
-      if (data) out.push(data);
+      if (ok) out.push(s);
     }
     return out;
   }
@@ -418,7 +469,7 @@ export class Head {
     const st = s.hasStale ? new Uint8Array(n) : undefined;
     let at = 0;
     for (let i = first; i < last; i++) at += decodeChunk(this.arena.view(s.chunkPlace(i)), 0, ts, vs, st, at);
-    if (open) decodeChunk(s.open.buf, 0, ts, vs, st, at);
+    if (open) decodeChunk(s.open.buf, s.open.off, ts, vs, st, at);
     let from = 0;
     while (from < n && ts[from] < mint) from++;
     let to = n;

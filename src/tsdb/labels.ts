@@ -18,6 +18,44 @@ export function labelsKey(labels: Readonly<Record<string, string>>): string {
     .join('\xfe');
 }
 
+/** FNV-1a over name, a separator and value, then murmur3's finalizer: one label pair's 32-bit hash. */
+function pairHash(name: string, value: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0xff, 0x01000193);
+  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * A label set's hash, whatever the order of its keys and ignoring empty values (which Prometheus
+ * drops): the head finds a series by it without building a key string on every append.
+ */
+export function labelsHash(labels: Readonly<Record<string, string>>): number {
+  let h = 0;
+  for (const k in labels) {
+    const v = labels[k];
+    if (v !== '') h = (h + pairHash(k, v)) | 0;
+  }
+  return h;
+}
+
+/** Whether `labels` (empty values ignored) is exactly the set `have`, which has `haveCount` labels. */
+export function sameLabels(have: Readonly<Record<string, string>>, haveCount: number, labels: Readonly<Record<string, string>>): boolean {
+  let n = 0;
+  for (const k in labels) {
+    const v = labels[k];
+    if (v === '') continue;
+    if (have[k] !== v) return false;
+    n++;
+  }
+  return n === haveCount;
+}
+
 /** Ascending id lists, intersected. */
 export function intersect(a: readonly number[], b: readonly number[]): number[] {
   const out: number[] = [];

@@ -53,6 +53,24 @@ describe('TSDB head against MemoryStore on the same random data', () => {
     }
   });
 
+  test('series, label names and label values come from the index and agree with select', () => {
+    const name = { type: '=~' as const, name: '__name__', value: 'agent_.*' };
+    const labelsOf = (from: number, to: number) => mem.select([name], from, to).map((s) => ({ ...s.labels }));
+    expect(db.series([name]).map((l) => ({ ...l }))).toEqual(labelsOf(-Infinity, Infinity));
+    // A range: every series with a sample in it is listed (whole chunks decide, so a few more may be).
+    const inRange = labelsOf(T0 + 3600_000, T0 + 3700_000);
+    const listed = db.series([name], T0 + 3600_000, T0 + 3700_000).map((l) => ({ ...l }));
+    expect(listed).toEqual(expect.arrayContaining(inRange));
+    expect(listed.length).toBeLessThanOrEqual(labelsOf(T0 + 3600_000 - 2 * 3600_000, T0 + 3700_000 + 2 * 3600_000).length);
+    expect(db.labelNames()).toEqual(['__name__', 'instance', 'job', 'status']);
+    expect(db.labelValues('job')).toEqual(['api', 'batch', 'web']);
+    expect(db.labelValues('__name__', [{ type: '=', name: 'job', value: 'web' }])).toEqual(
+      [...new Set(mem.select([{ type: '=', name: 'job', value: 'web' }], -Infinity, Infinity).map((s) => s.labels.__name__))].sort(),
+    );
+    expect(db.labelNames([{ type: '=', name: '__name__', value: 'up' }, { type: '=', name: 'status', value: '' }])).toEqual(['__name__', 'instance', 'job']);
+    expect(db.labelValues('nope')).toEqual([]);
+  });
+
   test('the data is compressed: under a third of the 16 bytes of MemoryStore a sample even on random values', () => {
     const st = db.stats();
     expect(st.samples).toBe(mem.stats().samples);

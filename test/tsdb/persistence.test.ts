@@ -81,6 +81,18 @@ describe('restart', () => {
   });
 });
 
+test('a directory held by another live process is refused, naming it; a lock left by a dead one is taken over', async () => {
+  const dir = await newDir();
+  await (await open(dir)).close();
+  await writeFile(join(dir, 'lock'), String(process.ppid)); // alive, and not this process
+  await expect(open(dir)).rejects.toThrow(`is in use by process ${process.ppid}`);
+  await writeFile(join(dir, 'lock'), '999999999'); // no such process
+  const db = await open(dir);
+  expect(await readFile(join(dir, 'lock'), 'utf8')).toBe(String(process.pid));
+  await db.close();
+  expect(existsSync(join(dir, 'lock'))).toBe(false);
+});
+
 describe('a torn or corrupt WAL tail', () => {
   /** Commits `batches` scrapes of 20 series, each in its own commit; returns the dir (WAL only, no checkpoint). */
   async function walOnly(batches: number) {
@@ -130,6 +142,54 @@ describe('a torn or corrupt WAL tail', () => {
     expect(kept).toEqual(kept.map((_, i) => i));
     expect(log.lines[0]).toMatch(/torn or corrupt/);
     await db.close();
+  });
+
+  test('a corrupt record in an earlier segment ends the log there: later segments go, earlier records stay', async () => {
+    const dir = await newDir();
+    const db = await open(dir, { walSegmentBytes: 1024 });
+    for (let k = 0; k < 20; k++) {
+      const a = db.appender();
+      for (let i = 0; i < 20; i++) a.append({ __name__: 'torn', i: String(i) }, T0 + k * 15_000, k);
+      await a.commit();
+    }
+    const segments = (await readdir(join(dir, 'wal'))).sort();
+    expect(segments.length).toBeGreaterThan(4);
+    const second = join(dir, 'wal', segments[1]);
+    const buf = await readFile(second);
+    buf[buf.length - 20] ^= 0x55;
+    await writeFile(second, buf);
+    const log = logger();
+    const again = await TSDB.open(dir, { logger: log, checkpointIntervalMs: 0 });
+    const kept = times(again);
+    expect(kept).toEqual(kept.map((_, i) => i));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(20);
+    expect(log.lines).toEqual([expect.stringMatching(new RegExp(`segment ${segments[1]} is torn or corrupt .* and ${segments.length - 2} later segment\\(s\\)`))]);
+    // The later segments are gone; writing goes on in a fresh segment after the repaired one.
+    const after = (await readdir(join(dir, 'wal'))).sort();
+    expect(after).toEqual([segments[0], segments[1], segments[2]]);
+    expect((await stat(join(dir, 'wal', segments[2]))).size).toBe(0);
+    await again.close();
+  });
+
+  test('an unreadable snapshot is moved aside with a log line, and start-up goes on', async () => {
+    const dir = await newDir();
+    const db = await open(dir);
+    const a = db.appender();
+    a.append({ __name__: 'snap' }, T0, 1);
+    await a.commit();
+    await db.close();
+    const snap = await readFile(join(dir, 'head.snap'));
+    snap[snap.length - 3] ^= 0xff;
+    await writeFile(join(dir, 'head.snap'), snap);
+    const log = logger();
+    const again = await TSDB.open(dir, { logger: log, checkpointIntervalMs: 0 });
+    expect(log.lines[0]).toMatch(/head\.snap cannot be read \(its checksum does not match\); moved to head\.snap\.corrupt/);
+    expect(existsSync(join(dir, 'head.snap.corrupt'))).toBe(true);
+    const b = again.appender();
+    b.append({ __name__: 'snap' }, T0 + 1000, 2);
+    await b.commit();
+    await again.close();
   });
 
   test('garbage appended after the last record is dropped', async () => {

@@ -27,6 +27,8 @@ const BIN = join(ROOT, 'bin', 'vigil.js');
 const MIN = 60_000;
 /** How far back the rules are replayed at start: longer than the longest `for` (30m) plus its window. */
 const CATCH_UP_MS = 60 * MIN;
+/** vigil serve logs "vigil serving" within seconds; past this it is stuck. */
+const SERVE_READY_MS = 60_000;
 
 interface DemoFlags {
   listen: string;
@@ -203,11 +205,18 @@ async function demo(flags: DemoFlags, io: Io): Promise<number> {
     const served = vigilChild(['serve', '--config', configFile, '--log-level', flags.logLevel], true);
     serve = child = served.child;
     served.child.stderr!.on('data', (c: Buffer) => serveLog.write(c));
-    const address = await Promise.race([servingAddress(served.child, serveLog), served.done.then(() => undefined)]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const address = await Promise.race([
+      servingAddress(served.child, serveLog),
+      served.done.then(() => undefined),
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), SERVE_READY_MS))),
+    ]);
+    clearTimeout(timer);
     if (stop.signal.aborted) return 0;
     if (!address) {
+      if (served.child.exitCode === null) served.child.kill('SIGTERM');
       const result = await served.done;
-      io.err(`vigil demo: vigil serve exited (${result.code ?? result.signal}) before serving:\n${result.stderr}(its log: ${logFile})\n`);
+      io.err(`vigil demo: vigil serve did not start serving (exit ${result.code ?? result.signal}):\n${result.stderr}(its log: ${logFile})\n`);
       return (code = 1);
     }
     const url = `http://${address}`;

@@ -109,6 +109,8 @@ async function catchUp(configFile: string, historyFile: string, to: number, sign
       for (let ts = group.evalTimestamp(to - CATCH_UP_MS); ts <= to && !signal.aborted; ts += group.intervalMs) {
         now = ts;
         await evaluator.evaluateGroup(group, ts);
+        // the engine answers synchronously: let a Ctrl-C in between evaluations
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
     const alerts = evaluator.groups.flatMap((g) => g.alertingRules().flatMap((r) => [...r.active.values()]));

@@ -5,7 +5,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { vigil } from '../cli/run.js';
 import { waitFor } from '../support/wait.js';
 
@@ -106,5 +108,33 @@ describe('vigil demo', () => {
       }
     },
     240_000,
+  );
+
+  (E2E_READY ? test : test.skip)(
+    "END TO END: vigil serve starts with the repository's vigil.yaml as it stands, with no Prometheus",
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vigil-repo-yaml-'));
+      const text = await readFile(resolve(process.cwd(), 'vigil.yaml'), 'utf8');
+      // only the port changes, so that a vigil already on 9095 does not fail the test
+      await writeFile(join(dir, 'vigil.yaml'), text.replace('listen: 127.0.0.1:9095', 'listen: 127.0.0.1:0'));
+      await symlink(resolve(process.cwd(), 'rules'), join(dir, 'rules'));
+      const serve = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      serve.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+      serve.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+      const exited = new Promise<number | null>((r) => serve.once('exit', (code) => r(code)));
+      try {
+        const listen = await waitFor('vigil serving', () => /"listen":"([^"]+)".*"msg":"vigil serving"|"msg":"vigil serving".*"listen":"([^"]+)"/.exec(out)?.slice(1).find(Boolean), 30_000);
+        const ready = await waitFor('/readyz', async () => ((await fetch(`http://${listen}/readyz`)).status === 200 ? true : undefined));
+        expect(ready).toBe(true);
+        expect(out).not.toMatch(/unreachable|"level":50/);
+        serve.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        serve.kill('SIGKILL');
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
   );
 });

@@ -10,6 +10,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -71,6 +72,19 @@ function parseFlags(flags: DemoFlags): { listen: { host: string; port: number };
   const seed = Number(flags.seed);
   if (!Number.isInteger(seed)) throw new InvalidArgumentError(`--seed "${flags.seed}" is not an integer`);
   return { listen, historyMs, seed };
+}
+
+/** Port 0 becomes a free port now, so that vigil.yaml's external_url (the links in notifications) names the real one. */
+function choosePort(host: string, port: number): Promise<number> {
+  if (port !== 0) return Promise.resolve(port);
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => resolve(free));
+    });
+  });
 }
 
 /** Runs `vigil ARGS` as a child and resolves with its exit code and what it wrote to stderr. */
@@ -180,7 +194,8 @@ async function demo(flags: DemoFlags, io: Io): Promise<number> {
     say(`  ${backfill.samples} samples of ${backfill.series} series in ${historyFile}`);
 
     const configFile = join(dir, 'vigil.yaml');
-    await writeFile(configFile, demoConfigYaml({ listen: `${listen.host}:${listen.port}`, fleetTarget: exporter.target, dataDir: dir, rules: join(ROOT, 'rules'), standIns }));
+    const port = await choosePort(listen.host, listen.port);
+    await writeFile(configFile, demoConfigYaml({ listen: `${listen.host}:${port}`, fleetTarget: exporter.target, dataDir: dir, rules: join(ROOT, 'rules'), standIns }));
 
     say('importing it into the embedded TSDB (vigil tsdb import)…');
     const imported = vigilChild(['tsdb', 'import', '--config', configFile, historyFile]);

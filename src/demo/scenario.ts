@@ -43,7 +43,7 @@ export const DEMO_AGENTS: AgentModel[] = [
 
 /** One round: each incident's start relative to the round's mark, and how long it lasts. */
 export const ROUND: { kind: IncidentKind; agent: string; tool?: string; factor?: number; startMin: number; minutes: number }[] = [
-  { kind: 'error-spike', agent: 'checkout-bot', startMin: -5, minutes: 30 },
+  { kind: 'error-spike', agent: 'checkout-bot', startMin: -8, minutes: 30 },
   { kind: 'latency', agent: 'search-agent', startMin: -7, minutes: 35 },
   { kind: 'tool-failure', agent: 'support-bot', tool: 'lookup_order', startMin: 1, minutes: 30 },
   { kind: 'token-loop', agent: 'research-agent', factor: 3, startMin: -15, minutes: 45 },

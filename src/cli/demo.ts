@@ -74,15 +74,21 @@ function parseFlags(flags: DemoFlags): { listen: { host: string; port: number };
   return { listen, historyMs, seed };
 }
 
-/** Port 0 becomes a free port now, so that vigil.yaml's external_url (the links in notifications) names the real one. */
+/**
+ * Checks now that vigil serve will be able to listen (not after a minute of preparation), and
+ * turns port 0 into a free port, so that vigil.yaml's external_url (the links in notifications)
+ * names the real one.
+ */
 function choosePort(host: string, port: number): Promise<number> {
-  if (port !== 0) return Promise.resolve(port);
   return new Promise((resolve, reject) => {
     const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => resolve(free));
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'the address is already in use (another vigil?)' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.message;
+      reject(new Error(`cannot listen on ${host}:${port} (--listen): ${why}`));
+    });
+    probe.listen(port, host, () => {
+      const { port: chosen } = probe.address() as { port: number };
+      probe.close(() => resolve(chosen));
     });
   });
 }
@@ -153,6 +159,13 @@ function servingAddress(child: ChildProcess, log: NodeJS.WritableStream): Promis
 
 async function demo(flags: DemoFlags, io: Io): Promise<number> {
   const { listen, historyMs, seed } = parseFlags(flags);
+  let port: number;
+  try {
+    port = await choosePort(listen.host, listen.port);
+  } catch (err) {
+    io.err(`vigil demo: ${(err as Error).message}\n`);
+    return 1;
+  }
   const dir = flags.dir ? resolve(flags.dir) : await mkdtemp(join(tmpdir(), 'vigil-demo-'));
   await mkdir(dir, { recursive: true });
   const say = (line: string) => io.out(`${line}\n`);
@@ -194,7 +207,6 @@ async function demo(flags: DemoFlags, io: Io): Promise<number> {
     say(`  ${backfill.samples} samples of ${backfill.series} series in ${historyFile}`);
 
     const configFile = join(dir, 'vigil.yaml');
-    const port = await choosePort(listen.host, listen.port);
     await writeFile(configFile, demoConfigYaml({ listen: `${listen.host}:${port}`, fleetTarget: exporter.target, dataDir: dir, rules: join(ROOT, 'rules'), standIns }));
 
     say('importing it into the embedded TSDB (vigil tsdb import)…');

@@ -46,7 +46,7 @@ export async function writeBackfill(fleet: Fleet, file: string, options: Backfil
   for (const metric of await fleet.registry.getMetricsAsJSON()) types.set(metric.name, String(metric.type));
   for (let k = 0; k < times.length; k++) {
     // let the event loop in now and then: a signal, or a request to the stand-ins, is answered meanwhile
-    if (k % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (k % 4 === 0) await new Promise((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) return { file, series: series.size, samples: 0, from, to: from };
     fleet.advanceTo(times[k]);
     for (const s of await fleet.samples()) {

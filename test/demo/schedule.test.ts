@@ -40,7 +40,7 @@ describe.each([
     expect(r.code).toBe(0);
     // what notifies: an episode that only went pending for a moment (a lone failure in a thin window) never leaves vigil
     episodes = (JSON.parse(r.stdout).episodes as Episode[]).filter((e) => e.firedAt !== null);
-  }, 120_000);
+  }, 240_000);
 
   const minutesAfterT0 = (iso: string | null) => (iso === null ? null : (Date.parse(iso) - T0) / MIN);
 

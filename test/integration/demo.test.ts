@@ -41,12 +41,13 @@ function printedUrls(out: string): string[] {
   return [...out.matchAll(/(?:agents|PagerDuty|Slack|GitHub|Grafana):? (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1]);
 }
 
+/** True when nothing listens at `url` any more (a connection refused, not a slow answer). */
 async function refuses(url: string): Promise<boolean> {
   try {
-    await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await fetch(url, { signal: AbortSignal.timeout(10_000) });
     return false;
-  } catch {
-    return true;
+  } catch (err) {
+    return ((err as Error & { cause?: { code?: string } }).cause?.code ?? '') === 'ECONNREFUSED';
   }
 }
 
@@ -67,6 +68,21 @@ describe('vigil demo', () => {
     const r = await vigil(['demo', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
+  });
+
+  test('an address in use is refused at once, before any preparation', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const r = await vigil(['demo', '--listen', `127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`vigil demo: cannot listen on 127.0.0.1:${port} (--listen): the address is already in use (another vigil?)\n`);
+      expect(r.stdout).toBe('');
+    } finally {
+      taken.close();
+    }
   });
 
   test('Ctrl-C while the history is written stops the fleet and the stand-ins and removes its folder', async () => {

@@ -4,6 +4,7 @@ import { registerBacktest } from './backtest.js';
 import { registerEval } from './eval.js';
 import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
+import { registerDemo } from './demo.js';
 import { registerSilence } from './silence.js';
 import { registerAlerts } from './alerts.js';
 import { registerTickets } from './tickets.js';
@@ -33,6 +34,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerTest(program, io, setExit);
   registerRules(program, io, setExit);
   registerServe(program, io, setExit);
+  registerDemo(program, io, setExit);
   registerSilence(program, io, setExit);
   registerAlerts(program, io, setExit);
   registerTickets(program, io, setExit);

@@ -58,7 +58,7 @@ function routingConfig(config: Config): RoutingConfig {
   };
 }
 
-async function loadRules(config: Config): Promise<RuleGroupSpec[] | string> {
+export async function loadRules(config: Config): Promise<RuleGroupSpec[] | string> {
   const { profile, diagnostics } = await profileOption(config.ruleProfile?.name, config.ruleProfile?.base);
   if (diagnostics.length) return diagnostics.map(formatDiagnostic).join('\n');
   const loaded = await loadRuleFiles(config.ruleFiles, { profile });

@@ -7,6 +7,8 @@
  * Time 0 is 1970-01-01T00:00Z, a Thursday, as in every promtool test.
  */
 
+import { dayShape, DURATION_BUCKETS, HEALTHY_CDF, SLOW_CDF } from '../../../src/demo/index.js';
+
 export type Profile = 'vigil' | 'otel-genai';
 
 export type IncidentKind = 'token-loop' | 'tool-swap' | 'error-spike' | 'tool-failure' | 'hallucination' | 'latency';
@@ -57,10 +59,8 @@ export interface TrafficModel {
   agents: AgentModel[];
 }
 
-/** Request duration buckets (seconds) and their cumulative share, healthy (P99 ≈ 2s) and slow (P99 ≈ 20s). */
-const LE = [0.1, 0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 20, 30, 60, 120];
-const HEALTHY_CDF = [0.02, 0.1, 0.35, 0.97, 0.9995, 1, 1, 1, 1, 1, 1, 1, 1];
-const SLOW_CDF = [0.01, 0.05, 0.1, 0.2, 0.4, 0.6, 0.7, 0.8, 0.9, 0.992, 1, 1, 1];
+/** Request duration buckets (seconds) and their cumulative share, healthy (P99 ≈ 2s) and slow (P99 ≈ 20s): the demo fleet's. */
+const LE = DURATION_BUCKETS;
 
 /** The names one profile exports, as Prometheus stores them. */
 interface Naming {
@@ -116,11 +116,7 @@ function prng(seed: number): () => number {
   };
 }
 
-/** 0 at 01:00, 1 at 13:00, a smooth business-hours bump in between. */
-export function dayShape(minuteOfDay: number): number {
-  const c = (1 + Math.cos((2 * Math.PI * (minuteOfDay - 13 * 60)) / 1440)) / 2;
-  return c * c;
-}
+export { dayShape };
 
 /** Saturday and Sunday; day 0 (1970-01-01) is a Thursday. */
 export function isWeekend(minute: number): boolean {

@@ -3,7 +3,7 @@
  * stopping everything it started, and — end to end — a P1 page printed by the PagerDuty
  * stand-in within 3 minutes of the start.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,6 @@ import { waitFor } from '../support/wait.js';
 
 const BIN = resolve(process.cwd(), 'bin/vigil.js');
 
-/**
- * END TO END: needs `vigil tsdb import` and `vigil serve` on the embedded datasource (issue 12's
- * ingestion and query-API parts). It runs once `vigil --help` lists the tsdb command, i.e. once
- * they are merged; until then it is skipped with a warning.
- */
-const E2E_READY = /^\s+tsdb\b/m.test(spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout ?? '');
-if (!E2E_READY) console.warn('skipped: the demo end to end: `vigil tsdb import` is not in this build (issue 12 ingestion not merged)');
 
 interface Running {
   child: ChildProcess;
@@ -103,7 +96,7 @@ describe('vigil demo', () => {
     }
   }, 60_000);
 
-  (E2E_READY ? test : test.skip)(
+  test(
     'END TO END: a P1 page within 3 minutes of the start; the API is served; Ctrl-C stops vigil serve too',
     async () => {
       const started = Date.now();
@@ -126,7 +119,7 @@ describe('vigil demo', () => {
     240_000,
   );
 
-  (E2E_READY ? test : test.skip)(
+  test(
     "END TO END: vigil serve starts with the repository's vigil.yaml as it stands, with no Prometheus",
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'vigil-repo-yaml-'));

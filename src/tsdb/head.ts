@@ -39,6 +39,16 @@ export class ChunkArena {
     return place;
   }
 
+  /** The page holding the chunk at `place`. */
+  page(place: number): Uint8Array {
+    return this.pages[Math.floor((place - (place % LEN_SPAN)) / LEN_SPAN / PAGE_BYTES)];
+  }
+
+  /** The chunk's offset in its page. */
+  offset(place: number): number {
+    return ((place - (place % LEN_SPAN)) / LEN_SPAN) % PAGE_BYTES;
+  }
+
   /** The bytes of the chunk at `place` (a view). */
   view(place: number): Uint8Array {
     const len = place % LEN_SPAN;
@@ -136,6 +146,46 @@ export interface HeadStats {
   heldChunkBytes: number;
   /** Bytes of the series' closed-chunk tables: 24 per chunk. */
   chunkTableBytes: number;
+}
+
+/**
+ * The arrays a select decodes into, cut from 1M-sample slabs: a select over 10,000 series then
+ * allocates a few dozen buffers instead of 20,000 (each typed array's buffer is a separate
+ * allocation the GC tracks).
+ */
+class ReadSlab {
+  private static readonly MAX = 1 << 20;
+  private ts = new Float64Array(0);
+  private vs = new Float64Array(0);
+  private at = 0;
+  private st = new Uint8Array(0);
+  private stAt = 0;
+  /** Slabs start small (a select of one series stays small) and double up to MAX samples. */
+  private next = 4096;
+
+  take(n: number): { ts: Float64Array; vs: Float64Array } {
+    if (this.at + n > this.ts.length) {
+      const size = Math.max(n, this.next);
+      this.next = Math.min(ReadSlab.MAX, this.next * 2);
+      this.ts = new Float64Array(size);
+      this.vs = new Float64Array(size);
+      this.at = 0;
+    }
+    const from = this.at;
+    this.at += n;
+    return { ts: this.ts.subarray(from, this.at), vs: this.vs.subarray(from, this.at) };
+  }
+
+  /** Staleness flags for n samples (only series that ever had a marker need them). */
+  takeStale(n: number): Uint8Array {
+    if (this.stAt + n > this.st.length) {
+      this.st = new Uint8Array(Math.max(n, 1 << 16));
+      this.stAt = 0;
+    }
+    const from = this.stAt;
+    this.stAt += n;
+    return this.st.subarray(from, this.stAt);
+  }
 }
 
 /** Whether one of the series' chunks overlaps [mint, maxt]. */
@@ -384,8 +434,9 @@ export class Head {
 
   select(matchers: readonly SeriesMatcher[], mint: number, maxt: number): SeriesData[] {
     const out: SeriesData[] = [];
+    const slab = new ReadSlab();
     for (const s of this.matching(matchers, mint, maxt)) {
-      const data = this.read(s, mint, maxt);
+      const data = this.read(s, mint, maxt, slab);
       if (data) out.push(data);
     }
     return out;
@@ -455,20 +506,26 @@ export class Head {
   }
 
   /** Decodes the chunks of s that overlap [mint, maxt], then narrows to that range (views). */
-  private read(s: HeadSeries, mint: number, maxt: number): SeriesData | undefined {
+  private read(s: HeadSeries, mint: number, maxt: number, slab: ReadSlab): SeriesData | undefined {
+    const arena = this.arena;
     let first = 0;
     while (first < s.nClosed && s.chunkMaxT(first) < mint) first++;
     let last = first;
     let n = 0;
-    for (; last < s.nClosed && s.chunkMinT(last) <= maxt; last++) n += chunkCount(this.arena.view(s.chunkPlace(last)));
+    for (; last < s.nClosed && s.chunkMinT(last) <= maxt; last++) {
+      const place = s.chunkPlace(last);
+      n += chunkCount(arena.page(place), arena.offset(place));
+    }
     const open = s.open.count > 0 && last === s.nClosed && s.open.minT <= maxt && s.open.maxT >= mint;
     if (open) n += s.open.count;
     if (n === 0) return undefined;
-    const ts = new Float64Array(n);
-    const vs = new Float64Array(n);
-    const st = s.hasStale ? new Uint8Array(n) : undefined;
+    const { ts, vs } = slab.take(n);
+    const st = s.hasStale ? slab.takeStale(n) : undefined;
     let at = 0;
-    for (let i = first; i < last; i++) at += decodeChunk(this.arena.view(s.chunkPlace(i)), 0, ts, vs, st, at);
+    for (let i = first; i < last; i++) {
+      const place = s.chunkPlace(i);
+      at += decodeChunk(arena.page(place), arena.offset(place), ts, vs, st, at);
+    }
     if (open) decodeChunk(s.open.buf, s.open.off, ts, vs, st, at);
     let from = 0;
     while (from < n && ts[from] < mint) from++;

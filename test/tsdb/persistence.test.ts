@@ -65,6 +65,25 @@ describe('restart', () => {
     await third.close();
   });
 
+  test('a WAL past walCheckpointBytes triggers a checkpoint by itself, which truncates the WAL', async () => {
+    const dir = await newDir();
+    const db = await open(dir, { walCheckpointBytes: 4096 });
+    for (let k = 0; k < 20; k++) {
+      const a = db.appender();
+      for (let i = 0; i < 20; i++) a.append({ __name__: 'wal_size', i: String(i) }, T0 + k * 15_000, k);
+      await a.commit();
+    }
+    for (let tries = 0; db.stats().checkpoints === 0 && tries < 1000; tries++) await new Promise((r) => setTimeout(r, 5));
+    expect(db.stats().checkpoints).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'head.snap'))).toBe(true);
+    const walBytes = (await Promise.all((await readdir(join(dir, 'wal'))).map((f) => stat(join(dir, 'wal', f))))).reduce((n, st) => n + st.size, 0);
+    expect(walBytes).toBeLessThan(20 * 20 * 13); // less than all the commits took
+    await db.close();
+    const again = await open(dir);
+    expect(again.stats().samples).toBe(400);
+    await again.close();
+  });
+
   test('a duplicate after restart is still a duplicate (the last value survives in the chunk files)', async () => {
     const dir = await newDir();
     const db = await open(dir);

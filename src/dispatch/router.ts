@@ -70,7 +70,7 @@ export interface RouterStore {
 
 /** What /metrics counts of the runtime (server's RouterMetrics). */
 export interface RouterObserver {
-  received(source: string, status: 'firing' | 'resolved'): void;
+  received(source: string, status: 'firing' | 'resolved', count?: number): void;
   /** New alerts refused because a limit was reached (`limit` names it, e.g. `limits.alerts`). */
   refused(source: string, limit: string, alerts: number): void;
   invalid(source: string): void;
@@ -192,6 +192,8 @@ export class Router {
     if (this.stopped) return result;
     const now = this.now();
     let wake: number | undefined;
+    let firing = 0;
+    let resolved = 0;
     for (const alert of alerts) {
       const held = this.alertsByFp.get(alert.fingerprint);
       if (!held) {
@@ -211,8 +213,12 @@ export class Router {
         const t = g.nextFlushAt();
         if (t !== undefined && (wake === undefined || t < wake)) wake = t;
       }
-      this.opts.metrics?.received(source, alert.endsAt > now ? 'firing' : 'resolved');
+      if (alert.endsAt > now) firing++;
+      else resolved++;
     }
+    // counted once per batch: a labelled counter costs more than the rest of an alert's receive
+    if (firing) this.opts.metrics?.received(source, 'firing', firing);
+    if (resolved) this.opts.metrics?.received(source, 'resolved', resolved);
     this.revision++;
     this.writeEvents();
     if (wake !== undefined) this.wakeAt(wake); // only the touched groups can want an earlier tick
@@ -452,7 +458,6 @@ export class Router {
       });
       return;
     }
-    dispatcher.prune(now);
     this.gc(now);
     this.schedule();
   }
@@ -634,6 +639,8 @@ export class Router {
     }
     if (now - this.lastGcAt < 60_000) return;
     this.lastGcAt = now;
+    // expired log entries and flapping history out of its window: a walk over every alert, so once a minute, not per tick
+    this.dispatcher.prune(now);
     this.silences.gc(now);
     const held = new Set<string>();
     for (const g of this.dispatcher.groups()) for (const a of g.alerts()) held.add(a.fingerprint);

@@ -11,12 +11,18 @@ export interface HttpAnswer {
   body: string;
 }
 
-/** The agent a notifier keeps for its URL: the CA of tls_config, insecure_skip_verify, and no keep-alive so an abort closes the socket. */
+/** Idle connections are kept a few seconds (as Node's global agent does): 10,000 groups flushed a second need not open 10,000 connections. */
+const KEEP_ALIVE = { keepAlive: true, scheduling: 'lifo', timeout: 5_000 } as const;
+
+/**
+ * The agent a notifier keeps for its URL: the CA of tls_config, insecure_skip_verify, and
+ * keep-alive. An aborted request destroys its own socket, so an abort still closes the connection.
+ */
 export function agentFor(url: string, config: HttpConfig): http.Agent {
   if (new URL(url).protocol === 'https:') {
-    return new https.Agent({ ca: config.ca, rejectUnauthorized: !config.insecureSkipVerify, keepAlive: false });
+    return new https.Agent({ ca: config.ca, rejectUnauthorized: !config.insecureSkipVerify, ...KEEP_ALIVE });
   }
-  return new http.Agent({ keepAlive: false });
+  return new http.Agent(KEEP_ALIVE);
 }
 
 /** One request; `body` (a string is sent as is) as JSON; returns whatever the server answered; throws only when no answer came. */

@@ -95,11 +95,13 @@ export class Dispatcher {
       const key = this.routing.groupKey(route, groupLabels);
       let group = this.byKey.get(key);
       if (!group) {
+        const logged = this.log.get(logKey(key, route.options.receiver));
         group = new AggregationGroup({
           key,
           route,
           groupLabels,
-          lastNotified: this.log.get(logKey(key, route.options.receiver)),
+          // an expired entry is forgotten, whether or not prune() has run since
+          lastNotified: logged && logged.expiresAt > now ? logged : undefined,
           sendResolved: this.sendResolved(route.options.receiver),
           flapping: this.flapDetector,
           onLog: (entry) => this.logged(entry),

@@ -436,7 +436,7 @@ export class Router {
       const g = groups[i];
       // a tick in between may have flushed it already
       if (dispatcher.group(g.key) !== g || g.notifying || (g.nextFlushAt() ?? Infinity) > now) continue;
-      const flushed = runGroupStages(pipeline.group, { groupKey: g.key, route: g.route, receiver: g.receiver, alerts: g.alerts(), muted: new Map() }, now);
+      const flushed = runGroupStages(pipeline.group, { groupKey: g.key, route: g.route, receiver: g.receiver, alerts: g.unsortedAlerts(), muted: new Map() }, now);
       if ('stoppedBy' in flushed) {
         dispatcher.postpone(g, now);
         continue;
@@ -643,7 +643,7 @@ export class Router {
     this.dispatcher.prune(now);
     this.silences.gc(now);
     const held = new Set<string>();
-    for (const g of this.dispatcher.groups()) for (const a of g.alerts()) held.add(a.fingerprint);
+    for (const g of this.dispatcher.groups()) for (const a of g.unsortedAlerts()) held.add(a.fingerprint);
     const forgotten: string[] = [];
     for (const [fp, alert] of this.alertsByFp) {
       if (alert.endsAt <= now - RESOLVED_ALERT_RETENTION_MS && !held.has(fp)) {

@@ -273,14 +273,14 @@ export class SqliteStore implements Store {
     add('fingerprint = ?', q.fingerprint);
     add('alertname = ?', q.alertname);
     add('severity = ?', q.severity);
-    add('id < ?', q.before);
+    this.olderThan('alert_event', q.before, where, args);
     if (q.kinds?.length) {
       where.push(`kind IN (${q.kinds.map(() => '?').join(', ')})`);
       args.push(...q.kinds);
     }
     const limit = Math.min(Math.max(1, q.limit ?? 100), MAX_PAGE);
     const rows = this.db
-      .prepare(`SELECT * FROM alert_event ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`)
+      .prepare(`SELECT * FROM alert_event ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at DESC, id DESC LIMIT ?`)
       .all(...args, limit + 1) as Record<string, unknown>[];
     const items = rows.slice(0, limit).map(
       (r): AlertEvent => ({
@@ -297,6 +297,23 @@ export class SqliteStore implements Store {
       }),
     );
     return { items, next: rows.length > limit ? items[items.length - 1].id : undefined };
+  }
+
+  /**
+   * The paging condition for history ordered newest first by (at, id): the entries after the one
+   * with id `before`. The cursor stays an id, and its time is looked up, so a page boundary falls
+   * between two entries even when ids do not follow time (backfills, late posts, click times).
+   */
+  private olderThan(table: 'alert_event' | 'notification', before: number | undefined, where: string[], args: unknown[]): void {
+    if (before === undefined) return;
+    const row = this.db.prepare(`SELECT at FROM ${table} WHERE id = ?`).get(before) as { at: number } | undefined;
+    if (!row) {
+      where.push('id < ?'); // the cursor's entry is gone (retention): by id, as before
+      args.push(before);
+      return;
+    }
+    where.push('(at < ? OR (at = ? AND id < ?))');
+    args.push(row.at, row.at, before);
   }
 
   recordNotification(n: NotificationRecord): void {
@@ -317,15 +334,15 @@ export class SqliteStore implements Store {
       ['at >= ?', q.from],
       ['at < ?', q.to],
       ['receiver = ?', q.receiver],
-      ['id < ?', q.before],
     ] as const) {
       if (v === undefined) continue;
       where.push(sql);
       args.push(v);
     }
+    this.olderThan('notification', q.before, where, args);
     const limit = Math.min(Math.max(1, q.limit ?? 100), MAX_PAGE);
     const rows = this.db
-      .prepare(`SELECT id, record FROM notification ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`)
+      .prepare(`SELECT id, record FROM notification ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at DESC, id DESC LIMIT ?`)
       .all(...args, limit + 1) as { id: number; record: string }[];
     const items = rows.slice(0, limit).map((r) => ({ ...(JSON.parse(r.record) as NotificationRecord), id: r.id }));
     return { items, next: rows.length > limit ? items[items.length - 1].id : undefined };

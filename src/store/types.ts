@@ -47,7 +47,7 @@ export interface HistoryQuery {
   receiver?: string;
   /** Page size; default 100, at most 1000. */
   limit?: number;
-  /** Paging cursor: only entries with an id below this (newest first). */
+  /** Paging cursor, the id of the last entry of the previous page: only entries after it, newest first by (at, id). */
   before?: number;
 }
 

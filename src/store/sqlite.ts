@@ -113,15 +113,25 @@ const MIGRATIONS: string[] = [
    );`,
 ];
 
+export interface SqliteStoreOptions {
+  /** Where a failed write of the notification logs goes: they are written after the call returns (see saveNotificationLogEntry). */
+  onWriteError?: (err: Error, what: string) => void;
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly onWriteError: (err: Error, what: string) => void;
+  /** Notification-log writes of this turn of the event loop, committed together at its end. */
+  private pendingLogWrites: (() => void)[] = [];
+  private logWriteScheduled = false;
   private readonly save: (state: GroupState) => void;
   private insertEvent: Database.Statement | undefined;
   private insertNotification: Database.Statement | undefined;
   /** Prepared once: the router writes these on every notification. */
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(path: string) {
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
+    this.onWriteError = opts.onWriteError ?? ((err, what) => process.emitWarning(`vigil: could not write ${what}: ${err.message}`));
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -193,7 +203,37 @@ export class SqliteStore implements Store {
     return st;
   }
 
+  /**
+   * Runs a notification-log write at the end of this turn of the event loop, in one transaction
+   * with the others of the turn: 10,000 groups acknowledged together make one commit, not 20,000.
+   */
+  private deferLogWrite(write: () => void): void {
+    this.pendingLogWrites.push(write);
+    if (this.logWriteScheduled) return;
+    this.logWriteScheduled = true;
+    setImmediate(() => this.flushLogWrites());
+  }
+
+  /** Commits the deferred notification-log writes now (also before a read of the logs, and on close). */
+  flushLogWrites(): void {
+    this.logWriteScheduled = false;
+    const writes = this.pendingLogWrites;
+    if (writes.length === 0) return;
+    this.pendingLogWrites = [];
+    try {
+      this.db.transaction(() => {
+        for (const w of writes) w();
+      })();
+    } catch (err) {
+      this.onWriteError(err as Error, `${writes.length} notification log entries`);
+    }
+  }
+
   saveNotificationLogEntry(entry: NotificationLogEntry): void {
+    this.deferLogWrite(() => this.writeNotificationLogEntry(entry));
+  }
+
+  private writeNotificationLogEntry(entry: NotificationLogEntry): void {
     this
       .stmt(
         'INSERT INTO notification_log (receiver, group_key, at, expires_at, entry) VALUES (?, ?, ?, ?, ?) ' +
@@ -203,12 +243,17 @@ export class SqliteStore implements Store {
   }
 
   loadNotificationLog(now: number): NotificationLogEntry[] {
+    this.flushLogWrites();
     this.db.prepare('DELETE FROM notification_log WHERE expires_at <= ?').run(now);
     const rows = this.db.prepare('SELECT entry FROM notification_log ORDER BY receiver, group_key').all() as { entry: string }[];
     return rows.map((r) => JSON.parse(r.entry) as NotificationLogEntry);
   }
 
   saveIntegrationLogEntry(entry: IntegrationLogEntry): void {
+    this.deferLogWrite(() => this.writeIntegrationLogEntry(entry));
+  }
+
+  private writeIntegrationLogEntry(entry: IntegrationLogEntry): void {
     this
       .stmt(
         'INSERT INTO integration_log (receiver, group_key, integration, idx, at, expires_at, entry) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
@@ -218,6 +263,7 @@ export class SqliteStore implements Store {
   }
 
   loadIntegrationLog(now: number): IntegrationLogEntry[] {
+    this.flushLogWrites();
     this.db.prepare('DELETE FROM integration_log WHERE expires_at <= ?').run(now);
     const rows = this.db.prepare('SELECT entry FROM integration_log ORDER BY receiver, group_key, integration, idx').all() as { entry: string }[];
     return rows.map((r) => JSON.parse(r.entry) as IntegrationLogEntry);
@@ -447,6 +493,7 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    this.flushLogWrites();
     this.db.close();
   }
 }

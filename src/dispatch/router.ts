@@ -385,7 +385,7 @@ export class Router {
     );
   }
 
-  /** Sets the timer to the earliest flush of every group (a scan: at the end of a tick, and after a reload). */
+  /** Sets the timer to the earliest flush of every group (the dispatcher's queue: at the end of a tick, and after a reload). */
   private schedule(): void {
     if (this.stopped) return;
     const next = this.dispatcher.nextWakeAt();
@@ -434,8 +434,11 @@ export class Router {
     for (; i < groups.length; i++) {
       if (i > from && performance.now() - started > TICK_BUDGET_MS) break;
       const g = groups[i];
-      // a tick in between may have flushed it already
-      if (dispatcher.group(g.key) !== g || g.notifying || (g.nextFlushAt() ?? Infinity) > now) continue;
+      // a tick in between may have flushed it already (then it is queued again)
+      if (dispatcher.group(g.key) !== g || g.notifying || (g.nextFlushAt() ?? Infinity) > now) {
+        dispatcher.requeue(g);
+        continue;
+      }
       const flushed = runGroupStages(pipeline.group, { groupKey: g.key, route: g.route, receiver: g.receiver, alerts: g.unsortedAlerts(), muted: new Map() }, now);
       if ('stoppedBy' in flushed) {
         dispatcher.postpone(g, now);

@@ -71,7 +71,7 @@ async function vigil() {
     }),
   );
   const nodeArgs = vigilNodeArgs(); // bin/vigil.js's own flags, then VIGIL_NODE_ARGS
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', process.env.VIGIL_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`);
     return await measure('vigil', `http://127.0.0.1:${port}`, '/healthz', child.pid);

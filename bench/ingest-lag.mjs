@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { processRssMiB, tempDir, which } from './lib/prometheus.mjs';
-import { REPO_DIR, env, log, quantile, table } from './lib/stats.mjs';
+import { REPO_DIR, env, log, quantile, table, vigilNodeArgs } from './lib/stats.mjs';
 import { freePort, waitReady } from './lib/net.mjs';
 
 const ALERTS = env('ALERTS', 100_000);
@@ -70,8 +70,8 @@ async function vigil() {
       receivers: [{ name: 'nobody' }],
     }),
   );
-  const nodeArgs = process.env.VIGIL_NODE_ARGS ? process.env.VIGIL_NODE_ARGS.split(' ') : [];
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const nodeArgs = vigilNodeArgs(); // bin/vigil.js's own flags, then VIGIL_NODE_ARGS
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', process.env.VIGIL_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`);
     return await measure('vigil', `http://127.0.0.1:${port}`, '/healthz', child.pid);

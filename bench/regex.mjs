@@ -22,7 +22,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { processCpuSeconds, tempDir, which } from './lib/prometheus.mjs';
-import { REPO_DIR, env, log, quantile, saveResult, table } from './lib/stats.mjs';
+import { REPO_DIR, env, log, quantile, saveResult, table, vigilNodeArgs } from './lib/stats.mjs';
 import { freePort, waitReady } from './lib/net.mjs';
 
 const ALERTS = env('ALERTS', 2000);
@@ -142,7 +142,7 @@ async function benchVigil(sink) {
       receivers: receivers(sink),
     }),
   );
-  const child = spawn(process.execPath, [join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...vigilNodeArgs(), join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`);
     return await measure('vigil', `http://127.0.0.1:${port}`, '/healthz', child.pid);

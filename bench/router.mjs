@@ -20,7 +20,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { processCpuSeconds, processRssMiB, tempDir, which } from './lib/prometheus.mjs';
-import { REPO_DIR, env, log, quantile, saveResult, table } from './lib/stats.mjs';
+import { REPO_DIR, env, log, quantile, saveResult, table, vigilNodeArgs } from './lib/stats.mjs';
 import { freePort, waitReady } from './lib/net.mjs';
 
 const ALERTS = env('ALERTS', 10_000);
@@ -128,7 +128,7 @@ async function benchVigil(sink) {
       receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }],
     }),
   );
-  const nodeArgs = process.env.VIGIL_NODE_ARGS ? process.env.VIGIL_NODE_ARGS.split(' ') : []; // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const nodeArgs = vigilNodeArgs(); // bin/vigil.js's own flags, then VIGIL_NODE_ARGS
   const child = spawn(process.execPath, [...nodeArgs, join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`);

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,17 @@ export function summarize(values) {
 export function vigilCpuSeconds() {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
+}
+
+/**
+ * The node flags vigil runs with as installed (the `#!/usr/bin/env -S node ...` line of bin/vigil.js),
+ * then VIGIL_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): a bench spawning
+ * `node bin/vigil.js` measures what users run.
+ */
+export function vigilNodeArgs() {
+  const shebang = readFileSync(join(REPO_DIR, 'bin/vigil.js'), 'utf8').split('\n')[0];
+  const flags = /^#!\S*env -S node(.*)$/.exec(shebang)?.[1].trim().split(/\s+/).filter(Boolean) ?? [];
+  return [...flags, ...(process.env.VIGIL_NODE_ARGS ? process.env.VIGIL_NODE_ARGS.split(' ') : [])];
 }
 
 export function env(name, fallback) {

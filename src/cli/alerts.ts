@@ -58,9 +58,8 @@ async function history(flags: HistoryFlags, io: Io): Promise<number> {
   const store = new SqliteStore(config.storage.sqlite.path);
   try {
     const page = store.queryAlertEvents(q);
-    const next = page.next;
-    // newest first by when it happened: ids follow recording order, which backfills and late posts break
-    const items = [...page.items].sort((a, b) => b.at - a.at || (b.id ?? 0) - (a.id ?? 0));
+    // newest first by when it happened, across pages: the store orders and pages by (at, id)
+    const { items, next } = page;
     if (flags.output === 'json') {
       io.out(JSON.stringify({ events: items.map((e) => ({ ...e, at: iso(e.at), startsAt: iso(e.startsAt) })), next }, null, 2) + '\n');
       return 0;

@@ -76,7 +76,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     io.err(rules + '\n');
     return 1;
   }
-  const store = new SqliteStore(config.storage.sqlite.path);
+  const store = new SqliteStore(config.storage.sqlite.path, { onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`) });
   const silences = new Silences({ store });
   if (!config.route) log.warn({}, 'vigil.yaml has no route: alerts are kept and shown, but nobody is notified');
 

@@ -70,7 +70,7 @@ export interface RouterStore {
 
 /** What /metrics counts of the runtime (server's RouterMetrics). */
 export interface RouterObserver {
-  received(source: string, status: 'firing' | 'resolved'): void;
+  received(source: string, status: 'firing' | 'resolved', count?: number): void;
   /** New alerts refused because a limit was reached (`limit` names it, e.g. `limits.alerts`). */
   refused(source: string, limit: string, alerts: number): void;
   invalid(source: string): void;
@@ -192,6 +192,8 @@ export class Router {
     if (this.stopped) return result;
     const now = this.now();
     let wake: number | undefined;
+    let firing = 0;
+    let resolved = 0;
     for (const alert of alerts) {
       const held = this.alertsByFp.get(alert.fingerprint);
       if (!held) {
@@ -211,8 +213,12 @@ export class Router {
         const t = g.nextFlushAt();
         if (t !== undefined && (wake === undefined || t < wake)) wake = t;
       }
-      this.opts.metrics?.received(source, alert.endsAt > now ? 'firing' : 'resolved');
+      if (alert.endsAt > now) firing++;
+      else resolved++;
     }
+    // counted once per batch: a labelled counter costs more than the rest of an alert's receive
+    if (firing) this.opts.metrics?.received(source, 'firing', firing);
+    if (resolved) this.opts.metrics?.received(source, 'resolved', resolved);
     this.revision++;
     this.writeEvents();
     if (wake !== undefined) this.wakeAt(wake); // only the touched groups can want an earlier tick
@@ -379,7 +385,7 @@ export class Router {
     );
   }
 
-  /** Sets the timer to the earliest flush of every group (a scan: at the end of a tick, and after a reload). */
+  /** Sets the timer to the earliest flush of every group (the dispatcher's queue: at the end of a tick, and after a reload). */
   private schedule(): void {
     if (this.stopped) return;
     const next = this.dispatcher.nextWakeAt();
@@ -428,9 +434,12 @@ export class Router {
     for (; i < groups.length; i++) {
       if (i > from && performance.now() - started > TICK_BUDGET_MS) break;
       const g = groups[i];
-      // a tick in between may have flushed it already
-      if (dispatcher.group(g.key) !== g || g.notifying || (g.nextFlushAt() ?? Infinity) > now) continue;
-      const flushed = runGroupStages(pipeline.group, { groupKey: g.key, route: g.route, receiver: g.receiver, alerts: g.alerts(), muted: new Map() }, now);
+      // a tick in between may have flushed it already (then it is queued again)
+      if (dispatcher.group(g.key) !== g || g.notifying || (g.nextFlushAt() ?? Infinity) > now) {
+        dispatcher.requeue(g);
+        continue;
+      }
+      const flushed = runGroupStages(pipeline.group, { groupKey: g.key, route: g.route, receiver: g.receiver, alerts: g.unsortedAlerts(), muted: new Map() }, now);
       if ('stoppedBy' in flushed) {
         dispatcher.postpone(g, now);
         continue;
@@ -452,7 +461,6 @@ export class Router {
       });
       return;
     }
-    dispatcher.prune(now);
     this.gc(now);
     this.schedule();
   }
@@ -634,9 +642,11 @@ export class Router {
     }
     if (now - this.lastGcAt < 60_000) return;
     this.lastGcAt = now;
+    // expired log entries and flapping history out of its window: a walk over every alert, so once a minute, not per tick
+    this.dispatcher.prune(now);
     this.silences.gc(now);
     const held = new Set<string>();
-    for (const g of this.dispatcher.groups()) for (const a of g.alerts()) held.add(a.fingerprint);
+    for (const g of this.dispatcher.groups()) for (const a of g.unsortedAlerts()) held.add(a.fingerprint);
     const forgotten: string[] = [];
     for (const [fp, alert] of this.alertsByFp) {
       if (alert.endsAt <= now - RESOLVED_ALERT_RETENTION_MS && !held.has(fp)) {

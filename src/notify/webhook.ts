@@ -33,6 +33,18 @@ export interface WebhookPayloadV4 {
   alerts: WebhookAlert[];
 }
 
+/** The last times printed: the alerts of a group mostly share their startsAt and endsAt. */
+const isoCache = new Map<number, string>();
+
+function iso(ms: number): string {
+  let s = isoCache.get(ms);
+  if (s === undefined) {
+    if (isoCache.size >= 1024) isoCache.clear();
+    isoCache.set(ms, (s = new Date(ms).toISOString()));
+  }
+  return s;
+}
+
 /** Alertmanager's webhook body for a delivery; `maxAlerts` > 0 keeps the first ones and counts the rest in truncatedAlerts. */
 export function webhookPayload(delivery: Delivery, maxAlerts = 0): WebhookPayloadV4 {
   const n = delivery.notification;
@@ -53,8 +65,8 @@ export function webhookPayload(delivery: Delivery, maxAlerts = 0): WebhookPayloa
       status,
       labels: a.labels,
       annotations: a.annotations,
-      startsAt: new Date(a.startsAt).toISOString(),
-      endsAt: status === 'firing' ? ZERO_TIME : new Date(a.endsAt).toISOString(),
+      startsAt: iso(a.startsAt),
+      endsAt: status === 'firing' ? ZERO_TIME : iso(a.endsAt),
       generatorURL: a.generatorURL ?? '',
       fingerprint: a.fingerprint,
     })),

@@ -87,7 +87,7 @@ export interface Notification {
   groupLabels: Labels;
   /** The flush time; becomes the log entry's `at` once the caller reports success. */
   at: number;
-  /** After this the flush is abandoned as failed (Alertmanager: the group_interval timeout); abort the send by then. */
+  /** After this the flush is abandoned as failed (Alertmanager: group_interval, at least 10 s); abort the send by then. */
   deadline: number;
   reason: NotifyReason;
   isRepeat: boolean;
@@ -213,6 +213,11 @@ export interface FlappingOptions {
   windowMs: number;
 }
 
+/** A flush's notification may take at least this long, however short group_interval is (Alertmanager's notify.MinTimeout). */
+const MIN_NOTIFY_TIMEOUT_MS = 10_000;
+
+const NOT_FLAPPING: { flapping: boolean; refires: number } = Object.freeze({ flapping: false, refires: 0 });
+
 export const DEFAULT_FLAPPING_OPTIONS: Readonly<FlappingOptions> = Object.freeze({
   minRefires: 3,
   windowMs: 60 * 60_000,
@@ -222,7 +227,8 @@ interface FlapRecord {
   lastEndsAt: number;
   lastUpdatedAt: number;
   lastSeen: number;
-  refires: number[];
+  /** Absent until the first re-fire: one record per held alert, most of which never re-fire. */
+  refires?: number[];
   flapping: boolean;
 }
 
@@ -254,7 +260,6 @@ export class FlapDetector {
         lastEndsAt: alert.endsAt,
         lastUpdatedAt: alert.updatedAt,
         lastSeen: now,
-        refires: [],
         flapping: false,
       });
       return;
@@ -263,9 +268,10 @@ export class FlapDetector {
     if (alert.updatedAt < rec.lastUpdatedAt) return; // a stale, out-of-order update says nothing new
     if (firing && rec.lastEndsAt <= now) {
       this.trim(rec, now);
-      if (rec.refires.length >= this.options.minRefires) this.collapsedRefires++;
-      rec.refires.push(now);
-      if (rec.refires.length >= this.options.minRefires && !rec.flapping) {
+      const refires = (rec.refires ??= []);
+      if (refires.length >= this.options.minRefires) this.collapsedRefires++;
+      refires.push(now);
+      if (refires.length >= this.options.minRefires && !rec.flapping) {
         rec.flapping = true;
         this.detected++;
       }
@@ -277,7 +283,8 @@ export class FlapDetector {
   /** Whether the alert is flapping at `now`, and its re-fires within the window. */
   state(fingerprint: string, now: number): { flapping: boolean; refires: number } {
     const rec = this.records.get(fingerprint);
-    if (!rec) return { flapping: false, refires: 0 };
+    if (!rec) return NOT_FLAPPING;
+    if (!rec.refires) return NOT_FLAPPING; // never re-fired, so never flapping
     this.trim(rec, now);
     rec.flapping = rec.refires.length >= this.options.minRefires;
     return { flapping: rec.flapping, refires: rec.refires.length };
@@ -287,7 +294,7 @@ export class FlapDetector {
   prune(now: number): void {
     for (const [fp, rec] of this.records) {
       this.trim(rec, now);
-      if (rec.refires.length === 0 && rec.lastSeen <= now - this.options.windowMs) this.records.delete(fp);
+      if (!rec.refires?.length && rec.lastSeen <= now - this.options.windowMs) this.records.delete(fp);
     }
   }
 
@@ -296,10 +303,12 @@ export class FlapDetector {
   }
 
   private trim(rec: FlapRecord, now: number): void {
+    const refires = rec.refires;
+    if (!refires) return;
     const from = now - this.options.windowMs;
     let i = 0;
-    while (i < rec.refires.length && rec.refires[i] <= from) i++;
-    if (i > 0) rec.refires.splice(0, i);
+    while (i < refires.length && refires[i] <= from) i++;
+    if (i > 0) refires.splice(0, i);
   }
 }
 
@@ -429,7 +438,15 @@ export class AggregationGroup {
   }
 
   alerts(): RoutedAlert[] {
-    return sortAlerts([...this.alertsByFp.values()].map((h) => h.alert));
+    return sortAlerts(this.unsortedAlerts());
+  }
+
+  /** The alerts held, in no particular order: what a flush's mute stages need, without a sort per flush. */
+  unsortedAlerts(): RoutedAlert[] {
+    const out = new Array<RoutedAlert>(this.alertsByFp.size);
+    let i = 0;
+    for (const h of this.alertsByFp.values()) out[i++] = h.alert;
+    return out;
   }
 
   get(fingerprint: string): RoutedAlert | undefined {
@@ -588,7 +605,7 @@ export class AggregationGroup {
       receiver: this.receiver,
       groupLabels: { ...this.groupLabels },
       at: now,
-      deadline: now + this.route.options.groupIntervalMs,
+      deadline: now + Math.max(this.route.options.groupIntervalMs, MIN_NOTIFY_TIMEOUT_MS),
       reason,
       isRepeat: reason === 'repeat',
       firing: pick(cand.firing).map(copy),

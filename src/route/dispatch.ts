@@ -55,12 +55,68 @@ export type NotifyOutcome = 'success' | 'failure' | 'suppressed';
 
 const logKey = (groupKey: string, receiver: string) => `${receiver}\u0000${groupKey}`;
 
+/** A binary min-heap of (time, group): the next flush without a scan of every group. */
+class TimerHeap {
+  private readonly ats: number[] = [];
+  private readonly groups: AggregationGroup[] = [];
+
+  get size(): number {
+    return this.ats.length;
+  }
+
+  peek(): number | undefined {
+    return this.ats[0];
+  }
+
+  peekGroup(): AggregationGroup | undefined {
+    return this.groups[0];
+  }
+
+  push(at: number, g: AggregationGroup): void {
+    let i = this.ats.length;
+    this.ats.push(at);
+    this.groups.push(g);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.ats[parent] <= at) break;
+      this.ats[i] = this.ats[parent];
+      this.groups[i] = this.groups[parent];
+      i = parent;
+    }
+    this.ats[i] = at;
+    this.groups[i] = g;
+  }
+
+  pop(): void {
+    const lastAt = this.ats.pop() as number;
+    const lastGroup = this.groups.pop() as AggregationGroup;
+    const n = this.ats.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && this.ats[child + 1] < this.ats[child]) child++;
+      if (this.ats[child] >= lastAt) break;
+      this.ats[i] = this.ats[child];
+      this.groups[i] = this.groups[child];
+      i = child;
+    }
+    this.ats[i] = lastAt;
+    this.groups[i] = lastGroup;
+  }
+}
+
 export class Dispatcher {
   private readonly routing: Routing;
   private readonly sendResolved: (receiver: string) => boolean;
   private readonly flapDetector: FlapDetector | undefined;
   private readonly onNotificationLog: ((entry: NotificationLogEntry) => void) | undefined;
   private readonly byKey = new Map<string, AggregationGroup>();
+  /** Every live group's next flush time, possibly early (an entry is checked again when it comes up). */
+  private readonly timers = new TimerHeap();
+  /** The time each group is queued at; an entry in the heap at any other time is stale. */
+  private readonly queuedAt = new Map<AggregationGroup, number>();
   private readonly log = new Map<string, NotificationLogEntry>();
   private readonly count: Omit<DispatcherCounters, 'flappingDetected' | 'flappingCollapsed'> = {
     groupsCreated: 0,
@@ -95,11 +151,13 @@ export class Dispatcher {
       const key = this.routing.groupKey(route, groupLabels);
       let group = this.byKey.get(key);
       if (!group) {
+        const logged = this.log.get(logKey(key, route.options.receiver));
         group = new AggregationGroup({
           key,
           route,
           groupLabels,
-          lastNotified: this.log.get(logKey(key, route.options.receiver)),
+          // an expired entry is forgotten, whether or not prune() has run since
+          lastNotified: logged && logged.expiresAt > now ? logged : undefined,
           sendResolved: this.sendResolved(route.options.receiver),
           flapping: this.flapDetector,
           onLog: (entry) => this.logged(entry),
@@ -108,31 +166,66 @@ export class Dispatcher {
         this.count.groupsCreated++;
       }
       group.insert(alert, now);
+      this.queue(group, false);
       touched.push(group);
     }
     return touched;
   }
 
+  /**
+   * Queues a group at its next flush time. `moved`: its time may have moved either way (a flush,
+   * an ack), so the entry is replaced; otherwise (an insert) only an earlier time is queued, and a
+   * too-early entry is queued again at the right time when it comes up.
+   */
+  private queue(g: AggregationGroup, moved: boolean): void {
+    const t = this.byKey.get(g.key) === g ? g.nextFlushAt() : undefined;
+    const queued = this.queuedAt.get(g);
+    if (t === undefined) {
+      if (moved) this.queuedAt.delete(g);
+      return;
+    }
+    if (queued === t || (!moved && queued !== undefined && queued <= t)) return;
+    this.queuedAt.set(g, t); // any other entry of the group is stale from now on
+    this.timers.push(t, g);
+  }
+
+  /** Queues a group again at its next flush time, after something outside the dispatcher changed it. */
+  requeue(g: AggregationGroup): void {
+    this.queue(g, true);
+  }
+
+  /** Drops heap entries of destroyed groups and superseded times from the top. */
+  private dropStale(): void {
+    while (this.timers.size > 0) {
+      const g = this.timers.peekGroup() as AggregationGroup;
+      if (this.queuedAt.get(g) === this.timers.peek() && this.byKey.get(g.key) === g) return;
+      this.timers.pop();
+    }
+  }
+
   /** When the earliest group wants a flush (or a notification's deadline passes); undefined when there are no groups. */
   nextWakeAt(): number | undefined {
-    let next: number | undefined;
-    for (const g of this.byKey.values()) {
-      const t = g.nextFlushAt();
-      if (t !== undefined && (next === undefined || t < next)) next = t;
-    }
-    return next;
+    this.dropStale();
+    return this.timers.peek();
   }
 
   /** The groups whose flush time has come at `now`, earliest first. Abandons notifications past their deadline. */
   due(now: number): AggregationGroup[] {
+    const popped: AggregationGroup[] = [];
+    for (this.dropStale(); this.timers.size > 0 && (this.timers.peek() as number) <= now; this.dropStale()) {
+      popped.push(this.timers.peekGroup() as AggregationGroup);
+      this.timers.pop();
+      this.queuedAt.delete(popped[popped.length - 1]);
+    }
     const due: [number, AggregationGroup][] = [];
-    for (const g of this.byKey.values()) {
+    for (const g of popped) {
       if (g.expire(now)) {
         this.count.notificationsAbandoned++;
         this.count.notificationsFailed++;
       }
       const t = g.nextFlushAt();
       if (t !== undefined && t <= now && !g.notifying) due.push([t, g]);
+      this.queue(g, true); // a due group stays queued (due) until it is flushed; one queued too early moves to its time
     }
     return due.sort((a, b) => a[0] - b[0] || (a[1].key < b[1].key ? -1 : 1)).map(([, g]) => g);
   }
@@ -141,9 +234,8 @@ export class Dispatcher {
   flush(now: number, mute?: MuteFn): Notification[] {
     const out: Notification[] = [];
     for (const g of this.due(now)) {
-      const n = g.flush(now, mute);
+      const n = this.flushGroup(g, now, mute);
       if (n) out.push(n);
-      this.destroyIfEmpty(g);
     }
     this.prune(now);
     return out;
@@ -153,12 +245,14 @@ export class Dispatcher {
   flushGroup(g: AggregationGroup, now: number, mute?: MuteFn): Notification | undefined {
     const n = g.flush(now, mute);
     this.destroyIfEmpty(g);
+    this.requeue(g);
     return n;
   }
 
   /** A due group whose flush the group stages held back: its timer moves on a group_interval, nothing is sent. */
   postpone(g: AggregationGroup, now: number): void {
     g.postpone(now);
+    this.requeue(g);
   }
 
   /** Forgets log entries past their expiry that no group holds, and flapping history out of its window. */
@@ -179,6 +273,7 @@ export class Dispatcher {
     else if (outcome === 'suppressed') this.count.notificationsSuppressed++;
     else this.count.notificationsFailed++;
     this.destroyIfEmpty(g);
+    this.requeue(g);
     return entry;
   }
 
@@ -211,6 +306,7 @@ export class Dispatcher {
   private destroyIfEmpty(g: AggregationGroup): void {
     if (g.isEmpty() && !g.notifying && this.byKey.get(g.key) === g) {
       this.byKey.delete(g.key);
+      this.queuedAt.delete(g);
       this.count.groupsDestroyed++;
     }
   }

@@ -133,8 +133,11 @@ export function sortMatchers(ms: readonly Matcher[]): Matcher[] {
   return [...ms].sort(compareMatchers);
 }
 
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** Go's strconv.Quote. */
 export function goQuote(s: string): string {
+  if (PLAIN_ASCII.test(s)) return `"${s}"`; // the common case: nothing to escape
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;

@@ -124,6 +124,7 @@ export class Silences {
    * Alertmanager's marker keeps them: a tick then re-runs no regex over alerts it already checked.
    */
   mutes(labels: Labels, now: number): string[] {
+    if (this.byId.size === 0) return []; // nothing to remember per alert when there is no silence
     const cached = this.muteCache.get(labels);
     if (cached && cached.version === this._version && now >= cached.from && now < cached.until) return [...cached.ids];
     const ids = isMuted(this.byId.values(), labels, now);

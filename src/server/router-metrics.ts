@@ -104,8 +104,8 @@ export class RouterMetrics {
     });
   }
 
-  received(source: AlertSource, status: 'firing' | 'resolved'): void {
-    this.alertsReceived.inc({ source, status });
+  received(source: AlertSource, status: 'firing' | 'resolved', count = 1): void {
+    this.alertsReceived.inc({ source, status }, count);
   }
 
   /** `limit` may carry its detail after a space (`limits.alerts (100 alerts held)`); the label is its name without `limits.`. */

@@ -113,15 +113,25 @@ const MIGRATIONS: string[] = [
    );`,
 ];
 
+export interface SqliteStoreOptions {
+  /** Where a failed write of the notification logs goes: they are written after the call returns (see saveNotificationLogEntry). */
+  onWriteError?: (err: Error, what: string) => void;
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly onWriteError: (err: Error, what: string) => void;
+  /** Notification-log writes of this turn of the event loop, committed together at its end. */
+  private pendingLogWrites: (() => void)[] = [];
+  private logWriteScheduled = false;
   private readonly save: (state: GroupState) => void;
   private insertEvent: Database.Statement | undefined;
   private insertNotification: Database.Statement | undefined;
   /** Prepared once: the router writes these on every notification. */
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(path: string) {
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
+    this.onWriteError = opts.onWriteError ?? ((err, what) => process.emitWarning(`vigil: could not write ${what}: ${err.message}`));
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -193,7 +203,37 @@ export class SqliteStore implements Store {
     return st;
   }
 
+  /**
+   * Runs a notification-log write at the end of this turn of the event loop, in one transaction
+   * with the others of the turn: 10,000 groups acknowledged together make one commit, not 20,000.
+   */
+  private deferLogWrite(write: () => void): void {
+    this.pendingLogWrites.push(write);
+    if (this.logWriteScheduled) return;
+    this.logWriteScheduled = true;
+    setImmediate(() => this.flushLogWrites());
+  }
+
+  /** Commits the deferred notification-log writes now (also before a read of the logs, and on close). */
+  flushLogWrites(): void {
+    this.logWriteScheduled = false;
+    const writes = this.pendingLogWrites;
+    if (writes.length === 0) return;
+    this.pendingLogWrites = [];
+    try {
+      this.db.transaction(() => {
+        for (const w of writes) w();
+      })();
+    } catch (err) {
+      this.onWriteError(err as Error, `${writes.length} notification log entries`);
+    }
+  }
+
   saveNotificationLogEntry(entry: NotificationLogEntry): void {
+    this.deferLogWrite(() => this.writeNotificationLogEntry(entry));
+  }
+
+  private writeNotificationLogEntry(entry: NotificationLogEntry): void {
     this
       .stmt(
         'INSERT INTO notification_log (receiver, group_key, at, expires_at, entry) VALUES (?, ?, ?, ?, ?) ' +
@@ -203,12 +243,17 @@ export class SqliteStore implements Store {
   }
 
   loadNotificationLog(now: number): NotificationLogEntry[] {
+    this.flushLogWrites();
     this.db.prepare('DELETE FROM notification_log WHERE expires_at <= ?').run(now);
     const rows = this.db.prepare('SELECT entry FROM notification_log ORDER BY receiver, group_key').all() as { entry: string }[];
     return rows.map((r) => JSON.parse(r.entry) as NotificationLogEntry);
   }
 
   saveIntegrationLogEntry(entry: IntegrationLogEntry): void {
+    this.deferLogWrite(() => this.writeIntegrationLogEntry(entry));
+  }
+
+  private writeIntegrationLogEntry(entry: IntegrationLogEntry): void {
     this
       .stmt(
         'INSERT INTO integration_log (receiver, group_key, integration, idx, at, expires_at, entry) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
@@ -218,6 +263,7 @@ export class SqliteStore implements Store {
   }
 
   loadIntegrationLog(now: number): IntegrationLogEntry[] {
+    this.flushLogWrites();
     this.db.prepare('DELETE FROM integration_log WHERE expires_at <= ?').run(now);
     const rows = this.db.prepare('SELECT entry FROM integration_log ORDER BY receiver, group_key, integration, idx').all() as { entry: string }[];
     return rows.map((r) => JSON.parse(r.entry) as IntegrationLogEntry);
@@ -273,14 +319,14 @@ export class SqliteStore implements Store {
     add('fingerprint = ?', q.fingerprint);
     add('alertname = ?', q.alertname);
     add('severity = ?', q.severity);
-    add('id < ?', q.before);
+    this.olderThan('alert_event', q.before, where, args);
     if (q.kinds?.length) {
       where.push(`kind IN (${q.kinds.map(() => '?').join(', ')})`);
       args.push(...q.kinds);
     }
     const limit = Math.min(Math.max(1, q.limit ?? 100), MAX_PAGE);
     const rows = this.db
-      .prepare(`SELECT * FROM alert_event ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`)
+      .prepare(`SELECT * FROM alert_event ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at DESC, id DESC LIMIT ?`)
       .all(...args, limit + 1) as Record<string, unknown>[];
     const items = rows.slice(0, limit).map(
       (r): AlertEvent => ({
@@ -297,6 +343,23 @@ export class SqliteStore implements Store {
       }),
     );
     return { items, next: rows.length > limit ? items[items.length - 1].id : undefined };
+  }
+
+  /**
+   * The paging condition for history ordered newest first by (at, id): the entries after the one
+   * with id `before`. The cursor stays an id, and its time is looked up, so a page boundary falls
+   * between two entries even when ids do not follow time (backfills, late posts, click times).
+   */
+  private olderThan(table: 'alert_event' | 'notification', before: number | undefined, where: string[], args: unknown[]): void {
+    if (before === undefined) return;
+    const row = this.db.prepare(`SELECT at FROM ${table} WHERE id = ?`).get(before) as { at: number } | undefined;
+    if (!row) {
+      where.push('id < ?'); // the cursor's entry is gone (retention): by id, as before
+      args.push(before);
+      return;
+    }
+    where.push('(at < ? OR (at = ? AND id < ?))');
+    args.push(row.at, row.at, before);
   }
 
   recordNotification(n: NotificationRecord): void {
@@ -317,15 +380,15 @@ export class SqliteStore implements Store {
       ['at >= ?', q.from],
       ['at < ?', q.to],
       ['receiver = ?', q.receiver],
-      ['id < ?', q.before],
     ] as const) {
       if (v === undefined) continue;
       where.push(sql);
       args.push(v);
     }
+    this.olderThan('notification', q.before, where, args);
     const limit = Math.min(Math.max(1, q.limit ?? 100), MAX_PAGE);
     const rows = this.db
-      .prepare(`SELECT id, record FROM notification ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`)
+      .prepare(`SELECT id, record FROM notification ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at DESC, id DESC LIMIT ?`)
       .all(...args, limit + 1) as { id: number; record: string }[];
     const items = rows.slice(0, limit).map((r) => ({ ...(JSON.parse(r.record) as NotificationRecord), id: r.id }));
     return { items, next: rows.length > limit ? items[items.length - 1].id : undefined };
@@ -430,6 +493,7 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    this.flushLogWrites();
     this.db.close();
   }
 }

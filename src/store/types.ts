@@ -47,7 +47,7 @@ export interface HistoryQuery {
   receiver?: string;
   /** Page size; default 100, at most 1000. */
   limit?: number;
-  /** Paging cursor: only entries with an id below this (newest first). */
+  /** Paging cursor, the id of the last entry of the previous page: only entries after it, newest first by (at, id). */
   before?: number;
 }
 
@@ -111,11 +111,11 @@ export interface Store {
   loadSilences(): Silence[];
   /** Drops silences that ended before `t` (Alertmanager keeps expired ones for its retention). */
   deleteSilencesEndedBefore(t: number): number;
-  /** Records what was last notified for a group and receiver (replaces the previous entry). */
+  /** Records what was last notified for a group and receiver (replaces the previous entry); committed with the other log writes at the end of this turn of the event loop. */
   saveNotificationLogEntry(entry: NotificationLogEntry): void;
   /** Entries not yet expired at `now`; expired ones are deleted. */
   loadNotificationLog(now: number): NotificationLogEntry[];
-  /** Records what one integration of a receiver was last told about a group (key: receiver, group, integration, index). */
+  /** Records what one integration of a receiver was last told about a group (key: receiver, group, integration, index); committed at the end of this turn, as above. */
   saveIntegrationLogEntry(entry: IntegrationLogEntry): void;
   /** Entries not yet expired at `now`; expired ones are deleted. */
   loadIntegrationLog(now: number): IntegrationLogEntry[];

@@ -51,6 +51,29 @@ test('orders by time, not by the order events were recorded', async () => {
   expect((JSON.parse(json.stdout) as { events: { kind: string }[] }).events.map((e) => e.kind)).toEqual(['resolved', 'acknowledged', 'firing', 'pending']);
 });
 
+test('pages stay in time order: --before continues after the last entry shown, whatever the order of recording', async () => {
+  const mixed = await scratchDir(join(tmpdir(), 'vigil-cli-alerts-pages-'));
+  await writeFile(join(mixed, 'vigil.yaml'), 'datasource: { prometheus: { url: http://127.0.0.1:9090 } }\nstorage: { sqlite: { path: vigil.db } }\n');
+  const store = new SqliteStore(join(mixed, 'vigil.db'));
+  const minutes = [30, 10, 50, 20, 40, 60];
+  for (const m of minutes) {
+    const labels = { alertname: `At${m}`, severity: 'P3' };
+    store.recordAlertEvent({ at: T0 + m * 60_000, fingerprint: `fp${m}`, startsAt: T0, alertname: labels.alertname, severity: 'P3', labels, kind: 'firing', source: 'api-v2' });
+  }
+  store.close();
+  const shown: string[] = [];
+  let args = ['alerts', 'history', '--limit', '2'];
+  for (let page = 0; page < 5; page++) {
+    const out = await vigil(args, mixed);
+    expect(out.code).toBe(0);
+    shown.push(...out.stdout.trim().split('\n').filter((l) => /^\d+\s/.test(l)).map((l) => l.split(/\s+/)[3]));
+    const next = /--before (\d+)/.exec(out.stdout);
+    if (!next) break;
+    args = ['alerts', 'history', '--limit', '2', '--before', next[1]];
+  }
+  expect(shown).toEqual(['At60', 'At50', 'At40', 'At30', 'At20', 'At10']);
+});
+
 test('pages with --limit and --before; a bad --kind is a usage error naming it', async () => {
   const first = await vigil(['alerts', 'history', '--limit', '2'], dir);
   const next = /--before (\d+)/.exec(first.stdout)![1];

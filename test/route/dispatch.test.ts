@@ -266,4 +266,40 @@ describe('Dispatcher', () => {
     expect(d.counters).toMatchObject({ flappingDetected: 1, flappingCollapsed: 2 });
     expect(d.groups()).toEqual([]);
   });
+
+  test('a thousand groups created at scattered times: the queue wakes exactly when a scan of every group would, and flushes each group when due', () => {
+    const d = new Dispatcher(routingFor(defaultTree()));
+    let seed = 3;
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const scan = (now: number) => {
+      let next: number | undefined;
+      for (const g of d.groups()) {
+        const t = g.nextFlushAt();
+        if (t !== undefined && (next === undefined || t < next)) next = t;
+      }
+      return { next, due: d.groups().filter((g) => !g.notifying && (g.nextFlushAt() ?? Infinity) <= now).length };
+    };
+    const inserts = Array.from({ length: 3000 }, (_, i): [number, RoutedAlert] => {
+      const t = at(9) + rand(20 * MIN);
+      return [t, firing(i % 2 ? P1(`agent-${i % 1000}`, String(i)) : P2(`agent-${i % 1000}`), t, t + 10 * MIN + rand(20 * MIN))];
+    }).sort((a, b) => a[0] - b[0]);
+    const notifiedGroups = new Set<string>();
+    let now = at(9);
+    let i = 0;
+    let pending: Notification[] = [];
+    while (now < at(10)) {
+      while (i < inserts.length && inserts[i][0] <= now) d.insert(inserts[i][1], inserts[i++][0]);
+      expect(d.nextWakeAt()).toBe(scan(now).next);
+      const expectedDue = scan(now).due;
+      const flushed = d.flush(now);
+      expect(d.groups().filter((g) => g.lastDecision?.at === now).length).toBe(expectedDue);
+      flushed.forEach((n) => notifiedGroups.add(n.groupKey));
+      // half the notifications are acknowledged at once, the rest one step later (still out meanwhile)
+      pending.forEach((n) => d.ack(n, 'success'));
+      pending = flushed.filter((_, k) => k % 2 === 1);
+      flushed.filter((_, k) => k % 2 === 0).forEach((n) => d.ack(n, 'success'));
+      now += 7 * S;
+    }
+    expect(notifiedGroups.size).toBe(1000);
+  });
 });

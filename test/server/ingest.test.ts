@@ -179,6 +179,20 @@ describe('POST /api/v2/alerts', () => {
     expect((await res.json()) as string).toMatch(/^body is not valid JSON: /);
   });
 
+  test('a large body, parsed a slice at a time: every alert taken, in order; bad JSON in one: 400 naming the position', async () => {
+    const h = await start({ maxRequestBytes: 4 << 20 });
+    const many = Array.from({ length: 5_000 }, (_, i) => ({ labels: { alertname: 'Many', n: String(i) }, annotations: { summary: `alert ${i} of a large body` } }));
+    const body = JSON.stringify(many);
+    expect(body.length).toBeGreaterThan(256 * 1024);
+    expect((await post(`${h.url}/api/v2/alerts`, body)).status).toBe(200);
+    expect(h.router.ingested.map((a) => a.labels.n)).toEqual(many.map((a) => a.labels.n));
+    const broken = body.replace('},{"labels":{"alertname":"Many","n":"4000"}', '}{"labels":{"alertname":"Many","n":"4000"}');
+    const res = await post(`${h.url}/api/v2/alerts`, broken);
+    expect(res.status).toBe(400);
+    expect((await res.json()) as string).toMatch(new RegExp(`^body is not valid JSON: .* at position ${broken.indexOf('}{"labels":{"alertname":"Many","n":"4000"}') + 1}`));
+    expect(h.router.ingested).toHaveLength(5_000);
+  });
+
   test('not JSON: 415 saying what content type is needed', async () => {
     const h = await start();
     const res = await fetch(`${h.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '[]' });

@@ -125,6 +125,33 @@ describe('SqliteStore', () => {
     b.close();
   });
 
+  test('history recorded out of time order comes newest first across pages, each entry once', async () => {
+    const store = new SqliteStore(await dbPath());
+    // ids follow recording order; times do not (backfilled pending events, acknowledgements with their click time)
+    const times = [5, 1, 9, 3, 7, 3, 8, 4, 6, 2, 9];
+    times.forEach((t, i) => store.recordAlertEvent({ at: t * 1000, fingerprint: `fp${i}`, startsAt: 0, alertname: `A${i}`, severity: 'P2', labels: { alertname: `A${i}` }, kind: 'firing', source: 'router' }));
+    times.forEach((t, i) => store.recordNotification({ at: t * 1000, receiver: 'r', integration: 'slack', groupKey: `g${i}`, groupLabels: {}, reason: 'first', firing: [], resolved: [], outcome: 'success', attempts: 1 }));
+    const pages = <T extends { id?: number; at: number }>(query: (before?: number) => { items: T[]; next?: number }) => {
+      const out: T[][] = [];
+      let before: number | undefined;
+      do {
+        const page = query(before);
+        out.push(page.items);
+        before = page.next;
+      } while (before !== undefined);
+      return out;
+    };
+    const events = pages((before) => store.queryAlertEvents({ limit: 3, before }));
+    expect(events).toHaveLength(4);
+    const seen = events.flat().map((e) => [e.at / 1000, e.id]);
+    // by time, and among equal times the later recorded first
+    expect(seen).toEqual([[9, 11], [9, 3], [8, 7], [7, 5], [6, 9], [5, 1], [4, 8], [3, 6], [3, 4], [2, 10], [1, 2]]);
+    const notifications = pages((before) => store.queryNotifications({ limit: 4, before })).flat();
+    expect(notifications.map((n) => n.at / 1000)).toEqual([9, 9, 8, 7, 6, 5, 4, 3, 3, 2, 1]);
+    expect(new Set(notifications.map((n) => n.id)).size).toBe(11);
+    store.close();
+  });
+
   test('alert history pages newest first with filters; old history is dropped by retention', async () => {
     const store = new SqliteStore(await dbPath());
     const ev = (at: number, kind: 'firing' | 'resolved', alertname = 'A') => ({ at, fingerprint: `fp-${alertname}`, startsAt: 1000, alertname, severity: 'P1', labels: { alertname }, kind, source: 'router' });

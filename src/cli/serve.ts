@@ -23,6 +23,7 @@ import {
   RouterMetrics,
   statusRoutes,
   ticketRoutes,
+  uiRoutes,
 } from '../server/index.js';
 import { buildPipeline } from './pipeline.js';
 import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
@@ -245,6 +246,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         store,
         maxRequestBytes: config.server.maxRequestBytes,
       }),
+      // the web UI at /
+      uiRoutes({ router, routing: () => routingConfig(config), evaluator: evaluation, store, tokenRequired: () => Boolean(config.server.bearerToken) }),
     ],
   });
   let server: Server;

@@ -13,3 +13,5 @@ export { pagerdutyWebhookRoutes } from './pagerduty-webhook.js';
 export { ticketRoutes, ticketEventJson, ticketJson, ticketPage, ticketQuery } from './tickets-api.js';
 export { statusRoutes, type StatusDeps } from './status-api.js';
 export { promQueryRoutes, PROM_QUERY_POST_PATHS, type PromQueryDeps } from './prom-api.js';
+export { uiRoutes, type UiDeps } from './ui-routes.js';
+export { rejectCrossSiteWrites, isCrossSite } from './csrf.js';

@@ -247,7 +247,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         maxRequestBytes: config.server.maxRequestBytes,
       }),
       // the web UI at /
-      uiRoutes({ router, routing: () => routingConfig(config), evaluator: evaluation, store, tokenRequired: () => Boolean(config.server.bearerToken) }),
+      uiRoutes({ router, routing: () => routingConfig(config), evaluator: evaluation, store, tokenRequired: () => Boolean(config.server.bearerToken), review: () => config.report }),
     ],
   });
   let server: Server;

@@ -1,5 +1,7 @@
 // The web UI's HTTP side: pages rendered by src/ui from what the router, evaluator and store hold,
 // its two assets, and the two endpoints the pages need beyond the existing API (silence preview, feedback).
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import type { Evaluator } from '../eval/index.js';
 import { InhibitIndex, matchesAll, parseMatchers, type InhibitRule, type Matcher, type Route } from '../route/index.js';
@@ -12,6 +14,8 @@ import {
   routingPage,
   rulePage,
   rulesPage,
+  reviewPage,
+  REVIEW_FILE,
   silenceFormPage,
   silenceMatcherText,
   silencesPage,
@@ -38,6 +42,8 @@ export interface UiDeps {
   /** Whether server.bearer_token is set: the pages then ask for it before writes. */
   tokenRequired: () => boolean;
   now?: () => number;
+  /** report.out_dir and report.schedule: where the weekly reviews are written, and when. */
+  review?: () => { outDir: string; schedule: string };
 }
 
 // Scripts and styles only from vigil itself: an injected tag could not run even if escaping failed.
@@ -206,6 +212,29 @@ export function uiRoutes(deps: UiDeps): express.Router {
     const groups = new Set(notifications.map((n) => n.groupKey));
     const tickets = groups.size ? deps.store.listTickets({ limit: 1000 }).filter((t) => groups.has(t.groupKey)) : [];
     sendPage(res, historyPage({ fingerprint, events, notifications, tickets, tokenRequired: tokenRequired() }));
+  });
+
+  const reviewDays = async (dir: string): Promise<string[]> => {
+    const files = await readdir(dir).catch(() => [] as string[]);
+    return files.flatMap((f) => REVIEW_FILE.exec(f)?.[1] ?? []);
+  };
+  r.get('/review', async (req, res) => {
+    const { outDir, schedule } = deps.review?.() ?? { outDir: '(report.out_dir)', schedule: '(report.schedule)' };
+    const days = await reviewDays(outDir);
+    const day = param(req, 'day');
+    if (day && !days.includes(day)) return sendError(res, 404, `day: no weekly review of "${day}"`);
+    sendPage(res, reviewPage({ days, shown: day || undefined, outDir, schedule, tokenRequired: tokenRequired() }));
+  });
+  // the report as src/report rendered it: its own inline styles and SVG charts, no script
+  r.get('/review/:file', async (req, res) => {
+    const m = /^(\d{4}-\d{2}-\d{2})\.html$/.exec(req.params.file);
+    const outDir = deps.review?.().outDir;
+    if (!m || !outDir || !(await reviewDays(outDir)).includes(m[1])) return sendError(res, 404, `no weekly review "${req.params.file}"`);
+    res
+      .type('html')
+      .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+      .set('X-Content-Type-Options', 'nosniff')
+      .send(await readFile(join(outDir, `vigil-report-${m[1]}.html`), 'utf8'));
   });
 
   return r;

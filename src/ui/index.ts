@@ -6,3 +6,4 @@ export { rulesPage, rulePage, type RuleGroupView, type RuleView } from './rules.
 export { routingPage, parseLabelSet, testRoute, type RouteTestResult } from './routing.js';
 export { historyPage } from './history.js';
 export { uiAssets } from './assets.js';
+export { reviewPage, REVIEW_FILE } from './review.js';

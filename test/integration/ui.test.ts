@@ -282,6 +282,20 @@ inhibit_rules:
     await shot(page, 'history');
   });
 
+  test('review: the weekly reviews written to report.out_dir, the latest shown in place', async () => {
+    await page.goto(`${base}/review`);
+    expect(await page.$eval('main', (el) => (el as HTMLElement).innerText)).toMatch(/No weekly review written yet/);
+    // what the Monday schedule writes, made here by `vigil report` over the same store
+    await mkdir(join(dir, 'reports'), { recursive: true });
+    const report = spawn(process.execPath, [BIN, 'report', '--config', join(dir, 'vigil.yaml'), '--format', 'html', '--out', join(dir, 'reports', 'vigil-report-2026-11-30.html')], { cwd: dir, stdio: 'inherit' });
+    expect(await new Promise((r) => report.once('exit', r))).toBe(0);
+    await page.goto(`${base}/review`);
+    const frame = await (await page.waitForSelector('iframe#review'))!.contentFrame();
+    await frame.waitForSelector('h1');
+    expect(await frame.$eval('body', (el) => (el as HTMLElement).innerText)).toMatch(/AgentErrorRate|alert review/i);
+    await shot(page, 'review');
+  });
+
   test('the pages ran without a script error', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -61,7 +61,8 @@ function routingConfig(config: Config): RoutingConfig {
 async function loadRules(config: Config): Promise<RuleGroupSpec[] | string> {
   const { profile, diagnostics } = await profileOption(config.ruleProfile?.name, config.ruleProfile?.base);
   if (diagnostics.length) return diagnostics.map(formatDiagnostic).join('\n');
-  const loaded = await loadRuleFiles(config.ruleFiles, { profile });
+  // the pack's runbooks link to this vigil's own /runbooks unless a runbook_base_url var says otherwise
+  const loaded = await loadRuleFiles(config.ruleFiles, { profile, runbookBaseURL: `${config.server.externalURL.replace(/\/+$/, '')}/runbooks` });
   if (hasErrors(loaded.diagnostics) || loaded.problems.length) {
     return [...loaded.problems.map((p) => `error: ${p}`), ...loaded.diagnostics.map(formatDiagnostic)].join('\n');
   }

@@ -14,6 +14,8 @@ import {
   routingPage,
   rulePage,
   rulesPage,
+  runbookPage,
+  runbooksIndexPage,
   reviewPage,
   REVIEW_FILE,
   silenceFormPage,
@@ -212,6 +214,13 @@ export function uiRoutes(deps: UiDeps): express.Router {
     const groups = new Set(notifications.map((n) => n.groupKey));
     const tickets = groups.size ? deps.store.listTickets({ limit: 1000 }).filter((t) => groups.has(t.groupKey)) : [];
     sendPage(res, historyPage({ fingerprint, events, notifications, tickets, tokenRequired: tokenRequired() }));
+  });
+
+  r.get('/runbooks', async (_req, res) => sendPage(res, await runbooksIndexPage(tokenRequired())));
+  r.get('/runbooks/:name', async (req, res) => {
+    const page = await runbookPage(req.params.name, tokenRequired());
+    if (!page) return sendError(res, 404, `no runbook "${req.params.name}" is shipped in runbooks/`);
+    sendPage(res, page);
   });
 
   const reviewDays = async (dir: string): Promise<string[]> => {

@@ -7,3 +7,4 @@ export { routingPage, parseLabelSet, testRoute, type RouteTestResult } from './r
 export { historyPage } from './history.js';
 export { uiAssets } from './assets.js';
 export { reviewPage, REVIEW_FILE } from './review.js';
+export { runbookPage, runbooksIndexPage, renderMarkdown, RUNBOOKS_DIR } from './runbooks.js';

@@ -8,6 +8,7 @@ const NAV: [PageName, string, string][] = [
   ['rules', 'Rules', '/rules'],
   ['routing', 'Routing', '/routing'],
   ['review', 'Review', '/review'],
+  ['runbooks', 'Runbooks', '/runbooks'],
 ];
 
 export interface LayoutOptions {

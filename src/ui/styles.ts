@@ -48,5 +48,6 @@ th, td { text-align:left; border-bottom:1px solid var(--line); padding:.3em .5em
 .field > span { display:block; font-weight:600; }
 .field input[type=text], .field textarea { width:min(50em, 100%); }
 .presets { display:flex; gap:.4em; flex-wrap:wrap; margin:.3em 0; }
+.runbook { max-width:60em; } .runbook pre { background:var(--card); padding:.6em; overflow:auto; }
 .review-frame { width:100%; height:80vh; border:1px solid var(--line); }
 `;

@@ -20,6 +20,7 @@ const RULES = `groups:
         expr: absent(agent_requests_total)
         labels: { severity: P3 }
         annotations: { summary: "no agent has reported yet" }
+        runbook: agent-error-rate-spike.md
 `;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,6 +59,7 @@ describeChromium('the web UI in Chromium', () => {
 
   /** Name and token, entered once in the header form, as an on-call engineer does. */
   async function signIn(p: Page): Promise<void> {
+    await p.$eval('#identity input[name=by]', (el) => ((el as HTMLInputElement).value = ''));
     await p.type('#identity input[name=by]', 'tester');
     await p.type('#identity input[name=token]', TOKEN);
     await p.click('#identity button[type=submit]');
@@ -257,6 +259,13 @@ inhibit_rules:
     expect(await page.$eval('#rule-query', (el) => (el as HTMLElement).innerText)).toBe('absent(agent_requests_total)');
     expect(await page.$eval('main', (el) => (el as HTMLElement).innerText)).toMatch(/Alerts it holds \(1\)/);
     await shot(page, 'rule');
+    // the pack's relative runbook links to this vigil's own external URL, and vigil serves it as a page
+    const runbook = `${base}/runbooks/agent-error-rate-spike.md`;
+    expect(await page.$eval('table.rule a[href*="/runbooks/"]', (a) => (a as HTMLAnchorElement).href)).toBe(runbook);
+    await Promise.all([page.waitForNavigation(), page.click('table.rule a[href*="/runbooks/"]')]);
+    expect(await page.$eval('article.runbook h1', (el) => (el as HTMLElement).innerText)).toBe('AgentErrorRateSpike — P1');
+    expect(await page.$$eval('article.runbook pre code', (els) => els.length)).toBeGreaterThan(0);
+    await shot(page, 'runbook');
   });
 
   test('routing: the tree, and which receivers an alert with these labels would reach, with what would mute it', async () => {

@@ -1,6 +1,7 @@
 import { buildRouteTree, type RoutedAlert } from '../../src/route/index.js';
 import { alertsRegion, groupAlerts, html, parseFilter, parseLabelSet, raw, type HeldAlert } from '../../src/ui/index.js';
 import { safeUrl } from '../../src/ui/html.js';
+import { renderMarkdown, runbookPage } from '../../src/ui/index.js';
 
 const T = Date.UTC(2026, 11, 1, 9);
 
@@ -75,5 +76,22 @@ describe('routing tester', () => {
     expect(parseLabelSet('{severity="P1", agent_id="a"}')).toEqual({ labels: { severity: 'P1', agent_id: 'a' } });
     expect(parseLabelSet('{severity=~"P1"}').error).toBe('labels: severity=~"P1" is a =~ matcher; an alert has plain name="value" labels');
     expect(parseLabelSet('').error).toMatch(/at least one label/);
+  });
+});
+
+describe('runbooks', () => {
+  test('markdown becomes HTML without anything that runs', () => {
+    const out = renderMarkdown('# T\n\n<script>alert(1)</script>\n\n<img src=x onerror="alert(1)">\n\n[x](javascript:alert(1)) [ok](https://example.org/)\n\n```promql\nup == 0\n```\n');
+    expect(out).toContain('<h1>T</h1>');
+    expect(out).toContain('<a href="https://example.org/">ok</a>');
+    expect(out).toMatch(/<pre><code class="language-promql">up == 0/);
+    expect(out).not.toMatch(/<script|onerror|javascript:/);
+  });
+
+  test('a shipped runbook by name, with or without .md; nothing outside runbooks/', async () => {
+    expect((await runbookPage('agent-error-rate-spike.md', false))!.text).toContain('<h1>AgentErrorRateSpike — P1</h1>');
+    expect(await runbookPage('agent-error-rate-spike', false)).toBeDefined();
+    expect(await runbookPage('../README', false)).toBeUndefined();
+    expect(await runbookPage('no-such-runbook', false)).toBeUndefined();
   });
 });

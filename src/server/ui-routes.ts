@@ -114,6 +114,7 @@ export function uiRoutes(deps: UiDeps): express.Router {
       now: at,
       filter: param(req, 'filter'),
       view: param(req, 'view') === 'table' ? 'table' : 'groups',
+      limit: param(req, 'limit') === 'all' ? 'all' : /^[1-9]\d{0,5}$/.test(param(req, 'limit')) ? Number(param(req, 'limit')) : undefined,
       silences,
       marks: marks(),
       tickets,

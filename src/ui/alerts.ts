@@ -36,6 +36,8 @@ export interface AlertsPageInput {
   /** The filter bar's text, in Alertmanager's matcher syntax. */
   filter: string;
   view: 'groups' | 'table';
+  /** Group cards (or table rows) drawn at most; the rest are counted. `all` draws everything. */
+  limit?: number | 'all';
   silences: ReadonlyMap<string, SilenceSummary>;
   /** Keyed by fingerprint and episode start: `${fingerprint}@${startsAt}`. */
   marks: ReadonlyMap<string, AlertMarks>;
@@ -43,6 +45,10 @@ export interface AlertsPageInput {
   tickets: ReadonlyMap<string, TicketLink>;
   tokenRequired: boolean;
 }
+
+/** What the page draws unless asked for more: a page of 10,000 alerts would take seconds to lay out. */
+export const DEFAULT_GROUP_LIMIT = 100;
+export const DEFAULT_ROW_LIMIT = 500;
 
 export interface AlertGroupView {
   key: string;
@@ -107,9 +113,9 @@ function actions(h: HeldAlert, input: AlertsPageInput): Html {
   return html`<div class="actions">
 ${runbook ? html`<a class="button" href="${runbook}">Runbook</a>` : ''}
 <a class="button" href="/history?fingerprint=${a.fingerprint}">History</a>
-<button type="button" data-action="ack" data-fingerprint="${a.fingerprint}">Ack</button>
-<button type="button" data-action="feedback" data-verdict="actionable" data-fingerprint="${a.fingerprint}">Actionable</button>
-<button type="button" data-action="feedback" data-verdict="noise" data-fingerprint="${a.fingerprint}">Noise</button>
+<button type="button" data-action="ack">Ack</button>
+<button type="button" data-action="feedback" data-verdict="actionable">Actionable</button>
+<button type="button" data-action="feedback" data-verdict="noise">Noise</button>
 <a class="button" href="/silences/new?matchers=${encodeURIComponent(labelsAsMatchers(a.labels))}">Silence</a>
 ${marks?.ackedBy ? html`<span class="badge ack">acknowledged by ${marks.ackedBy}</span>` : ''}
 ${marks?.verdict ? html`<span class="badge verdict">marked ${marks.verdict}</span>` : ''}
@@ -142,8 +148,7 @@ ${g.alerts.map((h) => alertRow(h, new Set(Object.keys(shared)), input, byFp))}
 </section>`;
 }
 
-function table(held: HeldAlert[], input: AlertsPageInput, byFp: ReadonlyMap<string, HeldAlert>): Html {
-  const sorted = [...held].sort((a, b) => sevRank(a.alert.labels) - sevRank(b.alert.labels) || b.alert.startsAt - a.alert.startsAt);
+function table(sorted: HeldAlert[], input: AlertsPageInput, byFp: ReadonlyMap<string, HeldAlert>): Html {
   return html`<table><thead><tr><th>Severity</th><th>Alert</th><th>Labels</th><th>Since</th><th>State</th><th>Receivers</th><th>Actions</th></tr></thead><tbody>
 ${sorted.map((h) => {
   const a = h.alert;
@@ -162,11 +167,19 @@ export function alertsRegion(input: AlertsPageInput): Html {
   const shown = error ? [] : live.filter((h) => matchesAll(matchers, h.alert.labels));
   const byFp = new Map(live.map((h) => [h.alert.fingerprint, h]));
   const muted = shown.filter((h) => h.status.state === 'suppressed').length;
-  const summary = html`<p class="muted" id="alerts-summary">${shown.length} of ${live.length} alerts shown, ${muted} silenced or inhibited.</p>`;
+  const summary = html`<p class="muted" id="alerts-summary">${shown.length} of ${live.length} alerts match, ${muted} silenced or inhibited.</p>`;
   if (error) return html`<div class="error" role="alert" id="filter-error">${error}</div>`;
-  if (input.view === 'table') return html`${summary}${table(shown, input, byFp)}`;
+  const all = `/?${new URLSearchParams({ ...(input.filter ? { filter: input.filter } : {}), view: input.view, limit: 'all' })}`;
+  const more = (drawn: number, total: number, what: string) =>
+    drawn < total ? html`<p class="notice" id="alerts-more">Showing the first ${drawn} of ${total} ${what}, most severe first. Narrow the filter, or <a href="${all}">show all</a>.</p>` : '';
+  if (input.view === 'table') {
+    const limit = input.limit === 'all' ? Infinity : (input.limit ?? DEFAULT_ROW_LIMIT);
+    const sorted = [...shown].sort((a, b) => sevRank(a.alert.labels) - sevRank(b.alert.labels) || b.alert.startsAt - a.alert.startsAt);
+    return html`${summary}${table(sorted.slice(0, limit), input, byFp)}${more(Math.min(limit, sorted.length), sorted.length, 'alerts')}`;
+  }
+  const limit = input.limit === 'all' ? Infinity : (input.limit ?? DEFAULT_GROUP_LIMIT);
   const groups = groupAlerts(shown, input.route);
-  return html`${summary}${groups.map((g) => groupCard(g, input, byFp))}`;
+  return html`${summary}${groups.slice(0, limit).map((g) => groupCard(g, input, byFp))}${more(Math.min(limit, groups.length), groups.length, 'groups')}`;
 }
 
 export function alertsPage(input: AlertsPageInput): Html {

@@ -1,11 +1,11 @@
 import { html, type Html } from './html.js';
 
-/** "3h 5m", "42s": how long ago or how long left, at a glance. */
+/** "3h 5m", "<1m": how long ago or how long left, at a glance; to the minute, so a live page changes at most once a minute. */
 export function humanDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return '<1m';
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
+  if (m < 60) return `${m}m`;
   const h = Math.floor(m / 60);
   if (h < 48) return `${h}h ${m % 60}m`;
   return `${Math.floor(h / 24)}d ${h % 24}h`;

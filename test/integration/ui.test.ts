@@ -240,6 +240,8 @@ inhibit_rules:
     await shot(page, 'alerts-silenced');
 
     await form.bringToFront();
+    // a tab brought to the front refreshes its list first
+    await form.waitForNetworkIdle({ idleTime: 300 });
     await form.click(`#silence-${created.id} button[data-action=expire]`);
     await form.waitForFunction((id) => document.querySelector(`#silence-${id}`)?.getAttribute('data-state') === 'expired', {}, created.id);
     expect((await silences()).find((s) => s.id === created.id)!.status.state).toBe('expired');

@@ -64,11 +64,23 @@ describe('alerts page', () => {
       tickets: new Map(),
       tokenRequired: false,
     }).text;
-    expect(region).toContain('1 of 2 alerts shown');
+    expect(region).toContain('1 of 2 alerts match');
     expect(region).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(region).not.toContain('javascript:');
     expect(region).not.toContain('data-alertname="Tool"');
   });
+});
+
+test('draws the most severe groups first up to the limit, and says how many more there are', () => {
+  const many = Array.from({ length: 30 }, (_, i) => held({ alertname: 'Err', severity: i === 29 ? 'P1' : 'P3', agent_id: `a${i}` }));
+  const input = { held: many, route, now: T, filter: '', view: 'groups' as const, silences: new Map(), marks: new Map(), tickets: new Map(), tokenRequired: false };
+  const region = alertsRegion({ ...input, limit: 10 }).text;
+  expect(region.match(/<section class="group/g)).toHaveLength(10);
+  expect(region).toMatch(/<section class="group sev-P1"/);
+  // the P1 alert is in two groups: its route has continue: true
+  expect(region).toContain('Showing the first 10 of 31 groups');
+  expect(region).toContain('href="/?view=groups&amp;limit=all"');
+  expect(alertsRegion({ ...input, limit: 'all' }).text.match(/<section class="group/g)).toHaveLength(31);
 });
 
 describe('routing tester', () => {

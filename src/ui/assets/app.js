@@ -65,9 +65,11 @@ function setupIdentity() {
 let refreshing = false;
 const seenP1 = new Set();
 
+/** An action button's identity across re-renders: its action and the alert or silence it acts on. */
 function focusKey(el) {
   if (!el || !el.dataset || !el.dataset.action) return undefined;
-  return ['action', 'fingerprint', 'verdict', 'silenceId'].map((k) => el.dataset[k] || '').join('|');
+  const fingerprint = el.closest('[data-fingerprint]')?.dataset.fingerprint || '';
+  return [el.dataset.action, el.dataset.verdict || '', el.dataset.silenceId || '', fingerprint].join('|');
 }
 
 function notifyNewP1(region, first) {
@@ -83,7 +85,8 @@ function notifyNewP1(region, first) {
 
 async function refresh() {
   const region = $('#live');
-  if (!region || refreshing) return;
+  // a hidden tab is brought up to date when it is shown again
+  if (!region || refreshing || document.hidden) return;
   refreshing = true;
   try {
     const url = new URL(location.href);
@@ -91,12 +94,13 @@ async function refresh() {
     url.hash = '';
     const res = await fetch(url, { headers: { Accept: 'text/html' } });
     if (!res.ok) return;
-    const text = await res.text();
-    if (text === region.dataset.last) return;
+    // parsed off-document and compared as the browser serializes it: an unchanged list is never re-laid out
+    const next = document.createElement('template');
+    next.innerHTML = await res.text();
+    if (next.innerHTML === region.innerHTML) return;
     const key = focusKey(document.activeElement);
     const inside = region.contains(document.activeElement);
-    region.innerHTML = text;
-    region.dataset.last = text;
+    region.replaceChildren(next.content);
     notifyNewP1(region, false);
     // keyboard users keep their place across updates
     if (inside && key) for (const el of region.querySelectorAll('[data-action]')) if (focusKey(el) === key) el.focus();
@@ -110,9 +114,9 @@ async function refresh() {
 function setupLive() {
   const region = $('#live');
   if (!region) return;
-  region.dataset.last = region.innerHTML;
   notifyNewP1(region, true);
   setInterval(refresh, REFRESH_MS);
+  document.addEventListener('visibilitychange', () => document.hidden || refresh());
   const box = $('#notify-p1');
   if (box) {
     box.checked = localStorage.getItem('vigil.notifyP1') === '1' && 'Notification' in window && Notification.permission === 'granted';
@@ -126,7 +130,8 @@ function setupLive() {
 // ---- buttons: ack, feedback, expire
 
 async function onAction(btn) {
-  const { action, fingerprint, verdict, silenceId } = btn.dataset;
+  const { action, verdict, silenceId } = btn.dataset;
+  const fingerprint = btn.closest('[data-fingerprint]')?.dataset.fingerprint;
   btn.disabled = true;
   try {
     if (action === 'ack') {

@@ -204,7 +204,7 @@ console.log(
     ['DOMContentLoaded (the page is parsed)', ms(vigil.first.dcl)],
     ['load event', ms(vigil.first.load)],
     [`?limit=all: all ${vigil.everything.groups} groups, ${kib(vigil.everything.bytes)}: first byte / load (once)`, `${ms(vigil.everything.ttfb)} / ${ms(vigil.everything.load)}`],
-    ...Object.entries(vigil.filters).map(([name, f]) => [`filter ${name} → ${f.shown} shown`, ms(f.ms)]),
+    ...Object.entries(vigil.filters).map(([name, f]) => [`filter ${name} → ${f.shown} alerts drawn`, ms(f.ms)]),
     ['live refresh: fetch the region', ms(vigil.refresh.fetch)],
     ['live refresh: swap it in and paint (when it changed)', ms(vigil.refresh.swap)],
     ['longest main-thread task over 12 s idle (2 refreshes)', ms(vigil.longestTaskMs)],

@@ -248,7 +248,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         maxRequestBytes: config.server.maxRequestBytes,
       }),
       // the web UI at /
-      uiRoutes({ router, routing: () => routingConfig(config), evaluator: evaluation, store, tokenRequired: () => Boolean(config.server.bearerToken), review: () => config.report }),
+      uiRoutes({ router, routing: () => routingConfig(config), evaluator: evaluation, store, tokenRequired: () => Boolean(config.server.bearerToken), review: () => config.report, queryApi: Boolean(embedded) }),
     ],
   });
   let server: Server;

@@ -4,8 +4,11 @@
 // Programs (curl, amtool, Prometheus) send neither header and are not affected.
 import type { RequestHandler } from 'express';
 import { sendError } from './ingest.js';
+import { PROM_QUERY_POST_PATHS } from './prom-api.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** POSTs that only read (Prometheus' query API by form): nothing to forge. */
+const READ_POSTS = new Set(PROM_QUERY_POST_PATHS);
 
 /** Whether the request says it comes from a page of another site (or another origin than this host). */
 export function isCrossSite(headers: { secFetchSite?: string; origin?: string; host?: string }): boolean {
@@ -22,7 +25,7 @@ export function isCrossSite(headers: { secFetchSite?: string; origin?: string; h
 
 export function rejectCrossSiteWrites(tokenConfigured: () => boolean): RequestHandler {
   return (req, res, next) => {
-    if (!WRITE_METHODS.has(req.method) || tokenConfigured()) return next();
+    if (!WRITE_METHODS.has(req.method) || READ_POSTS.has(req.path) || tokenConfigured()) return next();
     const cross = isCrossSite({ secFetchSite: req.get('sec-fetch-site'), origin: req.get('origin'), host: req.get('host') });
     if (!cross) return next();
     sendError(res, 403, 'cross-site write refused: this request came from a page on another site (Origin/Sec-Fetch-Site); set server.bearer_token to allow writes from other origins with the token');

@@ -46,6 +46,8 @@ export interface UiDeps {
   now?: () => number;
   /** report.out_dir and report.schedule: where the weekly reviews are written, and when. */
   review?: () => { outDir: string; schedule: string };
+  /** vigil serves Prometheus' query API (embedded datasource): rule pages draw their expression. */
+  queryApi?: boolean;
 }
 
 // Scripts and styles only from vigil itself: an injected tag could not run even if escaping failed.
@@ -185,7 +187,7 @@ export function uiRoutes(deps: UiDeps): express.Router {
     const group = ruleGroups().find((g) => g.name === param(req, 'group'));
     const rule = group?.rules.find((x) => x.name === param(req, 'rule'));
     if (!group || !rule) return sendError(res, 404, `no rule "${param(req, 'rule')}" in group "${param(req, 'group')}"`);
-    sendPage(res, rulePage({ group, rule, tokenRequired: tokenRequired() }));
+    sendPage(res, rulePage({ group, rule, tokenRequired: tokenRequired(), graph: deps.queryApi }));
   });
 
   r.get('/routing', (req, res) => {

@@ -48,7 +48,8 @@ ${g.rules.map(
   );
 }
 
-export function rulePage(input: { group: RuleGroupView; rule: RuleView; tokenRequired: boolean }) {
+/** `graph`: vigil serves Prometheus' query API on its embedded storage, so the page can draw the expression. */
+export function rulePage(input: { group: RuleGroupView; rule: RuleView; tokenRequired: boolean; graph?: boolean }) {
   const { group, rule } = input;
   return layout(
     { page: 'rules', title: rule.name, tokenRequired: input.tokenRequired },
@@ -64,6 +65,7 @@ ${rule.state ? html`<tr><th>State</th><td>${rule.state}</td></tr>` : ''}
 <tr><th>Labels</th><td>${labelChips(rule.labels ?? {})}</td></tr>
 ${Object.entries(rule.annotations ?? {}).map(([k, v]) => html`<tr><th>${k}</th><td>${k === 'runbook_url' && safeUrl(v) ? html`<a href="${safeUrl(v)}">${v}</a>` : v}</td></tr>`)}
 </tbody></table>
+${input.graph ? html`<figure id="rule-graph" data-query="${rule.query}" data-hours="6"><figcaption>The expression over the last 6 hours (vigil's embedded storage)</figcaption><div class="graph" role="img" aria-label="graph of the expression over the last 6 hours"></div><ul class="legend mono"></ul></figure>` : ''}
 <h2>Alerts it holds (${rule.alerts?.length ?? 0})</h2>
 ${rule.alerts?.length
   ? html`<table><thead><tr><th>Labels</th><th>State</th><th>Active since</th><th>Value</th></tr></thead><tbody>${rule.alerts.map(

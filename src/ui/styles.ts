@@ -49,5 +49,6 @@ th, td { text-align:left; border-bottom:1px solid var(--line); padding:.3em .5em
 .field input[type=text], .field textarea { width:min(50em, 100%); }
 .presets { display:flex; gap:.4em; flex-wrap:wrap; margin:.3em 0; }
 .runbook { max-width:60em; } .runbook pre { background:var(--card); padding:.6em; overflow:auto; }
+#rule-graph { margin:1em 0; } #rule-graph svg { width:100%; max-width:900px; height:220px; border:1px solid var(--line); } #rule-graph polyline { fill:none; stroke-width:1.5; } #rule-graph text { fill:var(--muted); font-size:11px; }
 .review-frame { width:100%; height:80vh; border:1px solid var(--line); }
 `;

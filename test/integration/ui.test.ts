@@ -57,6 +57,23 @@ describeChromium('the web UI in Chromium', () => {
   const shot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const rowText = (p: Page, fingerprint: string) => p.$eval(`[data-fingerprint="${fingerprint}"]`, (el) => (el as HTMLElement).innerText);
 
+  /** Waits for an element's text to match; on timeout says what the text was. */
+  async function waitForText(p: Page, selector: string, re: RegExp, timeoutMs = 15_000): Promise<string> {
+    let last = '';
+    try {
+      await p.waitForFunction(
+        (sel, src) => new RegExp(src).test((document.querySelector(sel) as HTMLElement | null)?.innerText ?? ''),
+        { timeout: timeoutMs, polling: 100 },
+        selector,
+        re.source,
+      );
+    } catch (err) {
+      last = await p.$eval(selector, (el) => (el as HTMLElement).innerText).catch(() => '(no such element)');
+      throw new Error(`${selector} never matched ${re}; its text: ${JSON.stringify(last)} (${(err as Error).message})`);
+    }
+    return p.$eval(selector, (el) => (el as HTMLElement).innerText);
+  }
+
   /** Name and token, entered once in the header form, as an on-call engineer does. */
   async function signIn(p: Page): Promise<void> {
     await p.$eval('#identity input[name=by]', (el) => ((el as HTMLInputElement).value = ''));
@@ -184,9 +201,32 @@ inhibit_rules:
     expect(history.data.map((e) => e.detail)).toEqual([{ verdict: 'noise', by: 'tester' }]);
   });
 
+  test('keyboard: a focused button works with Enter and keeps its focus when the list updates', async () => {
+    await page.goto(`${base}/`);
+    const row = `[data-fingerprint="${fp['HallucinationTrend/checkout']}"]`;
+    await page.focus(`${row} button[data-verdict=actionable]`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((sel) => /marked actionable/.test((document.querySelector(sel) as HTMLElement)?.innerText ?? ''), {}, row);
+    // the list was re-rendered with the badge; focus is back on the same button
+    expect(await page.evaluate(() => [document.activeElement?.getAttribute('data-verdict'), document.activeElement?.closest('[data-fingerprint]')?.getAttribute('data-fingerprint')])).toEqual([
+      'actionable',
+      fp['HallucinationTrend/checkout'],
+    ]);
+  });
+
+  test('dark mode follows prefers-color-scheme', async () => {
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    await page.goto(`${base}/`);
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe('rgb(20, 23, 26)');
+    await shot(page, 'alerts-dark');
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+  });
+
   test('bad input in the silence form: an inline message naming the problem, nothing saved', async () => {
     const before = (await silences()).length;
     await page.goto(`${base}/silences/new`);
+    if (!(await page.evaluate(() => sessionStorage.getItem('vigil.token')))) await signIn(page);
     await page.type('#silence-form input[name=matchers]', '{agent_id="support}');
     await page.type('#silence-form textarea[name=comment]', 'bad one');
     await page.click('#silence-form button[type=submit]');
@@ -197,7 +237,7 @@ inhibit_rules:
     await page.$eval('#silence-form input[name=matchers]', (el) => ((el as HTMLInputElement).value = '{agent_id="support"}'));
     await page.$eval('#silence-form input[name=endsAt]', (el) => ((el as HTMLInputElement).value = '2020-01-01T00:00:00Z'));
     await page.click('#silence-form button[type=submit]');
-    await page.waitForFunction(() => /endsAt: .*before end time|end time/.test(document.querySelector('#silence-error')?.textContent ?? ''));
+    await waitForText(page, '#silence-error', /^endsAt: start time must be before end time/);
     await shot(page, 'silence-form-error');
     expect(page.url()).toBe(`${base}/silences/new`);
     expect((await silences()).length).toBe(before);
@@ -260,6 +300,9 @@ inhibit_rules:
     await Promise.all([page.waitForNavigation(), page.click('tr[data-rule="NoAgentTraffic"] a')]);
     expect(await page.$eval('#rule-query', (el) => (el as HTMLElement).innerText)).toBe('absent(agent_requests_total)');
     expect(await page.$eval('main', (el) => (el as HTMLElement).innerText)).toMatch(/Alerts it holds \(1\)/);
+    // with the embedded datasource, the expression over the last hours, from vigil's own query API
+    await page.waitForSelector('#rule-graph svg polyline');
+    expect(await page.$eval('#rule-graph .legend', (el) => (el as HTMLElement).innerText)).toBe('{}');
     await shot(page, 'rule');
     // the pack's relative runbook links to this vigil's own external URL, and vigil serves it as a page
     const runbook = `${base}/runbooks/agent-error-rate-spike.md`;

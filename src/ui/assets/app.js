@@ -83,7 +83,8 @@ function notifyNewP1(region, first) {
   }
 }
 
-async function refresh() {
+/** `restore`: the focus key of a button the user pressed (disabling it while it worked took its focus). */
+async function refresh(restore) {
   const region = $('#live');
   // a hidden tab is brought up to date when it is shown again
   if (!region || refreshing || document.hidden) return;
@@ -98,8 +99,8 @@ async function refresh() {
     const next = document.createElement('template');
     next.innerHTML = await res.text();
     if (next.innerHTML === region.innerHTML) return;
-    const key = focusKey(document.activeElement);
-    const inside = region.contains(document.activeElement);
+    const key = restore ?? focusKey(document.activeElement);
+    const inside = restore !== undefined || region.contains(document.activeElement);
     region.replaceChildren(next.content);
     notifyNewP1(region, false);
     // keyboard users keep their place across updates
@@ -132,6 +133,7 @@ function setupLive() {
 async function onAction(btn) {
   const { action, verdict, silenceId } = btn.dataset;
   const fingerprint = btn.closest('[data-fingerprint]')?.dataset.fingerprint;
+  const key = focusKey(btn);
   btn.disabled = true;
   try {
     if (action === 'ack') {
@@ -144,11 +146,13 @@ async function onAction(btn) {
       await write('DELETE', `/api/v2/silence/${encodeURIComponent(silenceId)}`);
       flash(`silence ${silenceId} expired`);
     }
-    await refresh();
+    await refresh(key);
   } catch (err) {
     flash(`${action} failed: ${err.message}`, true);
   } finally {
     btn.disabled = false;
+    // the list did not change (or the write failed): the button itself gets its focus back
+    if (btn.isConnected && (document.activeElement === document.body || !document.activeElement)) btn.focus();
   }
 }
 
@@ -167,10 +171,14 @@ async function preview(form) {
   return res.json();
 }
 
-function showFormError(text) {
+let formErrorBy = '';
+/** The form's inline message; the live preview only ever clears a message of its own, never a refused save's. */
+function showFormError(text, by = 'submit') {
+  if (!text && by === 'preview' && formErrorBy !== 'preview') return;
   const box = $('#silence-error');
   box.textContent = text;
   box.hidden = !text;
+  formErrorBy = text ? by : '';
 }
 
 function setupSilenceForm() {
@@ -184,10 +192,10 @@ function setupSilenceForm() {
     list.textContent = '';
     if (p.error) {
       $('#preview-count').textContent = 'Preview';
-      showFormError(p.error);
+      showFormError(p.error, 'preview');
       return;
     }
-    showFormError('');
+    showFormError('', 'preview');
     $('#preview-count').textContent = `Affects ${p.count} alert${p.count === 1 ? '' : 's'}`;
     for (const a of p.alerts) {
       const li = document.createElement('li');
@@ -229,7 +237,63 @@ function setupSilenceForm() {
   });
 }
 
+// ---- the rule page's graph, from vigil's own Prometheus query API
+
+const SVG = 'http://www.w3.org/2000/svg';
+const COLOURS = ['#1565c0', '#c62828', '#2e7d32', '#e65100', '#6a1b9a', '#00838f', '#5d4037', '#ad1457'];
+
+function svgEl(name, attrs) {
+  const el = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  return el;
+}
+
+async function setupGraph() {
+  const fig = $('#rule-graph');
+  if (!fig) return;
+  const end = Date.now() / 1000;
+  const start = end - Number(fig.dataset.hours) * 3600;
+  const step = Math.max(15, Math.round((end - start) / 240));
+  const res = await fetch(`/api/v1/query_range?${new URLSearchParams({ query: fig.dataset.query, start: String(start), end: String(end), step: String(step) })}`);
+  const body = await res.json().catch(() => ({}));
+  const box = fig.querySelector('.graph');
+  if (!res.ok || body.status !== 'success') {
+    box.textContent = `no graph: ${body.error || `HTTP ${res.status}`}`;
+    return;
+  }
+  const series = body.data.result.slice(0, COLOURS.length);
+  if (series.length === 0) {
+    box.textContent = 'The expression returned nothing over these hours.';
+    return;
+  }
+  const values = series.flatMap((s) => s.values.map(([, v]) => Number(v)).filter(Number.isFinite));
+  let lo = Math.min(...values);
+  let hi = Math.max(...values);
+  if (lo === hi) [lo, hi] = [lo - 1, hi + 1];
+  const W = 900;
+  const H = 220;
+  const x = (t) => 40 + ((t - start) / (end - start)) * (W - 50);
+  const y = (v) => 10 + (1 - (v - lo) / (hi - lo)) * (H - 30);
+  const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none' });
+  for (const [v, at] of [[hi, y(hi)], [lo, y(lo)]]) {
+    const t = svgEl('text', { x: 2, y: at + 4 });
+    t.textContent = String(Number(v.toPrecision(4)));
+    svg.append(t);
+  }
+  const legend = fig.querySelector('.legend');
+  series.forEach((s, i) => {
+    const points = s.values.map(([t, v]) => [Number(t), Number(v)]).filter(([, v]) => Number.isFinite(v));
+    svg.append(svgEl('polyline', { points: points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' '), stroke: COLOURS[i] }));
+    const li = document.createElement('li');
+    li.style.color = COLOURS[i];
+    li.textContent = `{${Object.entries(s.metric).map(([k, v]) => `${k}="${v}"`).join(', ')}}`;
+    legend.append(li);
+  });
+  box.append(svg);
+}
+
 setupIdentity();
+setupGraph();
 setupLive();
 setupActions();
 setupSilenceForm();

@@ -30,7 +30,7 @@ form.inline { display:inline; }
 .group.sev-P1 { border-left-color:var(--p1); } .group.sev-P2 { border-left-color:var(--p2); } .group.sev-P3 { border-left-color:var(--p3); }
 .group > .head { display:flex; flex-wrap:wrap; gap:.4em; align-items:center; }
 .alert { border-top:1px solid var(--line); padding:.4em 0; }
-.alert .actions { display:flex; flex-wrap:wrap; gap:.4em; margin-top:.25em; }
+.alert .actions { display:flex; flex-wrap:wrap; gap:.4em; margin-top:.25em; align-items:center; }
 .sev { font-weight:700; }
 .sev-P1 .sev, td.sev-P1 { color:var(--p1); } .sev-P2 .sev, td.sev-P2 { color:var(--p2); } .sev-P3 .sev, td.sev-P3 { color:var(--p3); }
 .state-suppressed { opacity:.7; }

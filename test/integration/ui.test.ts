@@ -289,6 +289,57 @@ inhibit_rules:
     await page.waitForFunction((sel) => /\bactive\b/.test((document.querySelector(sel) as HTMLElement)?.innerText ?? '') && !/silenced by/.test((document.querySelector(sel) as HTMLElement).innerText), { timeout: 20_000 }, `[data-fingerprint="${target}"]`);
   }, 60_000);
 
+  test('edit a silence: the form opens with its matchers; a new comment updates it in place', async () => {
+    const now = Date.now();
+    const res = await fetch(`${base}/api/v2/silences`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ matchers: [{ name: 'agent_id', value: 'support', isRegex: false }], startsAt: new Date(now).toISOString(), endsAt: new Date(now + 3600_000).toISOString(), createdBy: 'amtool', comment: 'first' }),
+    });
+    const { silenceID } = (await res.json()) as { silenceID: string };
+    await page.goto(`${base}/silences`);
+    await Promise.all([page.waitForNavigation(), page.click(`#silence-${silenceID} a[href^="/silences/new?id="]`)]);
+    expect(await page.$eval('#silence-form input[name=matchers]', (el) => (el as HTMLInputElement).value)).toBe('{agent_id="support"}');
+    await waitForText(page, '#preview-count', /^Affects 1 alert$/);
+    await page.$eval('#silence-form textarea[name=comment]', (el) => ((el as HTMLTextAreaElement).value = 'second thoughts'));
+    await Promise.all([page.waitForNavigation(), page.click('#silence-form button[type=submit]')]);
+    expect(page.url()).toBe(`${base}/silences#silence-${silenceID}`);
+    expect(await page.$eval(`#silence-${silenceID}`, (el) => (el as HTMLElement).innerText)).toMatch(/active[\s\S]*second thoughts/);
+    await page.click(`#silence-${silenceID} button[data-action=expire]`);
+    await page.waitForFunction((id) => document.querySelector(`#silence-${id}`)?.getAttribute('data-state') === 'expired', {}, silenceID);
+  });
+
+  test('browser notifications: with the box ticked, a new P1 alert raises one', async () => {
+    const notes = await browser.newPage();
+    after.push(() => notes.close());
+    await browser.defaultBrowserContext().overridePermissions(base, ['notifications']);
+    // record what the page shows: headless Chromium has no notification centre to look at
+    await notes.evaluateOnNewDocument(() => {
+      const Real = window.Notification;
+      const shown: string[] = [];
+      (window as unknown as { shownNotifications: string[] }).shownNotifications = shown;
+      const Recording = function (title: string, options?: NotificationOptions) {
+        shown.push(title);
+        return new Real(title, options);
+      } as unknown as typeof Notification;
+      Object.defineProperty(Recording, 'permission', { get: () => Real.permission });
+      Recording.requestPermission = Real.requestPermission.bind(Real);
+      window.Notification = Recording;
+    });
+    await notes.goto(`${base}/`);
+    await notes.click('#notify-p1');
+    expect(await notes.$eval('#notify-p1', (el) => (el as HTMLInputElement).checked)).toBe(true);
+    const post = await fetch(`${base}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify([{ labels: { alertname: 'AgentP99LatencySpike', severity: 'P1', agent_id: 'billing' }, annotations: {} }]),
+    });
+    expect(post.status).toBe(200);
+    await notes.waitForFunction(() => (window as unknown as { shownNotifications: string[] }).shownNotifications.length > 0, { timeout: 20_000 });
+    // the P1 alerts already on the page when it opened raise none
+    expect(await notes.evaluate(() => (window as unknown as { shownNotifications: string[] }).shownNotifications)).toEqual(['P1: AgentP99LatencySpike']);
+  }, 40_000);
+
   test('rules: every group and rule with its state; a rule opens with its expression and alerts', async () => {
     await page.goto(`${base}/rules`);
     await waitFor('the rule to be evaluated', async () => {

@@ -23,6 +23,7 @@ import {
   RouterMetrics,
   statusRoutes,
   ticketRoutes,
+  uiRoutes,
 } from '../server/index.js';
 import { buildPipeline } from './pipeline.js';
 import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
@@ -61,7 +62,8 @@ function routingConfig(config: Config): RoutingConfig {
 export async function loadRules(config: Config): Promise<RuleGroupSpec[] | string> {
   const { profile, diagnostics } = await profileOption(config.ruleProfile?.name, config.ruleProfile?.base);
   if (diagnostics.length) return diagnostics.map(formatDiagnostic).join('\n');
-  const loaded = await loadRuleFiles(config.ruleFiles, { profile });
+  // the pack's runbooks link to this vigil's own /runbooks unless a runbook_base_url var says otherwise
+  const loaded = await loadRuleFiles(config.ruleFiles, { profile, runbookBaseURL: `${config.server.externalURL.replace(/\/+$/, '')}/runbooks` });
   if (hasErrors(loaded.diagnostics) || loaded.problems.length) {
     return [...loaded.problems.map((p) => `error: ${p}`), ...loaded.diagnostics.map(formatDiagnostic)].join('\n');
   }
@@ -256,6 +258,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         store,
         maxRequestBytes: config.server.maxRequestBytes,
       }),
+      // the web UI at /
+      uiRoutes({ router, routing: () => routingConfig(config), evaluator: evaluation, store, tokenRequired: () => Boolean(config.server.bearerToken), review: () => config.report, queryApi: Boolean(embedded) }),
     ],
   });
   let server: Server;

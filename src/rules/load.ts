@@ -16,7 +16,12 @@ export interface LoadOptions {
   vars?: Vars;
   /** A profile's vars: they override a group's own, and `vars` override them. */
   profile?: Profile;
+  /** Where a relative `runbook` links when neither the group, `--var` nor the profile sets `runbook_base_url` (serve: its external URL). */
+  runbookBaseURL?: string;
 }
+
+/** The runbooks of a `vigil serve` with the default config (server.listen 127.0.0.1:9095, no external_url): what generate links to. */
+export const DEFAULT_RUNBOOK_BASE_URL = 'http://127.0.0.1:9095/runbooks';
 
 export interface LoadResult {
   /** Set when the file has no errors. */
@@ -39,14 +44,19 @@ export async function loadRuleFile(path: string, options: LoadOptions = {}): Pro
 
 /** Parses, validates and expands one rule file; every problem found is reported, not just the first. */
 export function parseRuleFile(file: string, text: string, options: LoadOptions = {}): LoadResult {
-  return new RuleFileChecker(new YamlSource(file, text), options.vars ?? new Map(), options.profile?.vars ?? new Map()).run();
+  return new RuleFileChecker(new YamlSource(file, text), options.vars ?? new Map(), options.profile?.vars ?? new Map(), options.runbookBaseURL ?? DEFAULT_RUNBOOK_BASE_URL).run();
 }
 
 class RuleFileChecker {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly overridesUsed = new Set<string>();
 
-  constructor(private readonly src: YamlSource, private readonly overrides: Vars, private readonly profile: Vars) {}
+  constructor(
+    private readonly src: YamlSource,
+    private readonly overrides: Vars,
+    private readonly profile: Vars,
+    private readonly runbookBaseURL: string,
+  ) {}
 
   run(): LoadResult {
     const { src } = this;
@@ -221,12 +231,14 @@ class RuleFileChecker {
       annotations.runbook_url = runbook;
       return;
     }
-    const base = vars.get('runbook_base_url');
-    if (base === undefined) {
-      this.error([...path, 'runbook'], `"${runbook}" is relative, so the group needs a "runbook_base_url" var (or give an absolute URL)`);
-      return;
+    // the group's own var first, then --var and the profile (even for a group that does not declare it), then vigil's own runbooks
+    let base = vars.get('runbook_base_url');
+    if (base !== undefined) used.add('runbook_base_url');
+    else {
+      base = this.overrides.get('runbook_base_url') ?? this.profile.get('runbook_base_url');
+      if (base !== undefined) this.overridesUsed.add('runbook_base_url');
+      else base = this.runbookBaseURL;
     }
-    used.add('runbook_base_url');
     annotations.runbook_url = `${String(base).replace(/\/+$/, '')}/${runbook.replace(/^\/+/, '')}`;
   }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Evaluator } from '../eval/index.js';
 import { alertsResponse, rulesResponse } from './api.js';
 import { requireBearerOnWrites } from './auth.js';
+import { rejectCrossSiteWrites } from './csrf.js';
 import { bodyErrors, ingestRoutes, jsonBody, sendError } from './ingest.js';
 import type { EvaluationMetrics } from './metrics.js';
 import type { RouterPort } from './ports.js';
@@ -42,6 +43,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   // before any body is read: an unauthenticated writer never gets to send megabytes
   app.use(requireBearerOnWrites(deps.bearerToken ?? (() => undefined)));
+  // without a token, a browser's cross-site write is refused (the web UI's CSRF guard)
+  app.use(rejectCrossSiteWrites(() => Boolean(deps.bearerToken?.())));
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('vigil is healthy.\n');
   });

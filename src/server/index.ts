@@ -15,3 +15,5 @@ export { statusRoutes, type StatusDeps } from './status-api.js';
 export { promQueryRoutes, PROM_QUERY_POST_PATHS, type PromQueryDeps } from './prom-api.js';
 export { ingestionRoutes, type IngestionDeps } from './ingestion-api.js';
 export { IngestionMetrics } from './ingestion-metrics.js';
+export { uiRoutes, type UiDeps } from './ui-routes.js';
+export { rejectCrossSiteWrites, isCrossSite } from './csrf.js';

@@ -115,7 +115,7 @@ describe('vigil generate', () => {
     expect(rule.alert).toBe('AgentErrorRateSpike');
     expect(rule.for).toBe('5m');
     expect(rule.labels).toEqual({ severity: 'P1' });
-    expect(rule.annotations.runbook_url).toBe('https://github.com/vigil-alerting/vigil/blob/main/runbooks/agent-error-rate-spike.md');
+    expect(rule.annotations.runbook_url).toBe('http://127.0.0.1:9095/runbooks/agent-error-rate-spike.md');
     expect(rule.expr).toContain('sum by (agent_id) (rate(agent_requests_total{status!="success"}[5m]))');
   });
 

@@ -218,10 +218,28 @@ ${extra}`;
     expect(b.kind === 'alerting' && b.annotations.runbook_url).toBe('https://wiki.example.org/b');
   });
 
-  test('a relative runbook without runbook_base_url, or next to runbook_url, is an error', () => {
-    expect(problems(rule('        runbook: a.md\n'))).toEqual([
-      'rules/test.yaml:8:18: groups[0].rules[0].runbook: "a.md" is relative, so the group needs a "runbook_base_url" var (or give an absolute URL)',
-    ]);
+  test('a relative runbook without runbook_base_url links to vigil\'s own runbooks: serve\'s external URL, or the default; --var still wins', () => {
+    const text = `groups:
+  - name: g
+    rules:
+      - alert: A
+        expr: up == 0
+        labels: { severity: P1 }
+        runbook: a.md
+`;
+    const url = (options: Parameters<typeof parseRuleFile>[2]) => {
+      const { file, diagnostics, overridesUsed } = parseRuleFile('r.yaml', text, options);
+      expect(diagnostics).toEqual([]);
+      const a = file!.groups[0].rules[0];
+      return [a.kind === 'alerting' && a.annotations.runbook_url, [...overridesUsed]];
+    };
+    expect(url({})).toEqual(['http://127.0.0.1:9095/runbooks/a.md', []]);
+    expect(url({ runbookBaseURL: 'https://vigil.example.org/runbooks' })).toEqual(['https://vigil.example.org/runbooks/a.md', []]);
+    // a --var for a group that does not declare it is used here, so it is not reported as a typo
+    expect(url({ runbookBaseURL: 'https://vigil.example.org/runbooks', vars: new Map([['runbook_base_url', 'https://wiki.example.org/rb/']]) })).toEqual(['https://wiki.example.org/rb/a.md', ['runbook_base_url']]);
+  });
+
+  test('a runbook next to runbook_url is an error', () => {
     expect(problems(rule('        runbook: https://x.example/a\n        annotations: { runbook_url: https://x.example/b }\n'))).toEqual([
       'rules/test.yaml:8:9: groups[0].rules[0].runbook: set either "runbook" or the "runbook_url" annotation, not both',
     ]);

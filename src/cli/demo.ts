@@ -108,7 +108,15 @@ function vigilChild(args: string[], readStdout = false): { child: ChildProcess; 
  * machine, persisted to the SQLite file serve restores from), so that an incident that began
  * before the demo started has the same `for` clock as if vigil had been watching it.
  */
-async function catchUp(configFile: string, historyFile: string, to: number, signal: AbortSignal): Promise<{ pending: number; firing: number } | string> {
+interface CaughtUp {
+  alert: string;
+  labels: Record<string, string>;
+  state: 'pending' | 'firing';
+  /** When its `for` runs out (unix ms), for a pending alert. */
+  firesAt?: number;
+}
+
+async function catchUp(configFile: string, historyFile: string, to: number, signal: AbortSignal): Promise<CaughtUp[] | string> {
   const config = await loadConfigFile(configFile);
   const rules = await loadRules(config);
   if (typeof rules === 'string') return rules;
@@ -133,8 +141,13 @@ async function catchUp(configFile: string, historyFile: string, to: number, sign
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
-    const alerts = evaluator.groups.flatMap((g) => g.alertingRules().flatMap((r) => [...r.active.values()]));
-    return { pending: alerts.filter((a) => a.state === 'pending').length, firing: alerts.filter((a) => a.state === 'firing').length };
+    return evaluator.groups.flatMap((g) =>
+      g.alertingRules().flatMap((rule) =>
+        [...rule.active.values()].flatMap((a): CaughtUp[] =>
+          a.state === 'inactive' ? [] : [{ alert: rule.name, labels: a.labels, state: a.state, firesAt: a.state === 'pending' ? a.activeAt + rule.spec.forMs : undefined }],
+        ),
+      ),
+    );
   } finally {
     store.close();
   }
@@ -227,7 +240,14 @@ async function demo(flags: DemoFlags, io: Io): Promise<number> {
       io.err(`vigil demo: the rule files do not load:\n${caught}\n`);
       return (code = 1);
     }
-    say(`  ${caught.pending} alerts pending, ${caught.firing} firing`);
+    for (const a of caught.sort((x, y) => (x.firesAt ?? 0) - (y.firesAt ?? 0))) {
+      const who = Object.entries(a.labels)
+        .filter(([k]) => k === 'agent_id' || k === 'tool_name')
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      const when = a.firesAt === undefined ? 'firing already' : `pending, its for runs out at ${new Date(a.firesAt).toISOString().slice(11, 19)}`;
+      say(`  ${a.alert} ${who}: ${when}`);
+    }
 
     const logFile = join(dir, 'serve.log');
     const serveLog = (log = createWriteStream(logFile, { flags: 'a' }));

@@ -103,6 +103,8 @@ describe('vigil demo', () => {
       const demo = startDemo(['--listen', '127.0.0.1:0']);
       try {
         const api = await waitFor('the API URL', () => /vigil serves its API at (http:\/\/\S+)/.exec(demo.out())?.[1], 120_000);
+        // the catch-up says which alerts it found under way, and when their for runs out
+        expect(demo.out()).toMatch(/AgentHallucinationTrend agent_id=faq-bot: pending, its for runs out at \d\d:\d\d:\d\d/);
         const alerts = await fetch(`${api}/api/v2/alerts`);
         expect(alerts.status).toBe(200);
         const page = await waitFor('a P1 page', () => /^\d\d:\d\d:\d\d PagerDuty trigger {2}critical \[P1\] AgentErrorRateSpike agent_id=checkout-bot.*$/m.exec(demo.out())?.[0], 180_000 - (Date.now() - started));

@@ -233,10 +233,18 @@ export class Head {
     else this.byHash.set(s.hash, [hit, s]);
   }
 
+  /** Frozen label objects seen before (a scrape loop passes the same one every scrape): no hash, no compare. */
+  private byObject = new WeakMap<Labels, HeadSeries>();
+
   /** The series with exactly these labels (empty values dropped), created if new. */
   getOrCreate(labels: Labels): HeadSeries {
+    const known = this.byObject.get(labels);
+    if (known !== undefined && !known.removed) return known;
     const hash = labelsHash(labels);
-    return this.find(hash, labels) ?? this.create(this.nextRef, labels, hash);
+    const s = this.find(hash, labels) ?? this.create(this.nextRef, labels, hash);
+    // Only a frozen object cannot change under the cache.
+    if (Object.isFrozen(labels)) this.byObject.set(labels, s);
+    return s;
   }
 
   /** Re-creates a series with a known ref (snapshot load, WAL replay). */

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { instantQuery, rangeQuery, type Queryable, type SeriesData, type SeriesMatcher } from '../../src/promql/index.js';
-import { MemoryStore, TSDB } from '../../src/tsdb/index.js';
+import { Head, MemoryStore, TSDB } from '../../src/tsdb/index.js';
 import { scratchDir } from '../support/scratch.js';
 import { appendAll, randomSamples, rng, T0 } from './support/random.js';
 
@@ -154,5 +154,22 @@ describe('appending', () => {
     await a.commit();
     expect(sel('w')[0].stale).toEqual([1]);
     expect(() => a.append({ __name__: 'w' }, NaN, 1)).toThrow('not a finite number');
+  });
+});
+
+describe('a scrape loop passes the same frozen labels every scrape', () => {
+  test('its series is found without a lookup, and found again after retention removed it', () => {
+    const head = new Head();
+    const labels = Object.freeze({ __name__: 'up', job: 'agents' });
+    const first = head.getOrCreate(labels);
+    expect(head.getOrCreate(labels)).toBe(first);
+    expect(head.getOrCreate({ ...labels })).toBe(first); // an equal, unfrozen object: by hash
+    head.append(first, 1_000, 1, false);
+    expect(head.truncateBefore(2_000)).toBe(1);
+    const again = head.getOrCreate(labels);
+    expect(again).not.toBe(first);
+    head.append(again, 3_000, 2, false);
+    const [s] = head.select([{ type: '=', name: 'job', value: 'agents' }], 0, 10_000);
+    expect([...s.timestamps]).toEqual([3_000]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { SeriesData, SeriesMatcher } from '../promql/index.js';
 import { ChunkEncoder, chunkCount, decodeChunk, SlotPool } from './chunkenc.js';
-import { intersect, labelsHash, rankByLabels, sameLabels, valueTest } from './labels.js';
+import { postingsCandidates, labelsHash, rankByLabels, sameLabels, valueTest } from './labels.js';
 import type { Labels } from './storage.js';
 
 /** A chunk closes at this many samples, as Prometheus' do. */
@@ -480,24 +480,8 @@ export class Head {
   /** Series matching every matcher whose samples span overlaps [mint, maxt], in label order. */
   private matching(matchers: readonly SeriesMatcher[], mint: number, maxt: number): HeadSeries[] {
     const tests = matchers.map((m) => ({ name: m.name, test: valueTest(m) }));
-    // Candidates: intersect the postings of every matcher that an absent label cannot satisfy.
-    let candidates: number[] | undefined;
-    for (const { name, test } of tests) {
-      if (test('')) continue;
-      let ids: number[] = [];
-      const values = this.postings.get(name);
-      if (values) {
-        const lists: number[][] = [];
-        for (const [value, list] of values) if (test(value)) lists.push(list);
-        if (lists.length === 1) ids = lists[0].slice();
-        else if (lists.length > 1) {
-          for (const list of lists) for (const id of list) ids.push(id);
-          ids.sort((a, b) => a - b);
-        }
-      }
-      candidates = candidates === undefined ? ids : intersect(candidates, ids);
-      if (candidates.length === 0) return [];
-    }
+    const candidates = postingsCandidates(this.postings, tests);
+    if (candidates?.length === 0) return [];
     if (this.rankDirty) this.rerank();
     const ids = candidates ?? this.series.flatMap((s) => (s ? [s.ref] : []));
     const rank = this.rank;

@@ -93,6 +93,34 @@ export function valueTest(m: SeriesMatcher): ValueTest {
   }
 }
 
+/** label name → label value → ascending ids of the series that have it: the inverted index. */
+export type Postings = Map<string, Map<string, number[]>>;
+
+/**
+ * The ids that can match: the intersection of the postings of every matcher that an absent
+ * label cannot satisfy; undefined when no matcher narrows (every series is a candidate).
+ */
+export function postingsCandidates(postings: Postings, tests: readonly { name: string; test: ValueTest }[]): number[] | undefined {
+  let out: number[] | undefined;
+  for (const { name, test } of tests) {
+    if (test('')) continue;
+    let ids: number[] = [];
+    const values = postings.get(name);
+    if (values) {
+      const lists: number[][] = [];
+      for (const [value, list] of values) if (test(value)) lists.push(list);
+      if (lists.length === 1) ids = lists[0].slice();
+      else if (lists.length > 1) {
+        for (const list of lists) for (const id of list) ids.push(id);
+        ids.sort((a, b) => a - b);
+      }
+    }
+    out = out === undefined ? ids : intersect(out, ids);
+    if (out.length === 0) return out;
+  }
+  return out;
+}
+
 /** Each id's position in Prometheus' label order, for answering select sorted. */
 export function rankByLabels(ids: readonly number[], labelsOf: (id: number) => Readonly<Record<string, string>>, size: number): Int32Array<ArrayBuffer> {
   const pairs = new Map<number, [string, string][]>();

@@ -3,7 +3,7 @@
  * inverted index from label pairs to series ids, as Prometheus' head block keeps them.
  */
 import type { SeriesData, SeriesMatcher } from '../promql/index.js';
-import { intersect, labelsKey, rankByLabels, valueTest } from './labels.js';
+import { postingsCandidates, labelsKey, rankByLabels, valueTest } from './labels.js';
 import type { Appender, Labels, SampleStorage } from './storage.js';
 
 /** A series id returned by `series()`, for appending without looking the labels up again. */
@@ -201,24 +201,8 @@ export class MemoryStore implements SampleStorage {
 
   select(matchers: readonly SeriesMatcher[], mint: number, maxt: number): SeriesData[] {
     const tests = matchers.map((m) => ({ name: m.name, test: valueTest(m) }));
-    // Candidates: intersect the postings of every matcher that an absent label cannot satisfy.
-    let candidates: number[] | undefined;
-    for (const { name, test } of tests) {
-      if (test('')) continue;
-      let ids: number[] = [];
-      const values = this.postings.get(name);
-      if (values) {
-        const lists: SeriesRef[][] = [];
-        for (const [value, list] of values) if (test(value)) lists.push(list);
-        if (lists.length === 1) ids = lists[0].slice();
-        else if (lists.length > 1) {
-          for (const list of lists) for (const id of list) ids.push(id);
-          ids.sort((a, b) => a - b);
-        }
-      }
-      candidates = candidates === undefined ? ids : intersect(candidates, ids);
-      if (candidates.length === 0) return [];
-    }
+    const candidates = postingsCandidates(this.postings, tests);
+    if (candidates?.length === 0) return [];
     if (this.rank.length !== this.series.length) this.rerank();
     const ids = candidates ?? Array.from({ length: this.series.length }, (_, i) => i);
     const rank = this.rank;

@@ -112,7 +112,13 @@ evaluation: { datasource_down_after: 3 }
       annotations: { summary: 'a at 1' },
       value: '1e+00',
     });
-    const rules = await getJson<{ status: string; data: { groups: { name: string; interval: number; rules: Record<string, unknown>[] }[] } }>(`${base}/api/v1/rules`);
+    type RulesBody = { status: string; data: { groups: { name: string; interval: number; rules: Record<string, unknown>[] }[] } };
+    // The alert shows as soon as its rule is evaluated; the group's next rule may still be running.
+    const rules = await waitFor('every rule of the group evaluated', async () => {
+      const body = await getJson<RulesBody>(`${base}/api/v1/rules`);
+      const g = body.data.groups.find((x) => x.name === 'restart');
+      return g?.rules.every((r) => r.health !== 'unknown') ? body : undefined;
+    });
     expect(rules.status).toBe('success');
     const group = rules.data.groups.find((g) => g.name === 'restart')!;
     expect(group.interval).toBe(1);

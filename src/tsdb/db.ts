@@ -9,13 +9,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSyn
 import { join } from 'node:path';
 import type { SeriesData, SeriesMatcher } from '../promql/index.js';
 import { chunkCount, decodeChunk, isStaleNaN } from './chunkenc.js';
-import { AppendOutcome, Head, type HeadSeries } from './head.js';
+import { AppendOutcome, Head, type HeadSeries, type HeadStats } from './head.js';
 import { decodeSamples, decodeSeries, encodeSamples, encodeSeries, REC_SAMPLES, REC_SERIES, RecordReader } from './records.js';
 import {
   chunkFileName, decodeChunkFile, decodeSnapshot, encodeChunkFile, encodeSnapshot, writeFileAtomic,
   type ChunkEntry, type ChunkFileRef, type Snapshot,
 } from './snapshot.js';
-import type { Appender, Labels, SampleStorage } from './storage.js';
+import type { Appender, CommitResult, Labels, SampleStorage } from './storage.js';
 import { frame, listSegments, replayWal, WalWriter, type TSDBLogger } from './wal.js';
 
 export type { TSDBLogger } from './wal.js';
@@ -33,22 +33,8 @@ export interface TSDBOptions {
   walSegmentBytes?: number;
 }
 
-export interface CommitResult {
-  appended: number;
-  /** Older than the series' newest sample: Prometheus' "out of order sample". */
-  outOfOrder: number;
-  /** Same time as the newest sample with another value: "duplicate sample for timestamp". */
-  duplicate: number;
-}
-
 /** Figures for /metrics (Prometheus' prometheus_tsdb_head_* and WAL counters) and the benches. */
-export interface TSDBStats {
-  series: number;
-  samples: number;
-  chunks: number;
-  chunkBytes: number;
-  heldChunkBytes: number;
-  chunkTableBytes: number;
+export interface TSDBStats extends HeadStats {
   seriesCreated: number;
   samplesAppended: number;
   outOfOrderRejected: number;
@@ -121,12 +107,7 @@ export class TSDBAppender implements Appender {
   /** What the last commit appended and rejected (rejections never fail the batch). */
   lastCommit: CommitResult = { appended: 0, outOfOrder: 0, duplicate: 0 };
 
-  async commit(): Promise<void> {
-    await this.commitWithResult();
-  }
-
-  /** commit(), resolving with the counts of appended and rejected samples. */
-  async commitWithResult(): Promise<CommitResult> {
+  async commit(): Promise<CommitResult> {
     try {
       return (this.lastCommit = this.db.commitBatch(this.batch));
     } finally {

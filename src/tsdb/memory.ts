@@ -160,9 +160,12 @@ export class MemoryStore implements SampleStorage {
     return {
       append: (labels, t, v) => void batch.push({ labels, t, v, stale: false }),
       markStale: (labels, t) => void batch.push({ labels, t, v: NaN, stale: true }),
+      // The in-memory store takes samples in any order (test files need not be sorted): nothing is refused.
       commit: async () => {
         for (const s of batch) this.add(s.labels, s.t, s.v, s.stale);
+        const appended = batch.length;
         batch = [];
+        return { appended, outOfOrder: 0, duplicate: 0 };
       },
       rollback: () => void (batch = []),
     };

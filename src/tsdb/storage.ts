@@ -4,14 +4,23 @@ import type { Queryable } from '../promql/index.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
+/** What a commit stored, and what it refused sample by sample (the rest of the batch is stored all the same). */
+export interface CommitResult {
+  appended: number;
+  /** Older than the series' newest sample: Prometheus' "out of order sample". */
+  outOfOrder: number;
+  /** Same time as the newest sample with another value: "duplicate sample for timestamp". */
+  duplicate: number;
+}
+
 /** A batch of samples from one scrape, remote-write request or OTLP export; nothing is visible or durable before commit(). */
 export interface Appender {
   /** One sample (ms). `labels` carry `__name__`; labels with empty values are dropped, as Prometheus drops them. */
   append(labels: Labels, timestampMs: number, value: number): void;
   /** A staleness marker: the series ended at this time (a target or series went away). */
   markStale(labels: Labels, timestampMs: number): void;
-  /** Makes the batch visible to queries and durable (written to the WAL when there is one). */
-  commit(): Promise<void>;
+  /** Makes the batch visible to queries and durable (written to the WAL when there is one); says what was refused. */
+  commit(): Promise<CommitResult>;
   /** Drops the batch. */
   rollback(): void;
 }

@@ -4,9 +4,10 @@ import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { ingestionRoutes, IngestionMetrics } from '../../src/server/index.js';
-import { MemoryStore, OtlpTypes, prometheusLabelName, prometheusMetricName, type SampleStorage } from '../../src/tsdb/index.js';
+import { MemoryStore, OtlpTypes, prometheusLabelName, prometheusMetricName } from '../../src/tsdb/index.js';
 import { listening, urlOf } from '../support/listen.js';
 import { vectorAt } from '../support/query.js';
+import { watchTurns } from '../support/turns.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
 const ns = (ms: number) => `${ms}000000`;
@@ -98,34 +99,13 @@ test('a data point flagged "no recorded value" is a staleness marker', async () 
 });
 
 test('a large export gives the event loop turns while it is appended', async () => {
-  let turnTaken: boolean | undefined;
-  const watching: SampleStorage = {
-    select: (m, a, b) => store.select(m, a, b),
-    appender() {
-      const inner = store.appender();
-      let queued = false;
-      let ran = false;
-      return {
-        append(labels, t, v) {
-          if (!queued) setImmediate(() => (ran = true));
-          queued = true;
-          inner.append(labels, t, v);
-        },
-        markStale: (labels, t) => inner.markStale(labels, t),
-        commit: async () => {
-          turnTaken = ran;
-          await inner.commit();
-        },
-        rollback: () => inner.rollback(),
-      };
-    },
-  };
+  const { storage: watching, turnTaken } = watchTurns(store);
   const big = await listening(express().use(ingestionRoutes({ storage: () => watching, metrics: new IngestionMetrics(new Registry()), maxRequestBytes: 4 << 20 })));
   try {
     const dataPoints = Array.from({ length: 5000 }, (_, i) => ({ attributes: attrs({ i }), timeUnixNano: ns(T0), asDouble: i }));
     const res = await fetch(`${urlOf(big)}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request([{ name: 'load', gauge: { dataPoints } }])) });
     expect(res.status).toBe(200);
-    expect(turnTaken).toBe(true);
+    expect(turnTaken()).toBe(true);
     expect(vectorAt(store, 'count(load)', T0)).toEqual([[{}, 5000]]);
   } finally {
     await new Promise((r) => big.close(r));

@@ -4,9 +4,13 @@ import express from 'express';
 import { Registry } from 'prom-client';
 import snappy from 'snappyjs';
 import { ingestionRoutes, IngestionMetrics } from '../../src/server/index.js';
-import { MemoryStore, WriteRequestType, type SampleStorage } from '../../src/tsdb/index.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStore, TSDB, WriteRequestType } from '../../src/tsdb/index.js';
+import { scratchDir } from '../support/scratch.js';
 import { listening, urlOf } from '../support/listen.js';
 import { vectorAt } from '../support/query.js';
+import { watchTurns } from '../support/turns.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
 let store: MemoryStore;
@@ -64,36 +68,14 @@ test('no Content-Encoding and no Content-Type are taken as remote write 1.0 with
 });
 
 test('a large request gives the event loop turns while it is decoded and appended', async () => {
-  // a storage that notes whether a callback queued at the first append ran before the commit
-  let turnTaken: boolean | undefined;
-  const watching: SampleStorage = {
-    select: (m, a, b) => store.select(m, a, b),
-    appender() {
-      const inner = store.appender();
-      let queued = false;
-      let ran = false;
-      return {
-        append(labels, t, v) {
-          if (!queued) setImmediate(() => (ran = true));
-          queued = true;
-          inner.append(labels, t, v);
-        },
-        markStale: (labels, t) => inner.markStale(labels, t),
-        commit: async () => {
-          turnTaken = ran;
-          await inner.commit();
-        },
-        rollback: () => inner.rollback(),
-      };
-    },
-  };
+  const { storage: watching, turnTaken } = watchTurns(store);
   const app = express().use(ingestionRoutes({ storage: () => watching, metrics: new IngestionMetrics(new Registry()), maxRequestBytes: 4 << 20 }));
   const big = await listening(app);
   try {
     const body = encode(Array.from({ length: 5000 }, (_, i) => ({ labels: labels({ __name__: 'load', i: String(i) }), samples: [{ value: i, timestamp: T0 }] })));
     const res = await fetch(`${urlOf(big)}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body: new Uint8Array(body) });
     expect(res.status).toBe(204);
-    expect(turnTaken).toBe(true);
+    expect(turnTaken()).toBe(true);
     expect(vectorAt(store, 'count(load)', T0)).toEqual([[{}, 5000]]);
   } finally {
     await new Promise((r) => big.close(r));
@@ -171,4 +153,28 @@ describe('bad input is refused with a text body and nothing is appended', () => 
     expect(r.status).toBe(413);
     expect(r.text).toMatch(/larger than the limit of 65536 bytes \(server.max_request_bytes\)/);
   });
+});
+
+test('into the TSDB: a sample not newer than what it holds is refused with 400, the rest of the request stored', async () => {
+  const db = await TSDB.open(await scratchDir(join(tmpdir(), 'vigil-rw-ooo-')), { checkpointIntervalMs: 0, logger: { info: () => {}, warn: () => {} } });
+  const onDb = await listening(express().use(ingestionRoutes({ storage: () => db, metrics: new IngestionMetrics(new Registry()), maxRequestBytes: 64 * 1024 })));
+  const post = async (timeseries: Series[]) => {
+    const res = await fetch(`${urlOf(onDb)}/api/v1/write`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body: new Uint8Array(encode(timeseries)) });
+    return { status: res.status, text: await res.text() };
+  };
+  try {
+    expect((await post([{ labels: labels({ __name__: 'a' }), samples: [{ value: 1, timestamp: T0 + 60_000 }] }])).status).toBe(204);
+    // A retry of the same sample is no error; an older one is.
+    expect((await post([{ labels: labels({ __name__: 'a' }), samples: [{ value: 1, timestamp: T0 + 60_000 }] }])).status).toBe(204);
+    const late = await post([
+      { labels: labels({ __name__: 'a' }), samples: [{ value: 7, timestamp: T0 }] },
+      { labels: labels({ __name__: 'b' }), samples: [{ value: 2, timestamp: T0 }] },
+    ]);
+    expect(late).toEqual({ status: 400, text: 'out of order sample: 1 of 2 samples are not newer than what the storage holds for their series; the other 1 were stored\n' });
+    expect(vectorAt(db, 'a', T0 + 60_000)).toEqual([[{ __name__: 'a' }, 1]]);
+    expect(vectorAt(db, 'b', T0)).toEqual([[{ __name__: 'b' }, 2]]);
+  } finally {
+    await new Promise((r) => onDb.close(r));
+    await db.close();
+  }
 });

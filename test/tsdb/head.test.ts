@@ -122,7 +122,7 @@ describe('appending', () => {
     a.append({ __name__: 'x' }, 2000, 2); // same time, same value: nothing to do
     a.append({ __name__: 'x' }, 2000, 3); // duplicate sample for timestamp
     a.append({ __name__: 'y' }, 500, 7);
-    expect(await a.commitWithResult()).toEqual({ appended: 3, outOfOrder: 1, duplicate: 1 });
+    expect(await a.commit()).toEqual({ appended: 3, outOfOrder: 1, duplicate: 1 });
     expect(sel('x')).toEqual([{ labels: { __name__: 'x' }, t: [1000, 2000], v: [1, 2], stale: [] }]);
     expect(sel('y')[0].v).toEqual([7]);
     const b = db.appender();

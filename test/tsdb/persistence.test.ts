@@ -95,7 +95,7 @@ describe('restart', () => {
     const b = again.appender();
     b.append({ __name__: 'c' }, T0 + 239 * 15_000, 239);
     b.append({ __name__: 'c' }, T0 + 239 * 15_000, 5);
-    expect(await b.commitWithResult()).toEqual({ appended: 0, outOfOrder: 0, duplicate: 1 });
+    expect(await b.commit()).toEqual({ appended: 0, outOfOrder: 0, duplicate: 1 });
     await again.close();
   });
 });

@@ -117,8 +117,9 @@ export interface WriteReport {
 }
 
 /**
- * Appends a decoded request in one batch: all of it or (on a 400) none of it. Samples of a series
- * must come in increasing time order, as Prometheus' appender requires.
+ * Appends a decoded request in one batch: none of it on a 400 found while decoding. Samples of a
+ * series must come in increasing time order, as Prometheus' appender requires; samples older than
+ * the storage's newest for their series are refused one by one (400 after the rest is stored).
  */
 export async function appendWriteRequest(storage: SampleStorage, req: WriteRequest): Promise<WriteReport> {
   const app: Appender = storage.appender();
@@ -148,6 +149,13 @@ export async function appendWriteRequest(storage: SampleStorage, req: WriteReque
     app.rollback();
     throw err;
   }
-  await app.commit();
+  const stored = await app.commit();
+  // Older than what the storage holds (a sender's retry after a restart, two senders of one series):
+  // the rest is stored, and the sender gets 400, not a retry, as Prometheus answers.
+  const refused = stored.outOfOrder + stored.duplicate;
+  if (refused > 0) {
+    const what = stored.outOfOrder > 0 ? 'out of order sample' : 'duplicate sample for timestamp';
+    throw new IngestError(400, `${what}: ${refused} of ${samples} samples are not newer than what the storage holds for their series; the other ${samples - refused} were stored`, 'out_of_order');
+  }
   return { series: req.timeseries.length, samples };
 }

@@ -104,6 +104,16 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
     if (get(a) !== undefined && get(b) !== undefined) report(at(b), b, `set either ${a[a.length - 1]} or ${b[b.length - 1]}, not both`);
   };
 
+  /** bearer_token(_file) and basic_auth at `path`, as Prometheus' http client config has them: each secret inline or from a file, not both. */
+  const httpCredentials = (path: Path): { bearerToken?: string; basicAuth?: { username: string; password: string } } => {
+    exclusive([...path, 'bearer_token'], [...path, 'bearer_token_file']);
+    exclusive([...path, 'basic_auth', 'password'], [...path, 'basic_auth', 'password_file']);
+    const basic = get([...path, 'basic_auth']) as { username: string; password?: string } | undefined;
+    return {
+      bearerToken: (get([...path, 'bearer_token']) as string | undefined) ?? secretFile([...path, 'bearer_token_file']),
+      basicAuth: basic ? { username: basic.username, password: basic.password ?? secretFile([...path, 'basic_auth', 'password_file']) ?? '' } : undefined,
+    };
+  };
   const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
   const relabelConfigs = (path: Path): RelabelConfig[] =>
     ((get(path) as Record<string, unknown>[] | undefined) ?? []).map((r, i) => {
@@ -131,9 +141,6 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
       const scrapeIntervalMs = durationAt([...at_, 'scrape_interval'], interval);
       const scrapeTimeoutMs = durationAt([...at_, 'scrape_timeout'], Math.min(timeout, scrapeIntervalMs));
       if (scrapeTimeoutMs > scrapeIntervalMs) report(at(at_), at_, `scrape timeout greater than scrape interval for scrape config with job name "${jobName}"`);
-      exclusive([...at_, 'bearer_token'], [...at_, 'bearer_token_file']);
-      exclusive([...at_, 'basic_auth', 'password'], [...at_, 'basic_auth', 'password_file']);
-      const basic = j.basic_auth as { username: string; password?: string } | undefined;
       const tls = j.tls_config as { ca_file?: string; insecure_skip_verify?: boolean } | undefined;
       const staticConfigs = ((j.static_configs as { targets: string[]; labels?: Record<string, string> }[] | undefined) ?? []).map((sc, k) => {
         sc.targets.forEach((t, n) => {
@@ -151,8 +158,7 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
         scheme: (j.scheme as 'http' | 'https' | undefined) ?? 'http',
         honorLabels: (j.honor_labels as boolean | undefined) ?? false,
         params: (j.params as Record<string, string[]> | undefined) ?? {},
-        basicAuth: basic ? { username: basic.username, password: basic.password ?? secretFile([...at_, 'basic_auth', 'password_file']) ?? '' } : undefined,
-        bearerToken: (j.bearer_token as string | undefined) ?? secretFile([...at_, 'bearer_token_file']),
+        ...httpCredentials(at_),
         tls: tls ? { caFile: tls.ca_file && (isAbsolute(tls.ca_file) ? tls.ca_file : resolve(dir, tls.ca_file)), insecureSkipVerify: tls.insecure_skip_verify } : undefined,
         staticConfigs,
         relabelConfigs: relabelConfigs([...at_, 'relabel_configs']),
@@ -172,13 +178,9 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
   if (get(prom) !== undefined) {
     const url = String(get([...prom, 'url']));
     if (!/^https?:\/\/[^/]/.test(url)) report(at([...prom, 'url']), [...prom, 'url'], `"${redact(url)}" is not an http(s) URL`);
-    exclusive([...prom, 'bearer_token'], [...prom, 'bearer_token_file']);
-    exclusive([...prom, 'basic_auth', 'password'], [...prom, 'basic_auth', 'password_file']);
-    const basic = get([...prom, 'basic_auth']) as { username: string; password?: string } | undefined;
     prometheus = {
       url,
-      bearerToken: (get([...prom, 'bearer_token']) as string | undefined) ?? secretFile([...prom, 'bearer_token_file']),
-      basicAuth: basic ? { username: basic.username, password: basic.password ?? secretFile([...prom, 'basic_auth', 'password_file']) ?? '' } : undefined,
+      ...httpCredentials(prom),
       headers: (get([...prom, 'headers']) as Record<string, string> | undefined) ?? {},
       timeoutMs: durationAt([...prom, 'timeout'], 30_000),
       retries: (get([...prom, 'retries']) as number | undefined) ?? 3,

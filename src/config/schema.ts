@@ -27,6 +27,13 @@ const httpConfig = {
   },
 };
 const maxAlerts = { type: 'integer', minimum: 0 };
+/** Prometheus' basic_auth: the password inline or from a file. */
+const basicAuth = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['username'],
+  properties: { username: { type: 'string' }, password: { type: 'string' }, password_file: { type: 'string' } },
+};
 /** Prometheus' relabel_config, the actions vigil supports. */
 const relabelConfig = {
   type: 'object',
@@ -53,12 +60,7 @@ const scrapeConfig = {
     scheme: { enum: ['http', 'https'] },
     honor_labels: { type: 'boolean' },
     params: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
-    basic_auth: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['username'],
-      properties: { username: { type: 'string' }, password: { type: 'string' }, password_file: { type: 'string' } },
-    },
+    basic_auth: basicAuth,
     bearer_token: { type: 'string' },
     bearer_token_file: { type: 'string' },
     tls_config: httpConfig.properties.tls_config,
@@ -106,12 +108,7 @@ export const configSchema = {
             url: { type: 'string', minLength: 1 },
             bearer_token: { type: 'string' },
             bearer_token_file: { type: 'string' },
-            basic_auth: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['username'],
-              properties: { username: { type: 'string' }, password: { type: 'string' }, password_file: { type: 'string' } },
-            },
+            basic_auth: basicAuth,
             headers: stringMap,
             timeout: duration,
             retries: { type: 'integer', minimum: 0 },

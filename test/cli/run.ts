@@ -10,12 +10,17 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the built `vigil` binary as a user would, from `cwd` (the repo by default). */
-export function vigil(args: string[], cwd = REPO, env: Record<string, string> = {}): Promise<RunResult> {
+/** Runs a program to its end and says what it printed and how it exited (no shell). */
+export function run(binary: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } }, (err, stdout, stderr) => {
+    execFile(binary, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       done({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs the built `vigil` binary as a user would, from `cwd` (the repo by default). */
+export function vigil(args: string[], cwd = REPO, env: Record<string, string> = {}): Promise<RunResult> {
+  return run(process.execPath, [BIN, ...args], { cwd, env: { NO_COLOR: '1', ...env } });
 }

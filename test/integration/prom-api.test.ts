@@ -8,13 +8,13 @@
  * whole seconds, so that no sample falls on a window's start (where Prometheus 3, whose semantics
  * the engine follows, leaves out a point that 2.42 counts).
  */
-import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import express from 'express';
 import { promQueryRoutes, requireBearerOnWrites } from '../../src/server/index.js';
 import { loadOpenMetrics, MemoryStore } from '../../src/tsdb/index.js';
 import { listening, urlOf } from '../support/listen.js';
 import { requireOrSkip, startPrometheus, toOpenMetrics, which, type PrometheusInstance, type SeriesSpec } from './support/prometheus.js';
+import { run } from '../cli/run.js';
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -66,17 +66,6 @@ function comparable(body: Body): Body {
   return rest;
 }
 
-function run(binary: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
 
 describeProm('the Prometheus query API answers as Prometheus 2.42 does', () => {
   const data = history();

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { waitFor } from '../support/wait.js';
 import { freePort, requireOrSkip, which } from './support/prometheus.js';
+import { run } from '../cli/run.js';
 
 const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const describePromtool = requireOrSkip('vigil serve on the embedded datasource', ['promtool']) ? describe : describe.skip;
@@ -26,17 +27,6 @@ const RULES = `groups:
         labels: { severity: P1 }
 `;
 
-function run(binary: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => done({ code: code ?? 1, stdout, stderr }));
-  });
-}
 
 describePromtool('vigil serve with no datasource configured', () => {
   let dir: string;

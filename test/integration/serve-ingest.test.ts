@@ -11,6 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Counter, Registry } from 'prom-client';
+import { run } from '../cli/run.js';
 import { waitFor } from '../support/wait.js';
 import { freePort, requireOrSkip, which } from './support/prometheus.js';
 
@@ -106,12 +107,8 @@ server: { listen: 127.0.0.1:${port} }
 
   test('the real promtool reads the scraped series', async () => {
     await waitFor('the failure series', async () => ((await query('agent_requests_total{status="failure"}')).length ? true : undefined));
-    const out = await new Promise<string>((done) => {
-      const child = spawn(which('promtool')!, ['query', 'instant', base, 'sum by (status) (agent_requests_total)']);
-      let text = '';
-      child.stdout.on('data', (c: Buffer) => (text += c));
-      child.once('close', () => done(text));
-    });
+    const { code, stdout: out } = await run(which('promtool')!, ['query', 'instant', base, 'sum by (status) (agent_requests_total)']);
+    expect(code).toBe(0);
     expect(out.split('\n').filter(Boolean).sort()).toEqual([expect.stringMatching(/^\{status="failure"\} => 3 @\[/), expect.stringMatching(/^\{status="success"\} => 10 @\[/)]);
   });
 

@@ -6,6 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { MemoryStore, SeriesRef } from './memory.js';
+import { ExpositionError, parseSeriesText } from './scrape/exposition.js';
 
 export class OpenMetricsError extends Error {
   constructor(
@@ -27,7 +28,6 @@ export interface LoadReport {
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const FLOAT = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)$/i;
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset', 'unknown']);
 
@@ -138,7 +138,7 @@ export class OpenMetricsReader {
     const seriesText = text.slice(0, i);
     let ref = this.refs.get(seriesText);
     if (ref === undefined) {
-      ref = this.store.seriesRef(this.parseSeries(seriesText, brace >= 0 && brace < i ? brace : -1));
+      ref = this.store.seriesRef(this.parseSeries(seriesText));
       this.refs.set(seriesText, ref);
     }
     if (text[i] !== ' ') this.fail(`expected a space and a value after ${seriesText}`);
@@ -154,39 +154,14 @@ export class OpenMetricsReader {
     this.add(ref, Math.round(seconds * 1000), value);
   }
 
-  private parseSeries(text: string, brace: number): Record<string, string> {
-    const name = brace < 0 ? text : text.slice(0, brace);
-    if (!METRIC_NAME.test(name)) this.fail(`"${name}" is not a valid metric name`);
-    const labels: Record<string, string> = { __name__: name };
-    if (brace < 0) return labels;
-    let i = brace + 1;
-    const end = text.length - 1;
-    while (i < end) {
-      const eq = text.indexOf('=', i);
-      if (eq < 0 || eq >= end) this.fail(`expected label="value" in ${text}`);
-      const label = text.slice(i, eq);
-      if (!LABEL_NAME.test(label)) this.fail(`"${label}" is not a valid label name in ${text}`);
-      if (text[eq + 1] !== '"') this.fail(`the value of label "${label}" is not quoted in ${text}`);
-      let value = '';
-      let j = eq + 2;
-      for (; j < end && text[j] !== '"'; j++) {
-        if (text[j] !== '\\') {
-          value += text[j];
-          continue;
-        }
-        const c = text[++j];
-        if (c === 'n') value += '\n';
-        else if (c === '\\' || c === '"') value += c;
-        else this.fail(`invalid escape "\\${c}" in the value of label "${label}"`);
-      }
-      if (text[j] !== '"') this.fail(`unterminated value of label "${label}" in ${text}`);
-      if (label in labels) this.fail(`label "${label}" given twice in ${text}`);
-      labels[label] = value;
-      i = j + 1;
-      if (text[i] === ',') i++;
-      else if (i !== end) this.fail(`expected "," or "}" after label "${label}" in ${text}`);
+  /** The series' labels, parsed as the scraper parses them; a mistake is named at this file's line. */
+  private parseSeries(text: string): Record<string, string> {
+    try {
+      return parseSeriesText(text, this.lineNo);
+    } catch (err) {
+      if (err instanceof ExpositionError) this.fail(err.detail);
+      throw err;
     }
-    return labels;
   }
 
   end(): LoadReport {

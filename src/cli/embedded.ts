@@ -29,10 +29,16 @@ export interface Embedded {
 }
 
 export async function openEmbedded(cfg: EmbeddedDatasourceConfig, log: Logger): Promise<Embedded> {
-  const storage = await TSDB.open(cfg.path, {
-    retentionMs: cfg.retentionMs,
-    logger: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
-  });
+  let storage: TSDB;
+  try {
+    storage = await TSDB.open(cfg.path, {
+      retentionMs: cfg.retentionMs,
+      logger: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
+    });
+  } catch (err) {
+    // name the setting: the path alone does not say where it came from
+    throw new Error(`datasource.embedded.path: cannot open the TSDB at ${cfg.path}: ${(err as Error).message}`);
+  }
   const name = `embedded ${cfg.path}`;
   const datasource = new EmbeddedDatasource(storage, {
     ...RULE_QUERY_LIMITS,

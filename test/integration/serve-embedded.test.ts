@@ -137,3 +137,34 @@ server: { listen: 127.0.0.1:${port}, bearer_token: write-secret }
     expect((await fetch(`${base}/api/v1/query?query=1`)).status).toBe(200);
   });
 });
+
+describe('vigil serve refuses an embedded TSDB it cannot open, naming the setting', () => {
+  test('a path under a file, and a directory another running serve holds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-embedded-bad-'));
+    try {
+      await writeFile(join(dir, 'rules.yaml'), RULES);
+      const yaml = (path: string, port: number) =>
+        `datasource: { embedded: { path: ${path} } }\nrule_files: [rules.yaml]\nstorage: { sqlite: { path: ${port}.db } }\nserver: { listen: 127.0.0.1:${port} }\n`;
+      await writeFile(join(dir, 'bad.yaml'), yaml('rules.yaml/tsdb', await freePort()));
+      const bad = await run(process.execPath, [BIN, 'serve', '--config', join(dir, 'bad.yaml')], { cwd: dir });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain(`datasource.embedded.path: cannot open the TSDB at ${join(dir, 'rules.yaml', 'tsdb')}: ENOTDIR`);
+
+      const port = await freePort();
+      await writeFile(join(dir, 'first.yaml'), yaml('tsdb', port));
+      await writeFile(join(dir, 'second.yaml'), yaml('tsdb', await freePort()));
+      const first = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'first.yaml')], { cwd: dir, stdio: 'ignore' });
+      try {
+        await waitFor('the first serve', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok ? true : undefined));
+        const second = await run(process.execPath, [BIN, 'serve', '--config', join(dir, 'second.yaml')], { cwd: dir });
+        expect(second.code).toBe(1);
+        expect(second.stderr).toContain(`datasource.embedded.path: cannot open the TSDB at ${join(dir, 'tsdb')}: tsdb: ${join(dir, 'tsdb')} is in use by process ${first.pid}`);
+      } finally {
+        first.kill('SIGTERM');
+        await new Promise((r) => first.once('exit', r));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -7,6 +7,7 @@
 import protobuf from 'protobufjs';
 import type { Appender, SampleStorage } from '../storage.js';
 import { IngestError } from './errors.js';
+import { decodeProtobufSliced, fromJsonSliced, type OtlpTypesForDecode } from './otlp-decode.js';
 import { formatBound, prometheusLabelName, prometheusMetricName, type OtlpMetricKind } from './otlp-names.js';
 
 // opentelemetry-proto (common, resource, metrics, collector/metrics) and google.rpc.Status: the fields vigil reads.
@@ -82,23 +83,27 @@ export function otlpEncoding(contentType: string | undefined): OtlpEncoding {
   throw new IngestError(415, `Content-Type ${JSON.stringify(contentType ?? '')} is not accepted: OTLP/HTTP sends application/x-protobuf or application/json`, 'media_type');
 }
 
-const DECODE_OPTIONS = { defaults: true, arrays: true, oneofs: false } as const;
+const DECODE_TYPES: OtlpTypesForDecode = {
+  Resource: root.lookupType('opentelemetry.proto.resource.v1.Resource'),
+  points: new Map(
+    ([[5, 'gauge', 'NumberDataPoint'], [7, 'sum', 'NumberDataPoint'], [9, 'histogram', 'HistogramDataPoint'], [10, 'exponentialHistogram', 'ExponentialHistogramDataPoint'], [11, 'summary', 'SummaryDataPoint']] as const).map(
+      ([field, key, point]) => [field, { key, type: root.lookupType(`opentelemetry.proto.metrics.v1.${point}`) }],
+    ),
+  ),
+};
 
-/** Decodes a request body (already un-gzipped); a 400 IngestError names what is wrong. */
-export function decodeMetricsRequest(body: Uint8Array, encoding: OtlpEncoding): MetricsRequest {
-  let message: protobuf.Message;
+/** Decodes a request body (already un-gzipped), yielding to the event loop as it goes; a 400 IngestError names what is wrong. */
+export async function decodeMetricsRequest(body: Uint8Array, encoding: OtlpEncoding): Promise<MetricsRequest> {
   try {
-    if (encoding === 'protobuf') message = ExportMetricsServiceRequest.decode(body);
-    else {
-      const json: unknown = JSON.parse(Buffer.from(body).toString('utf8'));
-      if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('the body must be a JSON object (ExportMetricsServiceRequest)');
-      message = ExportMetricsServiceRequest.fromObject(json as Record<string, unknown>);
-    }
+    if (encoding === 'protobuf') return (await decodeProtobufSliced(body, DECODE_TYPES)) as unknown as MetricsRequest;
+    // V8's JSON.parse is native and fast (~10 ms per MiB); the conversion after it is what is sliced.
+    const json: unknown = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('the body must be a JSON object (ExportMetricsServiceRequest)');
+    return (await fromJsonSliced(json as Record<string, unknown>, DECODE_TYPES)) as unknown as MetricsRequest;
   } catch (err) {
     const what = encoding === 'protobuf' ? 'protobuf: not an ExportMetricsServiceRequest' : 'JSON: not an ExportMetricsServiceRequest';
-    throw new IngestError(400, `${what}: ${(err as Error).message.replace(/^\.opentelemetry\.proto\.[a-z.0-9]+\./i, '')}`, 'decode');
+    throw new IngestError(400, `${what}: ${(err as Error).message}`, 'decode');
   }
-  return ExportMetricsServiceRequest.toObject(message, { ...DECODE_OPTIONS, longs: Number }) as MetricsRequest;
 }
 
 const num = (v: Int64 | undefined): number => (v === undefined ? 0 : typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : v.toNumber());

@@ -4,8 +4,9 @@
  * the same data: a Grafana-like dashboard refresh (range queries over the last hour at 15s, an
  * instant query, the label and series calls of the query editor) for AGENTS agents, over HTTP.
  * Reported per server: wall time per refresh, CPU per refresh, and on vigil the longest event-loop
- * stall (perf_hooks' monitorEventLoopDelay): the engine is synchronous, so a query holds every
- * other request (alerts, /healthz) for as long as it computes. Answers are compared too.
+ * stall (perf_hooks' monitorEventLoopDelay): queries run on a worker thread (QueryPool, as serve runs
+ * them), so what stalls the loop is the selects it asks of this thread and the series/label calls.
+ * Answers are compared too.
  *
  *   npm run build && node --expose-gc bench/query-api.mjs
  *   AGENTS=200 REFRESHES=5 node bench/query-api.mjs
@@ -22,6 +23,7 @@ import { env, log, REPO_DIR, saveResult, summarize, table, vigilCpuSeconds } fro
 const load = (mod) => import(pathToFileURL(join(REPO_DIR, 'dist', mod, 'index.js')).href);
 const tsdb = await load('tsdb');
 const server = await load('server');
+const promql = await load('promql');
 const { API_QUERY_LIMITS } = await import(pathToFileURL(join(REPO_DIR, 'dist', 'cli', 'embedded.js')).href);
 
 const MIN = 60_000;
@@ -103,6 +105,7 @@ function differences(a, b) {
 const tmp = await tempDir('vigil-bench-query-api-');
 let prom;
 let http;
+let pool;
 try {
   const input = join(tmp.dir, 'history.om');
   log(`writing ${AGENTS} agents × ${SERIES_PER_AGENT} series × ${timestamps.length} samples (3h at 1m)`);
@@ -116,9 +119,10 @@ try {
   await rm(input);
   prom = await startPrometheus({ dir: tmp.dir, dataDir: join(tmp.dir, 'data') });
 
-  // vigil's query API as serve mounts it: the same routes and limits, in this process
+  // vigil's query API as serve mounts it: the same routes and limits, queries on a worker thread, in this process
   const app = express();
-  app.use(server.promQueryRoutes({ storage: () => store, engine: API_QUERY_LIMITS, version: 'bench', maxRequestBytes: 4 << 20 }));
+  pool = new promql.QueryPool(() => store);
+  app.use(server.promQueryRoutes({ storage: () => store, engine: API_QUERY_LIMITS, version: 'bench', maxRequestBytes: 4 << 20, engineRunner: pool }));
   http = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -167,6 +171,7 @@ try {
   saveResult('query-api', { agents: AGENTS, stats, refreshes: REFRESHES, vigil: vs, prometheus: ps, differing, raw: { v, p } });
 } finally {
   await new Promise((r) => (http ? http.close(r) : r()));
+  await pool?.close();
   await prom?.stop();
   await tmp.remove();
 }

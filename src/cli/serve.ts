@@ -27,6 +27,7 @@ import {
 } from '../server/index.js';
 import { buildPipeline } from './pipeline.js';
 import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
+import { QueryPool } from '../promql/index.js';
 import { Ingestion } from './ingestion.js';
 import { alertEvent, SqliteStore } from '../store/index.js';
 import type { Io } from './output.js';
@@ -225,6 +226,10 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   let datasourceName = source.name;
   const ingestion = new Ingestion({ registry: metrics.registry, logger: log, userAgent: `vigil/${VERSION}` });
   let ready = false;
+  const queryPool = new QueryPool(() => {
+    if (!embedded) throw new Error('the embedded datasource is not open');
+    return embedded.storage;
+  });
   const app = createApp({
     evaluator: evaluation,
     metrics,
@@ -243,6 +248,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         engine: API_QUERY_LIMITS,
         version: VERSION,
         maxRequestBytes: config.server.maxRequestBytes,
+        // a dashboard's heavy query computes on a worker thread, not on the event loop
+        engineRunner: queryPool,
       }),
       // Remote write and OTLP into the embedded storage (404 with datasource.prometheus)
       ingestion.routes(() => (config.datasource.embedded ? embedded?.storage : undefined), config.server.maxRequestBytes),
@@ -273,6 +280,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EADDRNOTAVAIL' ? 'no such local address' : e.message;
     io.err(`vigil serve: cannot listen on ${config.server.host}:${config.server.port} (server.listen): ${why}\n`);
     await router.stop();
+    await queryPool.close();
     await embedded?.close();
     store.close();
     return 1;
@@ -302,6 +310,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   await evaluator?.stop();
   await router.stop();
   await new Promise((resolve) => server.close(resolve));
+  await queryPool.close();
   await embedded?.close();
   store.close();
   log.info({}, 'state persisted; bye');

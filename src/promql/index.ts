@@ -20,6 +20,7 @@ export { parseDuration, formatDuration } from './duration.js';
 export { FUNCTIONS, AGGREGATE_OPS, exprType, type PromQLFunction } from './functions.js';
 export { compileRegex, RegexSyntaxError, type LabelRegex } from './regex.js';
 export type { MatchType, Queryable, SeriesData, SeriesMatcher } from './storage.js';
+export { QueryPool, type QueryPoolOptions } from './query-pool.js';
 
 export interface ParseResult {
   /** Set only when there are no errors. */

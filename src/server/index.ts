@@ -12,7 +12,7 @@ export { FeedbackLinks, feedbackRoutes, type Verdict } from './feedback.js';
 export { pagerdutyWebhookRoutes } from './pagerduty-webhook.js';
 export { ticketRoutes, ticketEventJson, ticketJson, ticketPage, ticketQuery } from './tickets-api.js';
 export { statusRoutes, type StatusDeps } from './status-api.js';
-export { promQueryRoutes, PROM_QUERY_POST_PATHS, type PromQueryDeps } from './prom-api.js';
+export { promQueryRoutes, PROM_QUERY_POST_PATHS, type PromQueryDeps, type QueryRunner } from './prom-api.js';
 export { ingestionRoutes, type IngestionDeps } from './ingestion-api.js';
 export { IngestionMetrics } from './ingestion-metrics.js';
 export { uiRoutes, type UiDeps } from './ui-routes.js';

@@ -18,6 +18,14 @@ export interface PromQueryDeps {
   /** Largest form body accepted. */
   maxRequestBytes: number;
   now?: () => number;
+  /** Runs queries off the event loop (a QueryPool over the same storage); without one they run here. */
+  engineRunner?: QueryRunner;
+}
+
+/** Where /api/v1/query and /api/v1/query_range run the engine. */
+export interface QueryRunner {
+  instant(expr: string, timeMs: number, opts: EngineOptions): Promise<QueryResult>;
+  range(expr: string, startMs: number, endMs: number, stepMs: number, opts: EngineOptions): Promise<QueryResult>;
 }
 
 /** The query endpoints that take POST as a read (Prometheus' client libraries and Grafana POST queries). */
@@ -117,12 +125,13 @@ export function promQueryRoutes(deps: PromQueryDeps): express.Router {
     return { ...deps.engine, timeoutMs };
   };
 
-  const handle = (paths: string | string[], post: boolean, fn: (req: Request, storage: Queryable) => { data: unknown; warnings?: string[]; infos?: string[] }) => {
-    const run = (req: Request, res: Response, next: NextFunction) => {
+  type Answer = { data: unknown; warnings?: string[]; infos?: string[] };
+  const handle = (paths: string | string[], post: boolean, fn: (req: Request, storage: Queryable) => Answer | Promise<Answer>) => {
+    const run = async (req: Request, res: Response, next: NextFunction) => {
       const storage = deps.storage();
       if (!storage) return next();
       try {
-        const { data, warnings, infos } = fn(req, storage);
+        const { data, warnings, infos } = await fn(req, storage);
         sendData(res, data, warnings, infos);
       } catch (err) {
         if (err instanceof ParamError) sendError(res, 'bad_data', err.message);
@@ -137,10 +146,10 @@ export function promQueryRoutes(deps: PromQueryDeps): express.Router {
     if (post) r.post(paths, (req, res, next) => (deps.storage() ? form(req, res, next) : next()), run);
   };
 
-  const queried = (q: () => QueryResult, param?: string) => {
+  const queried = async (q: () => QueryResult | Promise<QueryResult>, param?: string) => {
     let result: QueryResult;
     try {
-      result = q();
+      result = await q();
     } catch (err) {
       throw engineError(err, param);
     }
@@ -150,7 +159,8 @@ export function promQueryRoutes(deps: PromQueryDeps): express.Router {
   handle('/api/v1/query', true, (req, storage) => {
     const time = timeParam('time', formValue(req, 'time'), now());
     const opts = engineOptions(req);
-    return queried(() => instantQuery(storage, formValue(req, 'query') ?? '', time, opts), 'query');
+    const expr = formValue(req, 'query') ?? '';
+    return queried(() => (deps.engineRunner ? deps.engineRunner.instant(expr, time, opts) : instantQuery(storage, expr, time, opts)), 'query');
   });
 
   handle('/api/v1/query_range', true, (req, storage) => {
@@ -164,7 +174,8 @@ export function promQueryRoutes(deps: PromQueryDeps): express.Router {
       throw new ParamError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
     const opts = engineOptions(req);
-    return queried(() => rangeQuery(storage, formValue(req, 'query') ?? '', start, end, step, opts));
+    const expr = formValue(req, 'query') ?? '';
+    return queried(() => (deps.engineRunner ? deps.engineRunner.range(expr, start, end, step, opts) : rangeQuery(storage, expr, start, end, step, opts)));
   });
 
   handle('/api/v1/series', true, (req, storage) => {

@@ -10,6 +10,7 @@
  */
 import type { Server } from 'node:http';
 import express from 'express';
+import { QueryPool } from '../../src/promql/index.js';
 import { promQueryRoutes, requireBearerOnWrites } from '../../src/server/index.js';
 import { loadOpenMetrics, MemoryStore } from '../../src/tsdb/index.js';
 import { listening, urlOf } from '../support/listen.js';
@@ -74,18 +75,21 @@ describeProm('the Prometheus query API answers as Prometheus 2.42 does', () => {
   let prom: PrometheusInstance;
   let server: Server;
   let vigil: string;
+  const pool = new QueryPool(() => store);
 
   beforeAll(async () => {
     const app = express();
     // a token on writes must leave the query API's POSTs open: they are reads
     app.use(requireBearerOnWrites(() => 'write-token'));
-    app.use(promQueryRoutes({ storage: () => store, engine: { timeoutMs: 10_000, maxSamples: 10_000_000 }, version: '0.1.0', maxRequestBytes: 1 << 20 }));
+    // queries run on the worker thread, as under `vigil serve`
+    app.use(promQueryRoutes({ storage: () => store, engine: { timeoutMs: 10_000, maxSamples: 10_000_000 }, version: '0.1.0', maxRequestBytes: 1 << 20, engineRunner: pool }));
     server = await listening(app);
     vigil = urlOf(server);
     prom = await startPrometheus({ series: data });
   }, 120_000);
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
+    await pool.close();
     await prom?.stop();
   });
 

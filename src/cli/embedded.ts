@@ -7,7 +7,8 @@ import { formatDuration } from '../promql/index.js';
 import { TSDB, type SampleStorage } from '../tsdb/index.js';
 
 /**
- * The engine runs on the event loop, so every query is bounded well below Prometheus' defaults
+ * Rules run the engine on the event loop and API queries on one worker thread (QueryPool), both
+ * memory this process shares, so every query is bounded well below Prometheus' defaults
  * (--query.timeout 2m, --query.max-samples 50M): a rule may take 30s and hold 20M points
  * (about 200 MB), a query from the HTTP API 10s and 10M points; a request's `timeout` may only shorten it.
  */

@@ -22,4 +22,6 @@ export interface SeriesData {
 export interface Queryable {
   /** Series matching every matcher with at least one sample in [mint, maxt] (ms, inclusive); samples outside the range may be included. */
   select(matchers: readonly SeriesMatcher[], mint: number, maxt: number): SeriesData[];
+  /** The labels alone of the series select() would return (a storage with an index answers without decoding samples). */
+  selectLabels?(matchers: readonly SeriesMatcher[], mint: number, maxt: number): Readonly<Record<string, string>>[];
 }

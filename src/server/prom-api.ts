@@ -95,15 +95,17 @@ function matcherSets(values: string[]): SeriesMatcher[][] {
 
 /** The label sets of every matcher set's series with samples in [start, end], each once (a series can match several sets). */
 function selectSeries(storage: Queryable, sets: SeriesMatcher[][], start: number, end: number): Readonly<Record<string, string>>[] {
-  if (sets.length === 1) return storage.select(sets[0], start, end).map((s) => s.labels);
+  // From the index when the storage has one: decoding every sample of every series to list labels held the loop for seconds.
+  const labelsOf = (set: SeriesMatcher[]) => (storage.selectLabels ? storage.selectLabels(set, start, end) : storage.select(set, start, end).map((s) => s.labels));
+  if (sets.length === 1) return labelsOf(sets[0]);
   const seen = new Set<string>();
   const out: Readonly<Record<string, string>>[] = [];
   for (const set of sets) {
-    for (const s of storage.select(set, start, end)) {
-      const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    for (const labels of labelsOf(set)) {
+      const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(s.labels);
+      out.push(labels);
     }
   }
   return out;

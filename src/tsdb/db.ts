@@ -340,7 +340,7 @@ export class TSDB implements SampleStorage {
   }
 
   /** Labels of the matching series with samples around [mint, maxt], sorted, nothing decoded (/api/v1/series). */
-  series(matchers: readonly SeriesMatcher[], mint?: number, maxt?: number): Labels[] {
+  selectLabels(matchers: readonly SeriesMatcher[], mint?: number, maxt?: number): Labels[] {
     return this.head.seriesLabels(matchers, mint, maxt);
   }
 

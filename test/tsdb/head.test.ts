@@ -56,10 +56,10 @@ describe('TSDB head against MemoryStore on the same random data', () => {
   test('series, label names and label values come from the index and agree with select', () => {
     const name = { type: '=~' as const, name: '__name__', value: 'agent_.*' };
     const labelsOf = (from: number, to: number) => mem.select([name], from, to).map((s) => ({ ...s.labels }));
-    expect(db.series([name]).map((l) => ({ ...l }))).toEqual(labelsOf(-Infinity, Infinity));
+    expect(db.selectLabels([name]).map((l) => ({ ...l }))).toEqual(labelsOf(-Infinity, Infinity));
     // A range: every series with a sample in it is listed (whole chunks decide, so a few more may be).
     const inRange = labelsOf(T0 + 3600_000, T0 + 3700_000);
-    const listed = db.series([name], T0 + 3600_000, T0 + 3700_000).map((l) => ({ ...l }));
+    const listed = db.selectLabels([name], T0 + 3600_000, T0 + 3700_000).map((l) => ({ ...l }));
     expect(listed).toEqual(expect.arrayContaining(inRange));
     expect(listed.length).toBeLessThanOrEqual(labelsOf(T0 + 3600_000 - 2 * 3600_000, T0 + 3700_000 + 2 * 3600_000).length);
     expect(db.labelNames()).toEqual(['__name__', 'instance', 'job', 'status']);

@@ -28,7 +28,8 @@ import {
 import { buildPipeline } from './pipeline.js';
 import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
 import { Ingestion } from './ingestion.js';
-import { alertEvent, SqliteStore } from '../store/index.js';
+import { alertEvent } from '../store/index.js';
+import { openStore, storeName } from './store.js';
 import type { Io } from './output.js';
 import { VERSION } from './version.js';
 
@@ -78,8 +79,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     io.err(rules + '\n');
     return 1;
   }
-  const store = new SqliteStore(config.storage.sqlite.path, { onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`) });
-  const silences = new Silences({ store });
+  const store = await openStore(config, { onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`) });
+  const silences = await Silences.open({ store });
   if (!config.route) log.warn({}, 'vigil.yaml has no route: alerts are kept and shown, but nobody is notified');
 
   let evaluator: Evaluator | undefined;
@@ -104,8 +105,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   const evaluation = { allGroups: () => evaluator?.allGroups() ?? [] };
   const metrics = new EvaluationMetrics(evaluation);
   const routerMetrics = new RouterMetrics(metrics.registry, () => router);
-  const feedbackLinks = new FeedbackLinks({ store, externalURL: config.server.externalURL, signingKey: config.feedback.signingKey });
-  const integrationLog = new IntegrationLog(store, Date.now(), (err, entry) =>
+  const feedbackLinks = await FeedbackLinks.open({ store, externalURL: config.server.externalURL, signingKey: config.feedback.signingKey });
+  const integrationLog = await IntegrationLog.open(store, Date.now(), (err, entry) =>
     log.error({ err: err.message, group: entry.groupKey, integration: entry.integration }, 'could not persist the notification log'),
   );
   const rateLimiters = new RateLimiters();
@@ -126,7 +127,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       logger: log.child({ component: 'router' }),
     });
   const routing = routingConfig(config);
-  const router: Router = new Router({
+  const router: Router = await Router.open({
     config: routing,
     pipeline: pipeline(routing),
     limits: config.limits,
@@ -140,7 +141,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     onGc: (now, heldGroup) => integrationLog.prune(now, heldGroup),
   });
 
-  const startEvaluator = (cfg: Config, groups: RuleGroupSpec[], { datasource, name: datasourceName }: { datasource: Datasource; name: string }) => {
+  const startEvaluator = async (cfg: Config, groups: RuleGroupSpec[], { datasource, name: datasourceName }: { datasource: Datasource; name: string }) => {
     const ev: Evaluator = new Evaluator(groups, {
       datasource,
       store,
@@ -170,8 +171,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         }
       },
     });
-    const { restored, discarded } = ev.restore();
-    log.info({ restored, discarded, groups: ev.groups.length, store: cfg.storage.sqlite.path }, 'alert state restored');
+    const { restored, discarded } = await ev.restore();
+    log.info({ restored, discarded, groups: ev.groups.length, store: storeName(cfg) }, 'alert state restored');
     ev.start();
     return ev;
   };
@@ -201,7 +202,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       router.setLimits(next.limits);
       await ingestion.apply(next, embedded?.storage);
       await evaluator?.stop(); // finishes and persists the running evaluations; the new one restores them
-      evaluator = startEvaluator(next, groups, source);
+      evaluator = await startEvaluator(next, groups, source);
       datasourceName = source.name;
       ruleGroups = groups;
       stopReport();
@@ -274,11 +275,11 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     io.err(`vigil serve: cannot listen on ${config.server.host}:${config.server.port} (server.listen): ${why}\n`);
     await router.stop();
     await embedded?.close();
-    store.close();
+    await store.close();
     return 1;
   }
   await ingestion.apply(config, embedded?.storage);
-  evaluator = startEvaluator(config, rules, source);
+  evaluator = await startEvaluator(config, rules, source);
   stopReport = startReport(config, source.datasource);
   ready = true;
   const address = server.address();
@@ -303,7 +304,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   await router.stop();
   await new Promise((resolve) => server.close(resolve));
   await embedded?.close();
-  store.close();
+  await store.close();
   log.info({}, 'state persisted; bye');
   return 0;
 }

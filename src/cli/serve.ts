@@ -79,7 +79,10 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     io.err(rules + '\n');
     return 1;
   }
-  const store = await openStore(config, { onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`) });
+  const store = await openStore(config, {
+    onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`),
+    onInfo: (msg, fields) => log.info({ component: 'store', ...fields }, msg),
+  });
   const silences = await Silences.open({ store });
   if (!config.route) log.warn({}, 'vigil.yaml has no route: alerts are kept and shown, but nobody is notified');
 
@@ -187,6 +190,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       for (const [what, before, after] of [
         ['server.listen', `${config.server.host}:${config.server.port}`, `${next.server.host}:${next.server.port}`],
         ['storage.sqlite.path', config.storage.sqlite.path, next.storage.sqlite.path],
+        ['storage.postgres', storeName(config), storeName(next)],
         ['server.max_request_bytes', String(config.server.maxRequestBytes), String(next.server.maxRequestBytes)],
         ['server.external_url', config.server.externalURL, next.server.externalURL],
       ]) {

@@ -41,7 +41,7 @@ export interface PostgresStoreOptions {
   replicaId?: string;
   /** Queued writes wait at most this long before they are committed. Default 50 ms. */
   flushIntervalMs?: number;
-  /** Writes committed per transaction, at most. Default 5,000. */
+  /** Writes committed per transaction, at most. Default 1,000 (bench/store.mjs: larger batches are no faster and stall the event loop longer while their parameters are built). */
   maxBatch?: number;
   /** Writes held while the database is unreachable; past this a write is dropped (logged, counted). Default 200,000. */
   maxQueue?: number;
@@ -133,7 +133,7 @@ export class PostgresStore implements Store {
       url: options.url,
       poolSize: options.poolSize ?? 10,
       flushIntervalMs: options.flushIntervalMs ?? 50,
-      maxBatch: options.maxBatch ?? 5_000,
+      maxBatch: options.maxBatch ?? 1_000,
       maxQueue: options.maxQueue ?? 200_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       readWaitMs: options.readWaitMs ?? 2_000,

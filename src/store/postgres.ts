@@ -96,11 +96,20 @@ const types = {
     oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-/** SQLSTATE classes that a retry can cure: connection (08), operator intervention/shutdown (57), resources (53), transaction rollback (40). */
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
+/** node-postgres' own words for a connection that is gone or never came (these errors have no code). */
+const CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to connect|connection error|not queryable|Query read timeout/i;
+
+/**
+ * Whether a retry can cure the error: the network, a lost connection, or a SQLSTATE of class
+ * connection (08), operator intervention/shutdown (57), resources (53) or transaction rollback (40).
+ * Anything else (the database refusing a value, a bug) is not retried: it would block the queue.
+ */
 function retryable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return /^(08|57|53|40)/.test(code);
-  return true; // no SQLSTATE: the network, a terminated connection, a pool timeout
+  if (typeof code === 'string' && NETWORK_ERRORS.has(code)) return true;
+  return err instanceof Error && CONNECTION_LOST.test(err.message);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -696,6 +705,15 @@ export class PostgresStore implements Store {
     return row?.value;
   }
 
+  async initSetting(key: string, value: string): Promise<string> {
+    // the no-op update makes RETURNING give the row that won, inserted now or by another replica before
+    const [row] = await this.read<{ value: string }>(
+      'INSERT INTO vigil_setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING value',
+      [key, value],
+    );
+    return row.value;
+  }
+
   // ---- the change feed ----
 
   subscribe(fn: (what: StoreChange, origin: string) => void): () => void {
@@ -716,33 +734,34 @@ export class PostgresStore implements Store {
     let delay = 100;
     while (!this.closed) {
       const client = new pg.Client({ connectionString: this.opts.url, connectionTimeoutMillis: this.opts.connectTimeoutMs, application_name: `vigil ${this.replicaId} listen` });
+      client.on('error', () => undefined); // until LISTEN is in place, a failure is the catch below
       try {
-        client.on('notification', (msg) => this.tell(msg.payload));
-        let lost = false;
-        const onLost = () => {
-          if (lost) return;
-          lost = true;
-          this.listener = undefined;
-          client.end().catch(() => undefined);
-          if (!this.closed) this.listening = this.listen(true);
-        };
-        client.on('error', onLost);
-        client.on('end', onLost);
         await client.connect();
         await client.query(`LISTEN ${CHANNEL}`);
-        if (this.closed) {
-          await client.end();
-          return;
-        }
-        this.listener = client;
-        if (again) for (const what of ['silences', 'acks'] as const) this.deliver(what, 'vigil:reconnected');
-        return;
       } catch {
-        client.removeAllListeners('end');
         await client.end().catch(() => undefined);
         await sleep(delay);
         delay = Math.min(delay * 2, this.opts.maxBackoffMs);
+        continue;
       }
+      if (this.closed) {
+        await client.end().catch(() => undefined);
+        return;
+      }
+      let lost = false;
+      const onLost = () => {
+        if (lost) return;
+        lost = true;
+        this.listener = undefined;
+        client.end().catch(() => undefined);
+        if (!this.closed) this.listening = this.listen(true);
+      };
+      client.on('error', onLost);
+      client.on('end', onLost);
+      client.on('notification', (msg) => this.tell(msg.payload));
+      this.listener = client;
+      if (again) for (const what of ['silences', 'acks'] as const) this.deliver(what, 'vigil:reconnected');
+      return;
     }
   }
 

@@ -96,6 +96,9 @@ receivers:
     });
     expect(made.status).toBe(200);
     const { silenceID } = (await made.json()) as { silenceID: string };
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^vigil_store_connected 1$/m);
+    expect(metrics).toMatch(/^vigil_store_writes_dropped_total 0$/m);
     await waitFor('the firing event in the history', async () => ((await json<{ data: unknown[] }>('/api/v1/alerts/history?alertname=KeptInPostgres')).data.length ? true : undefined), 10_000);
     await stop();
     expect(existsSync(join(dir, 'data', 'vigil.db'))).toBe(false); // nothing went to SQLite

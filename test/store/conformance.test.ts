@@ -220,6 +220,17 @@ describe.each(subjects)('$name', (subject) => {
     expect(Math.max(...numbers)).toBe(20);
   });
 
+  test('initSetting keeps the first value; later ones get it back', async () => {
+    const a = await openStore();
+    expect(await a.initSetting('feedback_signing_key', 'first')).toBe('first');
+    expect(await a.initSetting('feedback_signing_key', 'second')).toBe('first');
+    a.setSetting('other', 'x');
+    expect(await a.initSetting('other', 'y')).toBe('x');
+    await a.close();
+    const b = await openStore();
+    expect(await b.getSetting('feedback_signing_key')).toBe('first');
+  });
+
   test('flush() resolves once the writes made before it are committed: another connection reads them', async () => {
     const a = await openStore();
     a.recordAlertEvents(Array.from({ length: 2500 }, (_, i) => event(i)));
@@ -265,6 +276,14 @@ describePg('PostgresStore on a real PostgreSQL', () => {
     await rows(url, 'INSERT INTO vigil_schema_migrations (version) VALUES (99)');
     await expect(PostgresStore.open({ url })).rejects.toThrow(`the database was written by a newer vigil (schema 99, this vigil knows ${MIGRATIONS.length}); refusing to touch it`);
     expect(await stores[1].getSetting('k')).toBe('v');
+  });
+
+  test('replicas that make a setting at once agree on one value', async () => {
+    const url = await server!.database('init_setting');
+    const replicas = await Promise.all([1, 2, 3, 4].map(() => openPg(url)));
+    const kept = await Promise.all(replicas.map((r, i) => r.initSetting('feedback_signing_key', `key-of-${i}`)));
+    expect(new Set(kept).size).toBe(1);
+    expect(await replicas[0].getSetting('feedback_signing_key')).toBe(kept[0]);
   });
 
   test('a change reaches the other replicas within 2 s (silences, acks, config); a replica does not hear its own', async () => {

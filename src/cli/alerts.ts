@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/index.js';
 import { historyQuery } from '../server/index.js';
-import { SqliteStore } from '../store/index.js';
+import { openStore } from './store.js';
 import { oneOf, type Io, type OutputFormat } from './output.js';
 import { labelsText, table } from './table.js';
 import { iso, parseTime } from './time.js';
@@ -24,7 +24,7 @@ export function registerAlerts(program: Command, io: Io, setExit: (code: number)
   alerts
     .command('history')
     .description('alert transitions (pending, firing, resolved), silencing, inhibition, acknowledgements and feedback, newest first')
-    .option('-c, --config <file>', 'vigil.yaml (its storage.sqlite.path is read)', 'vigil.yaml')
+    .option('-c, --config <file>', 'vigil.yaml (its storage is read: storage.postgres, else storage.sqlite)', 'vigil.yaml')
     .option('--since <time>', 'from this time (RFC 3339, Unix seconds, now-DURATION)', parseTime('--since'))
     .option('--until <time>', 'up to this time', parseTime('--until'))
     .option('--alertname <name>', 'only this alert')
@@ -55,9 +55,9 @@ async function history(flags: HistoryFlags, io: Io): Promise<number> {
     return 2;
   }
   const config = await loadConfigFile(flags.config);
-  const store = new SqliteStore(config.storage.sqlite.path);
+  const store = await openStore(config);
   try {
-    const page = store.queryAlertEvents(q);
+    const page = await store.queryAlertEvents(q);
     // newest first by when it happened, across pages: the store orders and pages by (at, id)
     const { items, next } = page;
     if (flags.output === 'json') {
@@ -73,6 +73,6 @@ async function history(flags: HistoryFlags, io: Io): Promise<number> {
     if (next !== undefined) io.out(`more: vigil alerts history --before ${next}\n`);
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

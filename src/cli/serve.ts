@@ -29,7 +29,8 @@ import { buildPipeline } from './pipeline.js';
 import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
 import { QueryPool } from '../promql/index.js';
 import { Ingestion } from './ingestion.js';
-import { alertEvent, SqliteStore } from '../store/index.js';
+import { alertEvent } from '../store/index.js';
+import { openStore, storeMetrics, storeName } from './store.js';
 import type { Io } from './output.js';
 import { VERSION } from './version.js';
 
@@ -79,8 +80,11 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     io.err(rules + '\n');
     return 1;
   }
-  const store = new SqliteStore(config.storage.sqlite.path, { onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`) });
-  const silences = new Silences({ store });
+  const store = await openStore(config, {
+    onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`),
+    onInfo: (msg, fields) => log.info({ component: 'store', ...fields }, msg),
+  });
+  const silences = await Silences.open({ store });
   if (!config.route) log.warn({}, 'vigil.yaml has no route: alerts are kept and shown, but nobody is notified');
 
   let evaluator: Evaluator | undefined;
@@ -105,8 +109,9 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   const evaluation = { allGroups: () => evaluator?.allGroups() ?? [] };
   const metrics = new EvaluationMetrics(evaluation);
   const routerMetrics = new RouterMetrics(metrics.registry, () => router);
-  const feedbackLinks = new FeedbackLinks({ store, externalURL: config.server.externalURL, signingKey: config.feedback.signingKey });
-  const integrationLog = new IntegrationLog(store, Date.now(), (err, entry) =>
+  storeMetrics(metrics.registry, store);
+  const feedbackLinks = await FeedbackLinks.open({ store, externalURL: config.server.externalURL, signingKey: config.feedback.signingKey });
+  const integrationLog = await IntegrationLog.open(store, Date.now(), (err, entry) =>
     log.error({ err: err.message, group: entry.groupKey, integration: entry.integration }, 'could not persist the notification log'),
   );
   const rateLimiters = new RateLimiters();
@@ -127,7 +132,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       logger: log.child({ component: 'router' }),
     });
   const routing = routingConfig(config);
-  const router: Router = new Router({
+  const router: Router = await Router.open({
     config: routing,
     pipeline: pipeline(routing),
     limits: config.limits,
@@ -141,7 +146,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     onGc: (now, heldGroup) => integrationLog.prune(now, heldGroup),
   });
 
-  const startEvaluator = (cfg: Config, groups: RuleGroupSpec[], { datasource, name: datasourceName }: { datasource: Datasource; name: string }) => {
+  const startEvaluator = async (cfg: Config, groups: RuleGroupSpec[], { datasource, name: datasourceName }: { datasource: Datasource; name: string }) => {
     const ev: Evaluator = new Evaluator(groups, {
       datasource,
       store,
@@ -171,8 +176,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         }
       },
     });
-    const { restored, discarded } = ev.restore();
-    log.info({ restored, discarded, groups: ev.groups.length, store: cfg.storage.sqlite.path }, 'alert state restored');
+    const { restored, discarded } = await ev.restore();
+    log.info({ restored, discarded, groups: ev.groups.length, store: storeName(cfg) }, 'alert state restored');
     ev.start();
     return ev;
   };
@@ -187,6 +192,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       for (const [what, before, after] of [
         ['server.listen', `${config.server.host}:${config.server.port}`, `${next.server.host}:${next.server.port}`],
         ['storage.sqlite.path', config.storage.sqlite.path, next.storage.sqlite.path],
+        ['storage.postgres', storeName(config), storeName(next)],
         ['server.max_request_bytes', String(config.server.maxRequestBytes), String(next.server.maxRequestBytes)],
         ['server.external_url', config.server.externalURL, next.server.externalURL],
       ]) {
@@ -202,7 +208,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       router.setLimits(next.limits);
       await ingestion.apply(next, embedded?.storage);
       await evaluator?.stop(); // finishes and persists the running evaluations; the new one restores them
-      evaluator = startEvaluator(next, groups, source);
+      evaluator = await startEvaluator(next, groups, source);
       datasourceName = source.name;
       ruleGroups = groups;
       stopReport();
@@ -282,11 +288,11 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     await router.stop();
     await queryPool.close();
     await embedded?.close();
-    store.close();
+    await store.close();
     return 1;
   }
   await ingestion.apply(config, embedded?.storage);
-  evaluator = startEvaluator(config, rules, source);
+  evaluator = await startEvaluator(config, rules, source);
   stopReport = startReport(config, source.datasource);
   ready = true;
   const address = server.address();
@@ -312,7 +318,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   await queryPool.close();
   await embedded?.close();
-  store.close();
+  await store.close();
   log.info({}, 'state persisted; bye');
   return 0;
 }

@@ -1,5 +1,6 @@
 export type {
   Store,
+  StoreChange,
   GroupState,
   AlertEvent,
   AlertEventKind,
@@ -13,3 +14,4 @@ export type {
 } from './types.js';
 export { alertEvent } from './types.js';
 export { SqliteStore } from './sqlite.js';
+export { PostgresStore, type PostgresStoreOptions, type WriteQueueStats } from './postgres.js';

@@ -121,6 +121,8 @@ export class PostgresStore implements Store {
   private readonly onWriteError: (err: Error, what: string) => void;
   private readonly onInfo: (msg: string, fields: Record<string, unknown>) => void;
   private queue: Op[] = [];
+  /** The queued (not yet taken) state write of each group: a newer state replaces it in place, so an outage queues one write per group, not one per evaluation. */
+  private readonly queuedGroups = new Map<string, OpOf<'group'>>();
   /** Writes ever queued, and writes done with (committed or dropped): flush() waits for the second to reach the first. */
   private enqueued = 0;
   private done = 0;
@@ -222,20 +224,22 @@ export class PostgresStore implements Store {
 
   // ---- the write queue ----
 
-  private enqueue(op: Op): void {
+  /** Queues a write; false when it was dropped instead (closed, or the queue is full). */
+  private enqueue(op: Op): boolean {
     if (this.closed) {
       this.drop(1, new Error('the store is closed'));
-      return;
+      return false;
     }
     if (this.queue.length >= this.opts.maxQueue) {
       this.enqueued++;
       this.done++;
       this.drop(1, new Error(`the write queue is full (${this.opts.maxQueue} writes waiting for the database)`));
-      return;
+      return false;
     }
     this.queue.push(op);
     this.enqueued++;
     this.schedule(this.queue.length >= this.opts.maxBatch ? 0 : this.opts.flushIntervalMs);
+    return true;
   }
 
   private drop(n: number, err: Error): void {
@@ -267,6 +271,8 @@ export class PostgresStore implements Store {
     let failing = false;
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.opts.maxBatch);
+      // taken: a newer state of these groups is queued anew, not written into a batch under way
+      for (const op of batch) if (op.k === 'group' && this.queuedGroups.get(op.state.groupKey) === op) this.queuedGroups.delete(op.state.groupKey);
       try {
         await this.commit(batch);
         this.queue.splice(0, batch.length);
@@ -519,7 +525,13 @@ export class PostgresStore implements Store {
   // ---- writes ----
 
   saveGroupState(state: GroupState): void {
-    this.enqueue({ k: 'group', state });
+    const queued = this.queuedGroups.get(state.groupKey);
+    if (queued) {
+      queued.state = state; // nothing else writes a group's state: replacing it keeps every order that matters
+      return;
+    }
+    const op: OpOf<'group'> = { k: 'group', state };
+    if (this.enqueue(op)) this.queuedGroups.set(state.groupKey, op);
   }
   saveSilence(silence: Silence): void {
     this.enqueue({ k: 'silence', silence });
@@ -803,6 +815,7 @@ export class PostgresStore implements Store {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.running?.catch(() => undefined);
     this.queue = [];
+    this.queuedGroups.clear();
     for (const w of this.waiters.splice(0)) w.resolve();
     const listener = this.listener;
     this.listener = undefined;

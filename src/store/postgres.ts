@@ -123,6 +123,8 @@ export class PostgresStore implements Store {
   private queue: Op[] = [];
   /** The queued (not yet taken) state write of each group: a newer state replaces it in place, so an outage queues one write per group, not one per evaluation. */
   private readonly queuedGroups = new Map<string, OpOf<'group'>>();
+  /** Likewise the queued write of each notified alert (the router re-writes their endsAt every few seconds), until a delete of it is queued. */
+  private readonly queuedNotified = new Map<string, OpOf<'notified'>>();
   /** Writes ever queued, and writes done with (committed or dropped): flush() waits for the second to reach the first. */
   private enqueued = 0;
   private done = 0;
@@ -272,7 +274,10 @@ export class PostgresStore implements Store {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.opts.maxBatch);
       // taken: a newer state of these groups is queued anew, not written into a batch under way
-      for (const op of batch) if (op.k === 'group' && this.queuedGroups.get(op.state.groupKey) === op) this.queuedGroups.delete(op.state.groupKey);
+      for (const op of batch) {
+        if (op.k === 'group' && this.queuedGroups.get(op.state.groupKey) === op) this.queuedGroups.delete(op.state.groupKey);
+        if (op.k === 'notified' && this.queuedNotified.get(op.alert.fingerprint) === op) this.queuedNotified.delete(op.alert.fingerprint);
+      }
       try {
         await this.commit(batch);
         this.queue.splice(0, batch.length);
@@ -546,10 +551,21 @@ export class PostgresStore implements Store {
     this.enqueue({ k: 'ilog', entry });
   }
   saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void {
-    for (const alert of alerts) this.enqueue({ k: 'notified', alert });
+    for (const alert of alerts) {
+      const queued = this.queuedNotified.get(alert.fingerprint);
+      if (queued) {
+        queued.alert = alert;
+        continue;
+      }
+      const op: OpOf<'notified'> = { k: 'notified', alert };
+      if (this.enqueue(op)) this.queuedNotified.set(alert.fingerprint, op);
+    }
   }
   deleteNotifiedAlerts(fingerprints: readonly string[]): void {
-    for (const fingerprint of fingerprints) this.enqueue({ k: 'unnotified', fingerprint });
+    for (const fingerprint of fingerprints) {
+      this.queuedNotified.delete(fingerprint); // a save after this delete must come after it
+      this.enqueue({ k: 'unnotified', fingerprint });
+    }
   }
   recordAlertEvent(event: AlertEvent): void {
     this.enqueue({ k: 'event', event });
@@ -816,6 +832,7 @@ export class PostgresStore implements Store {
     await this.running?.catch(() => undefined);
     this.queue = [];
     this.queuedGroups.clear();
+    this.queuedNotified.clear();
     for (const w of this.waiters.splice(0)) w.resolve();
     const listener = this.listener;
     this.listener = undefined;

@@ -86,6 +86,14 @@ type Op =
 
 type OpOf<K extends Op['k']> = Extract<Op, { k: K }>;
 
+/**
+ * Writes committed at once (still batched with whatever the same turn wrote), not after the
+ * flush interval: what a crash must not lose — the notification logs and notified alerts
+ * (else a restart sends again), silences (other replicas wait for them), tickets (else a
+ * ticket made in Jira is made again).
+ */
+const URGENT = new Set<Op['k']>(['nflog', 'ilog', 'notified', 'unnotified', 'silence', 'ticket', 'setting']);
+
 const CHANNEL = 'vigil_changes';
 /** The key of the migration lock (pg_advisory_xact_lock): "vigil" in ASCII. */
 const MIGRATION_LOCK = 0x7669_6769_6c;
@@ -121,6 +129,8 @@ export class PostgresStore implements Store {
   private readonly onWriteError: (err: Error, what: string) => void;
   private readonly onInfo: (msg: string, fields: Record<string, unknown>) => void;
   private queue: Op[] = [];
+  /** An urgent write is queued and not yet taken into a batch. */
+  private urgent = false;
   /** The queued (not yet taken) state write of each group: a newer state replaces it in place, so an outage queues one write per group, not one per evaluation. */
   private readonly queuedGroups = new Map<string, OpOf<'group'>>();
   /** Likewise the queued write of each notified alert (the router re-writes their endsAt every few seconds), until a delete of it is queued. */
@@ -240,7 +250,8 @@ export class PostgresStore implements Store {
     }
     this.queue.push(op);
     this.enqueued++;
-    this.schedule(this.queue.length >= this.opts.maxBatch ? 0 : this.opts.flushIntervalMs);
+    if (URGENT.has(op.k)) this.urgent = true;
+    this.schedule(this.urgent || this.queue.length >= this.opts.maxBatch ? 0 : this.opts.flushIntervalMs);
     return true;
   }
 
@@ -262,7 +273,7 @@ export class PostgresStore implements Store {
       this.timer = undefined;
       this.running = this.drain().finally(() => {
         this.running = undefined;
-        if (this.queue.length > 0 && !this.closed) this.schedule(this.opts.flushIntervalMs);
+        if (this.queue.length > 0 && !this.closed) this.schedule(this.urgent ? 0 : this.opts.flushIntervalMs);
       });
     }, delayMs);
   }
@@ -273,6 +284,7 @@ export class PostgresStore implements Store {
     let failing = false;
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.opts.maxBatch);
+      if (batch.length === this.queue.length) this.urgent = false;
       // taken: a newer state of these groups is queued anew, not written into a batch under way
       for (const op of batch) {
         if (op.k === 'group' && this.queuedGroups.get(op.state.groupKey) === op) this.queuedGroups.delete(op.state.groupKey);
@@ -286,7 +298,7 @@ export class PostgresStore implements Store {
         failing = false;
         backoff = 50;
         // a backlog is written at once; a trickle waits for the next interval, to batch
-        if (this.queue.length < this.opts.maxBatch && !this.closed && this.waiters.length === 0) return;
+        if (this.queue.length < this.opts.maxBatch && !this.closed && this.waiters.length === 0 && !this.urgent) return;
       } catch (err) {
         if (!retryable(err)) {
           await this.isolate(batch);

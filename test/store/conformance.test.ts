@@ -286,6 +286,17 @@ describePg('PostgresStore on a real PostgreSQL', () => {
     expect(await replicas[0].getSetting('feedback_signing_key')).toBe(kept[0]);
   });
 
+  test('what a crash must not lose is committed at once, without waiting for the flush interval', async () => {
+    const url = await server!.database('urgent');
+    const a = await openPg(url, { flushIntervalMs: 600_000 });
+    const b = await openPg(url);
+    a.recordAlertEvent(event(1)); // history waits for the interval, or for the next urgent write
+    a.saveIntegrationLogEntry({ groupKey: 'g1', receiver: 'page', integration: 'slack', index: 0, firingFingerprints: ['f1'], resolvedFingerprints: [], flappingFingerprints: [], at: 1000, expiresAt: 10_000 });
+    const seen = await waitFor('the integration log entry on the other replica', async () => ((await b.loadIntegrationLog(0)).length === 1 ? true : undefined), 5_000);
+    expect(seen).toBe(true);
+    expect((await b.queryAlertEvents({})).items).toHaveLength(1); // committed in the same batch, in order
+  });
+
   test('a change reaches the other replicas within 2 s (silences, acks, config); a replica does not hear its own', async () => {
     const url = await server!.database('feed');
     const a = await openPg(url, { replicaId: 'a' });

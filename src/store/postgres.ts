@@ -86,6 +86,14 @@ type Op =
 
 type OpOf<K extends Op['k']> = Extract<Op, { k: K }>;
 
+/**
+ * Writes committed at once (still batched with whatever the same turn wrote), not after the
+ * flush interval: what a crash must not lose — the notification logs and notified alerts
+ * (else a restart sends again), silences (other replicas wait for them), tickets (else a
+ * ticket made in Jira is made again).
+ */
+const URGENT = new Set<Op['k']>(['nflog', 'ilog', 'notified', 'unnotified', 'silence', 'ticket', 'setting']);
+
 const CHANNEL = 'vigil_changes';
 /** The key of the migration lock (pg_advisory_xact_lock): "vigil" in ASCII. */
 const MIGRATION_LOCK = 0x7669_6769_6c;
@@ -121,6 +129,12 @@ export class PostgresStore implements Store {
   private readonly onWriteError: (err: Error, what: string) => void;
   private readonly onInfo: (msg: string, fields: Record<string, unknown>) => void;
   private queue: Op[] = [];
+  /** An urgent write is queued and not yet taken into a batch. */
+  private urgent = false;
+  /** The queued (not yet taken) state write of each group: a newer state replaces it in place, so an outage queues one write per group, not one per evaluation. */
+  private readonly queuedGroups = new Map<string, OpOf<'group'>>();
+  /** Likewise the queued write of each notified alert (the router re-writes their endsAt every few seconds), until a delete of it is queued. */
+  private readonly queuedNotified = new Map<string, OpOf<'notified'>>();
   /** Writes ever queued, and writes done with (committed or dropped): flush() waits for the second to reach the first. */
   private enqueued = 0;
   private done = 0;
@@ -222,20 +236,23 @@ export class PostgresStore implements Store {
 
   // ---- the write queue ----
 
-  private enqueue(op: Op): void {
+  /** Queues a write; false when it was dropped instead (closed, or the queue is full). */
+  private enqueue(op: Op): boolean {
     if (this.closed) {
       this.drop(1, new Error('the store is closed'));
-      return;
+      return false;
     }
     if (this.queue.length >= this.opts.maxQueue) {
       this.enqueued++;
       this.done++;
       this.drop(1, new Error(`the write queue is full (${this.opts.maxQueue} writes waiting for the database)`));
-      return;
+      return false;
     }
     this.queue.push(op);
     this.enqueued++;
-    this.schedule(this.queue.length >= this.opts.maxBatch ? 0 : this.opts.flushIntervalMs);
+    if (URGENT.has(op.k)) this.urgent = true;
+    this.schedule(this.urgent || this.queue.length >= this.opts.maxBatch ? 0 : this.opts.flushIntervalMs);
+    return true;
   }
 
   private drop(n: number, err: Error): void {
@@ -256,7 +273,7 @@ export class PostgresStore implements Store {
       this.timer = undefined;
       this.running = this.drain().finally(() => {
         this.running = undefined;
-        if (this.queue.length > 0 && !this.closed) this.schedule(this.opts.flushIntervalMs);
+        if (this.queue.length > 0 && !this.closed) this.schedule(this.urgent ? 0 : this.opts.flushIntervalMs);
       });
     }, delayMs);
   }
@@ -267,6 +284,12 @@ export class PostgresStore implements Store {
     let failing = false;
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.opts.maxBatch);
+      if (batch.length === this.queue.length) this.urgent = false;
+      // taken: a newer state of these groups is queued anew, not written into a batch under way
+      for (const op of batch) {
+        if (op.k === 'group' && this.queuedGroups.get(op.state.groupKey) === op) this.queuedGroups.delete(op.state.groupKey);
+        if (op.k === 'notified' && this.queuedNotified.get(op.alert.fingerprint) === op) this.queuedNotified.delete(op.alert.fingerprint);
+      }
       try {
         await this.commit(batch);
         this.queue.splice(0, batch.length);
@@ -275,7 +298,7 @@ export class PostgresStore implements Store {
         failing = false;
         backoff = 50;
         // a backlog is written at once; a trickle waits for the next interval, to batch
-        if (this.queue.length < this.opts.maxBatch && !this.closed && this.waiters.length === 0) return;
+        if (this.queue.length < this.opts.maxBatch && !this.closed && this.waiters.length === 0 && !this.urgent) return;
       } catch (err) {
         if (!retryable(err)) {
           await this.isolate(batch);
@@ -519,7 +542,13 @@ export class PostgresStore implements Store {
   // ---- writes ----
 
   saveGroupState(state: GroupState): void {
-    this.enqueue({ k: 'group', state });
+    const queued = this.queuedGroups.get(state.groupKey);
+    if (queued) {
+      queued.state = state; // nothing else writes a group's state: replacing it keeps every order that matters
+      return;
+    }
+    const op: OpOf<'group'> = { k: 'group', state };
+    if (this.enqueue(op)) this.queuedGroups.set(state.groupKey, op);
   }
   saveSilence(silence: Silence): void {
     this.enqueue({ k: 'silence', silence });
@@ -534,10 +563,21 @@ export class PostgresStore implements Store {
     this.enqueue({ k: 'ilog', entry });
   }
   saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void {
-    for (const alert of alerts) this.enqueue({ k: 'notified', alert });
+    for (const alert of alerts) {
+      const queued = this.queuedNotified.get(alert.fingerprint);
+      if (queued) {
+        queued.alert = alert;
+        continue;
+      }
+      const op: OpOf<'notified'> = { k: 'notified', alert };
+      if (this.enqueue(op)) this.queuedNotified.set(alert.fingerprint, op);
+    }
   }
   deleteNotifiedAlerts(fingerprints: readonly string[]): void {
-    for (const fingerprint of fingerprints) this.enqueue({ k: 'unnotified', fingerprint });
+    for (const fingerprint of fingerprints) {
+      this.queuedNotified.delete(fingerprint); // a save after this delete must come after it
+      this.enqueue({ k: 'unnotified', fingerprint });
+    }
   }
   recordAlertEvent(event: AlertEvent): void {
     this.enqueue({ k: 'event', event });
@@ -803,6 +843,8 @@ export class PostgresStore implements Store {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.running?.catch(() => undefined);
     this.queue = [];
+    this.queuedGroups.clear();
+    this.queuedNotified.clear();
     for (const w of this.waiters.splice(0)) w.resolve();
     const listener = this.listener;
     this.listener = undefined;

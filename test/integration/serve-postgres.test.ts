@@ -80,6 +80,17 @@ receivers:
     expect(r.stderr).not.toContain('hunter2');
   }, 60_000);
 
+  test('a PostgreSQL that does not answer stops serve before it starts, naming storage.postgres and not the password', async () => {
+    const port = await freePort();
+    const cfg = join(dir, 'unreachable.yaml');
+    await writeFile(cfg, `datasource: { prometheus: { url: "http://127.0.0.1:1" } }\nrule_files: [rules.yaml]\nstorage: { postgres: { url: "postgres://vigil:hunter2@127.0.0.1:${port}/vigil" } }\nserver: { listen: "127.0.0.1:0" }\n`);
+    const r = await vigil(['serve', '--config', cfg], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: storage.postgres: cannot open postgres://***@127.0.0.1:${port}/vigil: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(r.stderr + r.stdout).not.toContain('hunter2');
+    expect(r.stdout).not.toContain('vigil serving');
+  }, 60_000);
+
   test('an alert posted, a silence made; after a restart its history, the silence and the notified alert are there, and nothing is sent twice', async () => {
     await start();
     const startsAt = new Date(Date.now() - 60_000).toISOString();

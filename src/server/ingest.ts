@@ -436,6 +436,14 @@ export function ingestRoutes({ router, now, alertsPerRequest }: IngestDeps): exp
       router.rejected?.(source);
       return sendError(res, 400, summarize(result.problems));
     }
+    if (router.admit && result.alerts.length <= RECEIVE_CHUNK) {
+      // answered before the alerts are routed into their groups (in this same turn): the poster's next request overlaps that work
+      const admitted = router.admit(result.alerts, source);
+      if (admitted.refused > 0) sendError(res, 429, `${admitted.refused} of ${result.alerts.length} alerts refused: ${admitted.limit} reached; the alerts already held are kept`);
+      else res.status(200).end();
+      admitted.commit();
+      return;
+    }
     let refused = 0;
     let limit: string | undefined;
     for (let i = 0; i < result.alerts.length; i += RECEIVE_CHUNK) {

@@ -12,7 +12,7 @@
  *   BASELINE=/tmp/vigil-base node bench/router-cpu.mjs                # A/B: a copy of an older dist/ + bin/
  *
  * BASELINE is a directory with an older build's dist/, bin/ and package.json (node_modules may be a
- * symlink to this checkout's). VIGIL_NODE_ARGS adds node flags (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * symlink to this checkout's); each build runs with the node flags of its own bin/vigil.js. VIGIL_NODE_ARGS adds node flags (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 
 import { spawn } from 'node:child_process';
@@ -75,7 +75,7 @@ async function runOnce(name, repoDir, sink, round) {
       receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }],
     }),
   );
-  const child = spawn(process.execPath, [...vigilNodeArgs(), join(repoDir, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...vigilNodeArgs(repoDir), join(repoDir, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`);
     await new Promise((r) => setTimeout(r, 500));

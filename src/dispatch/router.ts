@@ -121,12 +121,6 @@ const MIN_TICK_GAP_MS = 10;
 const RESOLVE_SCAN_EVERY_MS = 1_000;
 /** How long history events wait to be written together. */
 const HISTORY_WRITE_DELAY_MS = 100;
-/**
- * Once this many history rows wait, the receive that brings them writes them at once, as the last
- * of its work (after the HTTP answer): held for the delay, thousands of them outlive V8's young
- * generation and grow the old one. Fewer make too many commits (each rewrites the index pages).
- */
-const HISTORY_WRITE_NOW = 512;
 /** History rows written per turn of the event loop. */
 const HISTORY_WRITE_CHUNK = 2_000;
 /** How often re-sent notified alerts' endsAt is persisted. */
@@ -262,7 +256,7 @@ export class Router {
     if (firing) this.opts.metrics?.received(source, 'firing', firing);
     if (resolved) this.opts.metrics?.received(source, 'resolved', resolved);
     this.revision++;
-    this.writeEvents(true);
+    this.writeEvents();
     if (wake !== undefined) this.wakeAt(wake); // only the touched groups can want an earlier tick
   }
 
@@ -620,15 +614,9 @@ export class Router {
     this.pendingEvents.push(alertEvent(alert, at, kind, source, detail));
   }
 
-  /**
-   * The history of many receives goes in one transaction, at most HISTORY_WRITE_DELAY_MS later (a
-   * commit per request costs more than the request), or at the end of the receive that brings
-   * HISTORY_WRITE_NOW rows.
-   */
-  private writeEvents(receive = false): void {
+  /** The history of many receives goes in one transaction, at most HISTORY_WRITE_DELAY_MS later: a commit per request costs more than the request. */
+  private writeEvents(): void {
     this.writeNotified();
-    const n = this.pendingEvents.length;
-    if (receive && n >= HISTORY_WRITE_NOW && n <= HISTORY_WRITE_CHUNK) return this.flushEvents();
     if ((this.pendingEvents.length === 0 && this.pendingRecords.length === 0) || this.historyTimer) return;
     this.historyTimer = setTimeout(() => this.flushEvents(), HISTORY_WRITE_DELAY_MS);
   }

@@ -125,6 +125,10 @@ const HISTORY_WRITE_DELAY_MS = 100;
 const HISTORY_WRITE_CHUNK = 2_000;
 /** How often re-sent notified alerts' endsAt is persisted. */
 const NOTIFIED_WRITE_EVERY_MS = 5_000;
+/** How often the housekeeping walks every alert held (expired log entries, flapping history, forgotten alerts). */
+const GC_EVERY_MS = 60_000;
+/** How often the history retention deletes old rows. */
+const RETENTION_EVERY_MS = 3_600_000;
 /** setTimeout takes at most a signed 32-bit delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -172,6 +176,10 @@ export class Router {
     this.silences = opts.silences;
     this.resolveTimeoutMs = opts.resolveTimeoutMs;
     this.now = opts.now ?? Date.now;
+    // the first housekeeping a minute after start, not in the first flush (where it delayed the first notifications)
+    const started = this.now();
+    this.lastGcAt = started;
+    this.lastRetentionAt = started - RETENTION_EVERY_MS + GC_EVERY_MS;
     this.config = opts.config;
     this.pipeline = opts.pipeline;
     this.limits = opts.limits ?? { alerts: 0, alertsPerAlertname: 0 };
@@ -666,7 +674,7 @@ export class Router {
 
   /** Forgets resolved alerts that no group holds any more, and silences expired beyond their retention. */
   private gc(now: number): void {
-    if (this.opts.historyRetentionMs !== undefined && now - this.lastRetentionAt >= 3_600_000) {
+    if (this.opts.historyRetentionMs !== undefined && now - this.lastRetentionAt >= RETENTION_EVERY_MS) {
       this.lastRetentionAt = now;
       try {
         this.opts.store?.deleteHistoryBefore(now - this.opts.historyRetentionMs);
@@ -674,7 +682,7 @@ export class Router {
         this.opts.logger.error({ err: (err as Error).message }, 'could not apply the history retention');
       }
     }
-    if (now - this.lastGcAt < 60_000) return;
+    if (now - this.lastGcAt < GC_EVERY_MS) return;
     this.lastGcAt = now;
     // expired log entries and flapping history out of its window: a walk over every alert, so once a minute, not per tick
     this.dispatcher.prune(now);

@@ -11,7 +11,8 @@
  * (from the POST that carried an alert to the first webhook that contains it), CPU seconds
  * and peak RSS. Both run group_wait 1s and group_interval 1s, so ~1s of every latency is
  * the configured wait, not work. Knobs: ALERTS (10000), GROUPS (100), BATCH (64), CONCURRENCY (4),
- * VIGIL_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile vigil).
+ * VIGIL_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile vigil),
+ * SERVERS (vigil,alertmanager; one of them to run it alone).
  */
 
 import { spawn } from 'node:child_process';
@@ -160,7 +161,8 @@ async function benchAlertmanager(sink) {
 }
 
 const sink = await startSink();
-const rows = [...(await benchVigil(sink)), ...(await benchAlertmanager(sink))];
+const SERVERS = (process.env.SERVERS ?? 'vigil,alertmanager').split(',');
+const rows = [...(SERVERS.includes('vigil') ? await benchVigil(sink) : []), ...(SERVERS.includes('alertmanager') ? await benchAlertmanager(sink) : [])];
 await sink.close();
 console.log(
   table([

@@ -29,8 +29,8 @@ export function vigilCpuSeconds() {
  * then VIGIL_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): a bench spawning
  * `node bin/vigil.js` measures what users run.
  */
-export function vigilNodeArgs() {
-  const shebang = readFileSync(join(REPO_DIR, 'bin/vigil.js'), 'utf8').split('\n')[0];
+export function vigilNodeArgs(repoDir = REPO_DIR) {
+  const shebang = readFileSync(join(repoDir, 'bin/vigil.js'), 'utf8').split('\n')[0];
   const flags = /^#!\S*env -S node(.*)$/.exec(shebang)?.[1].trim().split(/\s+/).filter(Boolean) ?? [];
   return [...flags, ...(process.env.VIGIL_NODE_ARGS ? process.env.VIGIL_NODE_ARGS.split(' ') : [])];
 }

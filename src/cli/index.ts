@@ -1,46 +1,52 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { registerCheck } from './check.js';
-import { registerBacktest } from './backtest.js';
-import { registerEval } from './eval.js';
-import { registerGenerate } from './generate.js';
-import { registerServe } from './serve.js';
-import { registerDemo } from './demo.js';
-import { registerSilence } from './silence.js';
-import { registerAlerts } from './alerts.js';
-import { registerTickets } from './tickets.js';
-import { registerAck } from './ack.js';
-import { registerReport } from './report.js';
-import { registerTest } from './test.js';
-import { registerRules } from './rules.js';
-import { registerTsdb } from './tsdb.js';
 import { processIo, type Io } from './output.js';
 
 import { VERSION } from './version.js';
 
 export { VERSION };
 
-/** Builds the `vigil` command; each subcommand lives in its own file. */
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
+
+/**
+ * The subcommands in `--help` order, each loaded only when needed: `vigil serve` does not load
+ * the backtest, demo or report code (a long-running process keeps whatever it loads in memory).
+ */
+const SUBCOMMANDS: [name: string, load: () => Promise<Register>][] = [
+  ['check', async () => (await import('./check.js')).registerCheck],
+  ['generate', async () => (await import('./generate.js')).registerGenerate],
+  ['eval', async () => (await import('./eval.js')).registerEval],
+  ['backtest', async () => {
+    const { registerBacktest } = await import('./backtest.js');
+    return (program, io, setExit) => registerBacktest(program, io, setExit, () => Boolean(process.stderr.isTTY));
+  }],
+  ['test', async () => (await import('./test.js')).registerTest],
+  ['rules', async () => (await import('./rules.js')).registerRules],
+  ['serve', async () => (await import('./serve.js')).registerServe],
+  ['demo', async () => (await import('./demo.js')).registerDemo],
+  ['silence', async () => (await import('./silence.js')).registerSilence],
+  ['alerts', async () => (await import('./alerts.js')).registerAlerts],
+  ['tickets', async () => (await import('./tickets.js')).registerTickets],
+  ['ack', async () => (await import('./ack.js')).registerAck],
+  ['report', async () => (await import('./report.js')).registerReport],
+  ['tsdb', async () => (await import('./tsdb.js')).registerTsdb],
+];
+
+/** The subcommand argv names (its first word after the program), if it is one of ours; else every one is loaded (help, typos). */
+function named(argv: string[]): string | undefined {
+  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  return SUBCOMMANDS.some(([name]) => name === word) ? word : undefined;
+}
+
+/** Builds the `vigil` command with the subcommand argv names, or all of them; each lives in its own file. */
+async function buildProgram(argv: string[], io: Io, setExit: (code: number) => void): Promise<Command> {
   const program = new Command('vigil')
     .description('alerting rules engine and incident router for AI agents in production')
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err });
-  registerCheck(program, io, setExit);
-  registerGenerate(program, io, setExit);
-  registerEval(program, io, setExit);
-  registerBacktest(program, io, setExit, () => Boolean(process.stderr.isTTY));
-  registerTest(program, io, setExit);
-  registerRules(program, io, setExit);
-  registerServe(program, io, setExit);
-  registerDemo(program, io, setExit);
-  registerSilence(program, io, setExit);
-  registerAlerts(program, io, setExit);
-  registerTickets(program, io, setExit);
-  registerAck(program, io, setExit);
-  registerReport(program, io, setExit);
-  registerTsdb(program, io, setExit);
+  const only = named(argv);
+  for (const [name, load] of SUBCOMMANDS) if (only === undefined || only === name) (await load())(program, io, setExit);
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }));
   return program;
 }
@@ -48,7 +54,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 /** Runs the CLI and returns the exit code instead of exiting, so tests can run it in-process too. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, (c) => (code = c));
+  const program = await buildProgram(argv, io, (c) => (code = c));
   try {
     await program.parseAsync(argv);
     return code;

@@ -125,6 +125,10 @@ const HISTORY_WRITE_DELAY_MS = 100;
 const HISTORY_WRITE_CHUNK = 2_000;
 /** How often re-sent notified alerts' endsAt is persisted. */
 const NOTIFIED_WRITE_EVERY_MS = 5_000;
+/** How often the housekeeping walks every alert held (expired log entries, flapping history, forgotten alerts). */
+const GC_EVERY_MS = 60_000;
+/** How often the history retention deletes old rows. */
+const RETENTION_EVERY_MS = 3_600_000;
 /** setTimeout takes at most a signed 32-bit delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -187,6 +191,10 @@ export class Router {
     this.silences = opts.silences;
     this.resolveTimeoutMs = opts.resolveTimeoutMs;
     this.now = opts.now ?? Date.now;
+    // the first housekeeping a minute after start, not in the first flush (where it delayed the first notifications)
+    const started = this.now();
+    this.lastGcAt = started;
+    this.lastRetentionAt = started - RETENTION_EVERY_MS + GC_EVERY_MS;
     this.config = opts.config;
     this.pipeline = opts.pipeline;
     this.limits = opts.limits ?? { alerts: 0, alertsPerAlertname: 0 };
@@ -203,23 +211,59 @@ export class Router {
 
   /** Takes alerts in; new ones past a limit are refused (the held ones are kept, a re-send of a held one always gets in). */
   receive(alerts: RoutedAlert[], source: string): ReceiveResult {
-    const result: ReceiveResult = { refused: 0 };
-    if (this.stopped) return result;
+    const admitted = this.admit(alerts, source);
+    admitted.commit();
+    return admitted;
+  }
+
+  /**
+   * The first half of `receive`: which alerts a limit refuses, decided now; `commit()` then takes the
+   * others in and must be called in the same turn of the event loop. An HTTP handler answers in
+   * between, as Alertmanager answers once alerts are stored and routes them after: the poster
+   * prepares its next request while the dispatcher works.
+   */
+  admit(alerts: RoutedAlert[], source: string): ReceiveResult & { commit(): void } {
+    let refused = 0;
+    let limit: string | undefined;
+    let taken = alerts;
+    if (!this.stopped && (this.limits.alerts > 0 || this.limits.alertsPerAlertname > 0)) {
+      taken = [];
+      // new alerts admitted by this batch count against the limits before they are held
+      const fresh = new Set<string>();
+      const freshPerName = new Map<string, number>();
+      for (const alert of alerts) {
+        if (!this.alertsByFp.has(alert.fingerprint) && !fresh.has(alert.fingerprint)) {
+          const why = this.admits(alert, fresh.size, freshPerName.get(alert.labels.alertname ?? '') ?? 0);
+          if (why) {
+            refused++;
+            limit = why;
+            continue;
+          }
+          fresh.add(alert.fingerprint);
+          freshPerName.set(alert.labels.alertname ?? '', (freshPerName.get(alert.labels.alertname ?? '') ?? 0) + 1);
+        }
+        taken.push(alert);
+      }
+    }
+    let committed = false;
+    const commit = () => {
+      if (committed || this.stopped) return;
+      committed = true;
+      this.take(taken, source);
+      if (refused && limit) this.opts.metrics?.refused(source, limit, refused);
+    };
+    return limit ? { refused, limit, commit } : { refused, commit };
+  }
+
+  /** Holds admitted alerts, routes them into their groups, and notes their history. */
+  private take(alerts: RoutedAlert[], source: string): void {
     const now = this.now();
     let wake: number | undefined;
     let firing = 0;
     let resolved = 0;
     for (const alert of alerts) {
       const held = this.alertsByFp.get(alert.fingerprint);
-      if (!held) {
-        const limit = this.admits(alert);
-        if (limit) {
-          result.refused++;
-          result.limit = limit;
-          continue;
-        }
-        this.countHeld(alert, 1);
-      }
+      if (!held) this.countHeld(alert, 1);
       const merged = held ? mergeAlert(held, alert, now) : alert;
       this.alertsByFp.set(alert.fingerprint, merged);
       if (this.notified.has(alert.fingerprint)) this.notifiedDirty.add(alert.fingerprint);
@@ -237,8 +281,6 @@ export class Router {
     this.revision++;
     this.writeEvents();
     if (wake !== undefined) this.wakeAt(wake); // only the touched groups can want an earlier tick
-    if (result.refused && result.limit) this.opts.metrics?.refused(source, result.limit, result.refused);
-    return result;
   }
 
   /** New limits (a reload); alerts held beyond them are kept, new ones wait until there is room. */
@@ -246,11 +288,11 @@ export class Router {
     this.limits = limits;
   }
 
-  /** The limit a new alert would break, or undefined. */
-  private admits(alert: RoutedAlert): string | undefined {
-    if (this.limits.alerts > 0 && this.alertsByFp.size >= this.limits.alerts) return `limits.alerts (${this.limits.alerts} alerts held)`;
+  /** The limit a new alert would break, or undefined; `fresh` new alerts (`freshNamed` of its name) are admitted ahead of it. */
+  private admits(alert: RoutedAlert, fresh: number, freshNamed: number): string | undefined {
+    if (this.limits.alerts > 0 && this.alertsByFp.size + fresh >= this.limits.alerts) return `limits.alerts (${this.limits.alerts} alerts held)`;
     const perName = this.limits.alertsPerAlertname;
-    if (perName > 0 && (this.heldPerName.get(alert.labels.alertname ?? '') ?? 0) >= perName) {
+    if (perName > 0 && (this.heldPerName.get(alert.labels.alertname ?? '') ?? 0) + freshNamed >= perName) {
       return `limits.alerts_per_alertname (${perName} alerts named ${JSON.stringify(alert.labels.alertname ?? '')} held)`;
     }
     return undefined;
@@ -638,7 +680,7 @@ export class Router {
 
   /** Forgets resolved alerts that no group holds any more, and silences expired beyond their retention. */
   private gc(now: number): void {
-    if (this.opts.historyRetentionMs !== undefined && now - this.lastRetentionAt >= 3_600_000) {
+    if (this.opts.historyRetentionMs !== undefined && now - this.lastRetentionAt >= RETENTION_EVERY_MS) {
       this.lastRetentionAt = now;
       try {
         this.opts.store?.deleteHistoryBefore(now - this.opts.historyRetentionMs);
@@ -646,7 +688,7 @@ export class Router {
         this.opts.logger.error({ err: (err as Error).message }, 'could not apply the history retention');
       }
     }
-    if (now - this.lastGcAt < 60_000) return;
+    if (now - this.lastGcAt < GC_EVERY_MS) return;
     this.lastGcAt = now;
     // expired log entries and flapping history out of its window: a walk over every alert, so once a minute, not per tick
     this.dispatcher.prune(now);

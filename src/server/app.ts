@@ -8,6 +8,7 @@ import { bodyErrors, ingestRoutes, jsonBody, sendError } from './ingest.js';
 import type { EvaluationMetrics } from './metrics.js';
 import type { RouterPort } from './ports.js';
 import { silencesRoutes } from './silences-api.js';
+import { mountFastIngest } from './fast-ingest.js';
 
 /** vigil.yaml's default server.max_request_bytes. */
 const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -81,7 +82,9 @@ export function createApp(deps: AppDeps): Express {
   }
   if (router) {
     app.post(['/api/v2/alerts', '/api/v1/webhooks/alertmanager', '/api/v2/silences'], ...jsonBody(limit));
-    app.use(ingestRoutes({ router, now, alertsPerRequest: () => deps.limits?.().alertsPerRequest ?? 0 }));
+    const ingest = { router, now, alertsPerRequest: () => deps.limits?.().alertsPerRequest ?? 0 };
+    app.use(ingestRoutes(ingest));
+    mountFastIngest({ deps: ingest, limit, bearerToken: deps.bearerToken ?? (() => undefined), app, logger });
     app.use(
       silencesRoutes({
         silences: router.silences,

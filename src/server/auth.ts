@@ -12,7 +12,7 @@ const SIGNED_PATHS = new Set(['/api/v1/webhooks/pagerduty']);
 const READ_POSTS = new Set(PROM_QUERY_POST_PATHS);
 
 /** Hashing both sides first makes the comparison constant-time whatever the lengths. */
-function sameToken(given: string, expected: string): boolean {
+export function sameToken(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);

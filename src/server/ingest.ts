@@ -420,37 +420,60 @@ async function convertInChunks(convert: typeof convertPostableAlerts, body: unkn
   return problems.length ? { problems } : { alerts };
 }
 
+/** How an ingest answers: a status, and for anything but 200 the error message (sent in Alertmanager's shape). */
+export type IngestReply = (status: number, error?: string) => void;
+
+/**
+ * Takes a parsed body of alerts from `source`: 413 past limits.alerts_per_request, 400 naming the
+ * problems, 429 naming the limit that refused new alerts, else 200. Shared by the express route
+ * and the node:http fast path of POST /api/v2/alerts, so both answer alike.
+ */
+export async function ingestAlerts(
+  { router, now, alertsPerRequest }: IngestDeps,
+  convert: typeof convertPostableAlerts,
+  source: 'api-v2' | 'alertmanager-webhook',
+  body: unknown,
+  reply: IngestReply,
+): Promise<void> {
+  const perRequest = alertsPerRequest?.() ?? 0;
+  const count = Array.isArray(body) ? body.length : Array.isArray((body as { alerts?: unknown })?.alerts) ? (body as { alerts: unknown[] }).alerts.length : 0;
+  if (perRequest > 0 && count > perRequest) {
+    router.refused?.(source, 'limits.alerts_per_request', count);
+    return reply(413, `${count} alerts in one request is more than limits.alerts_per_request (${perRequest}); send them in smaller batches`);
+  }
+  const result = await convertInChunks(convert, body, now(), router.resolveTimeoutMs);
+  if ('problems' in result) {
+    router.rejected?.(source);
+    return reply(400, summarize(result.problems));
+  }
+  if (router.admit && result.alerts.length <= RECEIVE_CHUNK) {
+    // answered before the alerts are routed into their groups (in this same turn): the poster's next request overlaps that work
+    const admitted = router.admit(result.alerts, source);
+    if (admitted.refused > 0) reply(429, `${admitted.refused} of ${result.alerts.length} alerts refused: ${admitted.limit} reached; the alerts already held are kept`);
+    else reply(200);
+    admitted.commit();
+    return;
+  }
+  let refused = 0;
+  let limit: string | undefined;
+  for (let i = 0; i < result.alerts.length; i += RECEIVE_CHUNK) {
+    if (i > 0) await yieldToEventLoop();
+    const taken = router.receive(result.alerts.slice(i, i + RECEIVE_CHUNK), source);
+    if (taken && taken.refused) {
+      refused += taken.refused;
+      limit = taken.limit;
+    }
+  }
+  if (refused > 0) return reply(429, `${refused} of ${result.alerts.length} alerts refused: ${limit} reached; the alerts already held are kept`);
+  reply(200);
+}
+
 /** Mounts the alert endpoints on a router whose POST bodies are already parsed as JSON. */
-export function ingestRoutes({ router, now, alertsPerRequest }: IngestDeps): express.Router {
+export function ingestRoutes(deps: IngestDeps): express.Router {
+  const { router, now } = deps;
   const r = express.Router();
-  const take = (convert: typeof convertPostableAlerts, source: 'api-v2' | 'alertmanager-webhook'): RequestHandler => async (req, res) => {
-    const perRequest = alertsPerRequest?.() ?? 0;
-    const body = req.body as unknown;
-    const count = Array.isArray(body) ? body.length : Array.isArray((body as { alerts?: unknown })?.alerts) ? (body as { alerts: unknown[] }).alerts.length : 0;
-    if (perRequest > 0 && count > perRequest) {
-      router.refused?.(source, 'limits.alerts_per_request', count);
-      return sendError(res, 413, `${count} alerts in one request is more than limits.alerts_per_request (${perRequest}); send them in smaller batches`);
-    }
-    const result = await convertInChunks(convert, req.body, now(), router.resolveTimeoutMs);
-    if ('problems' in result) {
-      router.rejected?.(source);
-      return sendError(res, 400, summarize(result.problems));
-    }
-    let refused = 0;
-    let limit: string | undefined;
-    for (let i = 0; i < result.alerts.length; i += RECEIVE_CHUNK) {
-      if (i > 0) await yieldToEventLoop();
-      const taken = router.receive(result.alerts.slice(i, i + RECEIVE_CHUNK), source);
-      if (taken && taken.refused) {
-        refused += taken.refused;
-        limit = taken.limit;
-      }
-    }
-    if (refused > 0) {
-      return sendError(res, 429, `${refused} of ${result.alerts.length} alerts refused: ${limit} reached; the alerts already held are kept`);
-    }
-    res.status(200).end();
-  };
+  const take = (convert: typeof convertPostableAlerts, source: 'api-v2' | 'alertmanager-webhook'): RequestHandler => (req, res) =>
+    ingestAlerts(deps, convert, source, req.body as unknown, (status, error) => (error === undefined ? res.status(status).end() : sendError(res, status, error)));
   r.post('/api/v2/alerts', take(convertPostableAlerts, 'api-v2'));
   r.post('/api/v1/webhooks/alertmanager', take(convertWebhook, 'alertmanager-webhook'));
   r.get('/api/v2/alerts', (req, res) => {

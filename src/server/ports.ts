@@ -14,6 +14,8 @@ export interface AlertStatus {
 export interface RouterPort {
   /** Hands alerts to the dispatcher at once; they were validated and converted by the caller. New alerts past a limit are refused. */
   receive(alerts: RoutedAlert[], source: AlertSource): { refused: number; limit?: string } | void;
+  /** receive in two halves: the limits decide now, `commit()` takes the alerts in; the caller answers in between, in the same turn. */
+  admit?(alerts: RoutedAlert[], source: AlertSource): { refused: number; limit?: string; commit(): void };
   /** Counts what a limit refused, for /metrics. */
   refused?(source: string, limit: string, n: number): void;
   /** A body from `source` was refused (400): counted in /metrics. */

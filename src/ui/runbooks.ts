@@ -3,8 +3,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { marked } from 'marked';
-import sanitizeHtml from 'sanitize-html';
 import { html, raw } from './html.js';
 import { layout } from './layout.js';
 
@@ -19,8 +17,13 @@ export async function runbookNames(dir = RUNBOOKS_DIR): Promise<string[]> {
   return files.flatMap((f) => (f.endsWith('.md') && NAME.test(f.slice(0, -3)) ? [f.slice(0, -3)] : [])).sort();
 }
 
+/** marked and sanitize-html, loaded at the first runbook shown: sanitize-html (with postcss) alone is ~10 MiB that `vigil serve` holds otherwise. */
+const renderers = () => Promise.all([import('marked'), import('sanitize-html')]).then(([m, s]) => ({ marked: m.marked, sanitizeHtml: s.default }));
+let loaded: ReturnType<typeof renderers> | undefined;
+
 /** Markdown to HTML that keeps text, headings, lists, tables, code and links, and nothing that runs. */
-export function renderMarkdown(md: string): string {
+export async function renderMarkdown(md: string): Promise<string> {
+  const { marked, sanitizeHtml } = await (loaded ??= renderers());
   const unsafe = marked.parse(md, { async: false, gfm: true }) as string;
   return sanitizeHtml(unsafe, {
     allowedTags: [...sanitizeHtml.defaults.allowedTags, 'h1', 'h2', 'img'],
@@ -36,7 +39,7 @@ export async function runbookPage(name: string, tokenRequired: boolean, dir = RU
   const md = await readFile(join(dir, `${bare}.md`), 'utf8').catch(() => undefined);
   if (md === undefined) return undefined;
   const title = /^#\s+(.+)$/m.exec(md)?.[1] ?? bare;
-  return layout({ page: 'runbooks', title, tokenRequired }, html`<article class="runbook">${raw(renderMarkdown(md))}</article>
+  return layout({ page: 'runbooks', title, tokenRequired }, html`<article class="runbook">${raw(await renderMarkdown(md))}</article>
 <p><a href="/runbooks">All runbooks</a></p>`);
 }
 

@@ -59,7 +59,7 @@ interface Sent {
   delivery: Delivery;
 }
 
-async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r: Receiver, kind: string) => boolean; kinds?: string[] } = {}) {
+async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r: Receiver, kind: string) => boolean; kinds?: string[]; historyRetentionMs?: number } = {}) {
   const path = opts.dbPath ?? join(await scratchDir(join(tmpdir(), 'vigil-router-')), 'vigil.db');
   const store = new SqliteStore(path);
   const silences = await Silences.open({ store });
@@ -102,6 +102,7 @@ async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r:
     resolveTimeoutMs: 5 * MIN,
     logger,
     metrics,
+    historyRetentionMs: opts.historyRetentionMs,
   });
   const reload = (c: RoutingConfig) => router.reload(c, pipeline(c));
   /** One sample of /metrics, e.g. metric('vigil_notifications_suppressed_total{receiver="page",reason="rate_limit"}'). */
@@ -257,6 +258,20 @@ describe('the router at run time', () => {
     reload(rerouted);
     await keepFiring(router, [a], MIN);
     expect(sent.map((s) => s.receiver)).toEqual(['page', 'observe']);
+    await router.stop();
+  });
+
+  test('history.retention: old rows go a minute after start, not in the first flush (which would wait for them)', async () => {
+    const { router, store, sent } = await setup({ historyRetentionMs: 24 * H });
+    const old = alert({ alertname: 'Old', agent_id: 'a' }, T0 - 3 * 24 * H);
+    store.recordAlertEvent({ at: T0 - 3 * 24 * H, fingerprint: old.fingerprint, startsAt: old.startsAt, alertname: 'Old', severity: '', labels: old.labels, kind: 'firing', source: 'api-v2' });
+    router.receive([alert({ alertname: 'New', agent_id: 'a' }, T0, T0 + H)], 'api-v2');
+    await advance(35 * S); // group_wait 30s: the first flush
+    expect(sent).toHaveLength(1);
+    expect(store.queryAlertEvents({ alertname: 'Old' }).items).toHaveLength(1);
+    await advance(6 * MIN); // the next tick after a minute applies the retention
+    expect(store.queryAlertEvents({ alertname: 'Old' }).items).toHaveLength(0);
+    expect(store.queryAlertEvents({ alertname: 'New' }).items.map((e) => e.kind)).toEqual(['firing']);
     await router.stop();
   });
 

@@ -199,6 +199,26 @@ describe('POST /api/v2/alerts', () => {
     expect(res.status).toBe(415);
     expect(await res.json()).toEqual('Content-Type must be application/json (got "text/plain")');
   });
+
+  // A plain POST (Content-Length, JSON, UTF-8) skips express; the same body sent chunked goes through express.
+  test.each<[string, string]>([
+    ['valid alerts', JSON.stringify([{ labels: { alertname: 'Plain', n: '1' } }, { labels: { alertname: 'Plain', n: '2' }, endsAt: iso(T - MIN) }])],
+    ['a bad label name', JSON.stringify([{ labels: { '1bad': 'x' } }])],
+    ['bad JSON', '[{"labels": '],
+    ['an empty body', ''],
+    ['a byte-order mark', '\ufeff[{"labels":{"alertname":"Bom"}}]'],
+  ])('%s: the plain request and the chunked one through express get the same answer and take the same alerts', async (_what, body) => {
+    const answer = async (chunked: boolean) => {
+      const h = await start();
+      const init: RequestInit & { duplex?: 'half' } = chunked
+        ? { body: new Blob([body]).stream(), duplex: 'half' } // no Content-Length: Transfer-Encoding chunked
+        : { body };
+      const res = await fetch(`${h.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, ...init });
+      return { status: res.status, type: res.headers.get('content-type'), body: await res.text(), taken: h.router.ingested };
+    };
+    const [plain, viaExpress] = [await answer(false), await answer(true)];
+    expect(plain).toEqual(viaExpress);
+  });
 });
 
 describe('POST /api/v1/webhooks/alertmanager', () => {

@@ -78,6 +78,14 @@ describe('limits', () => {
     expect(await h.metric('vigil_refused_total{source="api-v2",limit="alerts"}')).toBe(1);
   });
 
+  test('limits.alerts: an alert sent twice in one batch is one alert, not two against the limit', async () => {
+    const h = await start({ alerts: 1 });
+    const res = await h.post('/api/v2/alerts', [...alerts('A', 0, 1), ...alerts('A', 0, 1)]);
+    expect(res.status).toBe(200);
+    expect(await h.held()).toEqual(['000']);
+    expect((await h.post('/api/v2/alerts', alerts('A', 1, 1))).status).toBe(429);
+  });
+
   test('limits.alerts_per_alertname: one noisy alertname cannot crowd out the others', async () => {
     const h = await start({ alertsPerAlertname: 2 });
     const res = await h.post('/api/v2/alerts', [...alerts('Noisy', 0, 4), ...alerts('Quiet', 10, 1)]);

@@ -268,10 +268,10 @@ describe('the router at run time', () => {
     router.receive([alert({ alertname: 'New', agent_id: 'a' }, T0, T0 + H)], 'api-v2');
     await advance(35 * S); // group_wait 30s: the first flush
     expect(sent).toHaveLength(1);
-    expect(store.queryAlertEvents({ alertname: 'Old' }).items).toHaveLength(1);
+    expect((await store.queryAlertEvents({ alertname: 'Old' })).items).toHaveLength(1);
     await advance(6 * MIN); // the next tick after a minute applies the retention
-    expect(store.queryAlertEvents({ alertname: 'Old' }).items).toHaveLength(0);
-    expect(store.queryAlertEvents({ alertname: 'New' }).items.map((e) => e.kind)).toEqual(['firing']);
+    expect((await store.queryAlertEvents({ alertname: 'Old' })).items).toHaveLength(0);
+    expect((await store.queryAlertEvents({ alertname: 'New' })).items.map((e) => e.kind)).toEqual(['firing']);
     await router.stop();
   });
 

@@ -1,0 +1,104 @@
+/**
+ * The flush claim: between dedup and retry, so that of several replicas that flush the same group
+ * with the same content only one sends. The others adopt what it sent into their own notification
+ * log. A claim whose holder died (or stalled past the claim's TTL) is taken over, so nothing is
+ * lost; the price is at most one extra copy of a notification whose holder was cut off mid-send.
+ */
+import { createHash } from 'node:crypto';
+import type { IntegrationDelivery, IntegrationLog, IntegrationStage } from '../notify/index.js';
+import type { IntegrationLogEntry } from '../route/index.js';
+import type { ClusterLogger } from './postgres.js';
+import type { Coordinator, HeldClaim } from './coordinator.js';
+
+export interface ClaimStageOptions {
+  coordinator: Coordinator;
+  log: IntegrationLog;
+  /** How often to ask again while another replica sends the same content (default 250 ms). */
+  pollMs?: number;
+  /** How long to wait for an unreachable database before sending anyway (default 10 s; fail open: a page beats no page). */
+  failOpenAfterMs?: number;
+  /** How often a held claim is extended while its send runs (default: a third of `claimTtlMs`). */
+  extendEveryMs?: number;
+  logger?: ClusterLogger;
+  now?: () => number;
+}
+
+/** What a notification says, as the log records it: the same hash is the same message. */
+export function contentHash(entry: Pick<IntegrationLogEntry, 'firingFingerprints' | 'resolvedFingerprints' | 'flappingFingerprints'>): string {
+  const body = JSON.stringify([entry.firingFingerprints, entry.resolvedFingerprints, entry.flappingFingerprints]);
+  return createHash('sha256').update(body).digest('hex').slice(0, 32);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class ClaimStage implements IntegrationStage {
+  readonly name = 'claim';
+  private readonly held = new WeakMap<IntegrationDelivery, { claim: HeldClaim; timer: NodeJS.Timeout }>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ClaimStageOptions & { claimTtlMs?: number }) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  async run(t: IntegrationDelivery): Promise<IntegrationDelivery | undefined> {
+    const entry = t.entry;
+    if (!entry) return t;
+    const n = t.delivery.notification;
+    const key = { receiver: n.receiver, integration: t.integration.kind, index: t.integration.index, groupKey: n.groupKey };
+    const hash = contentHash(entry);
+    const failOpenAt = this.now() + (this.opts.failOpenAfterMs ?? 10_000);
+    const log = this.opts.logger;
+    for (;;) {
+      const outcome = await this.opts.coordinator.claim(key, hash, n.repeatIntervalMs);
+      if (outcome.kind === 'claimed') {
+        const every = this.opts.extendEveryMs ?? Math.floor((this.opts.claimTtlMs ?? 10_000) / 3);
+        const timer = setInterval(() => void outcome.claim.extend().catch(() => undefined), every);
+        timer.unref();
+        this.held.set(t, { claim: outcome.claim, timer });
+        return t;
+      }
+      if (outcome.kind === 'sent') {
+        // another replica told the integration this very content: remember it as told, on our clock
+        const at = this.now() - outcome.ageMs;
+        this.opts.log.record({ ...outcome.entry, ...key, at, expiresAt: at + 2 * n.repeatIntervalMs });
+        log?.info({ ...key, by: outcome.by }, 'cluster: another replica sent this notification; not sent again');
+        return undefined;
+      }
+      const now = this.now();
+      if (outcome.kind === 'unavailable' && now >= failOpenAt) {
+        log?.warn({ ...key, err: outcome.error }, 'cluster: the database does not answer; sending without a claim');
+        return t;
+      }
+      if (now + (this.opts.pollMs ?? 250) >= n.deadline) {
+        // not sent here: the group retries at its next group_interval, and finds it sent, or takes the claim over
+        const why = outcome.kind === 'busy' ? `replica ${outcome.holder} is sending it` : `the database does not answer (${outcome.error})`;
+        t.result = { kind: t.integration.kind, index: t.integration.index, ok: false, attempts: 0, error: `not claimed: ${why}` };
+        return undefined;
+      }
+      await sleep(this.opts.pollMs ?? 250);
+    }
+  }
+
+  /** Marks the claim sent (others adopt it) or lets it go (another may send). */
+  async done(t: IntegrationDelivery): Promise<void> {
+    const h = this.held.get(t);
+    if (!h) return;
+    this.held.delete(t);
+    clearInterval(h.timer);
+    const ok = t.result?.ok === true && t.entry !== undefined;
+    // a mark that cannot reach the database is retried until the claim would expire; after that another replica may send again
+    const deadline = this.now() + (this.opts.claimTtlMs ?? 10_000);
+    for (;;) {
+      try {
+        await (ok ? h.claim.sent(t.entry!) : h.claim.release());
+        return;
+      } catch (err) {
+        if (this.now() >= deadline) {
+          this.opts.logger?.warn({ err: (err as Error).message }, 'cluster: could not mark a notification as sent');
+          return;
+        }
+        await sleep(this.opts.pollMs ?? 250);
+      }
+    }
+  }
+}

@@ -26,6 +26,7 @@ import {
   uiRoutes,
 } from '../server/index.js';
 import { buildPipeline } from './pipeline.js';
+import { openReplica, type Replica } from './cluster.js';
 import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
 import { Ingestion } from './ingestion.js';
 import { alertEvent, SqliteStore } from '../store/index.js';
@@ -108,6 +109,15 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   const integrationLog = new IntegrationLog(store, Date.now(), (err, entry) =>
     log.error({ err: err.message, group: entry.groupKey, integration: entry.integration }, 'could not persist the notification log'),
   );
+  // several replicas: leases for the rule groups and claims for the notifications (one replica: neither)
+  let replica: Replica;
+  try {
+    replica = await openReplica(config, integrationLog, log);
+  } catch (err) {
+    io.err(`vigil serve: cannot coordinate with the other replicas (cluster, storage.postgres): ${(err as Error).message}\n`);
+    store.close();
+    return 1;
+  }
   const rateLimiters = new RateLimiters();
   // the mute stage reads the router's held alerts (inhibition sources); the router is built just below
   const held: HeldAlerts = { alerts: () => router.held.alerts(), revision: () => router.held.revision() };
@@ -120,6 +130,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       held,
       rateLimiters,
       integrationLog,
+      claim: replica.claim,
       integrationContext: { store },
       feedbackLinks: (n) => feedbackLinks.linksFor(n),
       onStorm: (receiver, alerts) => routerMetrics.stormCollapsed(receiver, alerts),
@@ -149,6 +160,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       outageToleranceMs: cfg.evaluation.outageToleranceMs,
       datasourceDownAfter: cfg.evaluation.datasourceDownAfter,
       datasourceName,
+      leases: replica.leases,
       logger: log,
       onEvaluated: (group, result) => {
         metrics.observe(group, result);
@@ -170,6 +182,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         }
       },
     });
+    replica.setGroups(ev.groups.map((g) => g.key));
     const { restored, discarded } = ev.restore();
     log.info({ restored, discarded, groups: ev.groups.length, store: cfg.storage.sqlite.path }, 'alert state restored');
     ev.start();
@@ -230,6 +243,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     metrics,
     router,
     isReady: () => ready,
+    readiness: () => replica.readiness(),
     bearerToken: () => config.server.bearerToken,
     maxRequestBytes: config.server.maxRequestBytes,
     limits: () => config.limits,
@@ -273,6 +287,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EADDRNOTAVAIL' ? 'no such local address' : e.message;
     io.err(`vigil serve: cannot listen on ${config.server.host}:${config.server.port} (server.listen): ${why}\n`);
     await router.stop();
+    await replica.stop();
     await embedded?.close();
     store.close();
     return 1;
@@ -300,7 +315,9 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   stopReport();
   await ingestion.stop();
   await evaluator?.stop();
+  // the leases go back now (the others take the groups at their next round); claims end with the sends
   await router.stop();
+  await replica.stop();
   await new Promise((resolve) => server.close(resolve));
   await embedded?.close();
   store.close();

@@ -97,7 +97,7 @@ export async function fanOut(integrations: readonly Integration[], delivery: Del
   );
 }
 
-/** The stages each integration runs, in Alertmanager's order. */
-export function integrationStages(log: IntegrationLog, retry: Omit<DeliverOptions, 'deadline'> = {}): IntegrationStage[] {
-  return [new DedupStage(log), new RetryStage(retry), new LogStage(log)];
+/** The stages each integration runs, in Alertmanager's order; replicas put their flush claim between dedup and retry. */
+export function integrationStages(log: IntegrationLog, retry: Omit<DeliverOptions, 'deadline'> = {}, claim?: IntegrationStage): IntegrationStage[] {
+  return [new DedupStage(log), ...(claim ? [claim] : []), new RetryStage(retry), new LogStage(log)];
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/index.js';
 import { historyQuery } from '../server/index.js';
-import { SqliteStore } from '../store/index.js';
+import { openStore } from './store.js';
 import { oneOf, type Io, type OutputFormat } from './output.js';
 import { labelsText, table } from './table.js';
 import { iso, parseTime } from './time.js';
@@ -55,9 +55,9 @@ async function history(flags: HistoryFlags, io: Io): Promise<number> {
     return 2;
   }
   const config = await loadConfigFile(flags.config);
-  const store = new SqliteStore(config.storage.sqlite.path);
+  const store = await openStore(config);
   try {
-    const page = store.queryAlertEvents(q);
+    const page = await store.queryAlertEvents(q);
     // newest first by when it happened, across pages: the store orders and pages by (at, id)
     const { items, next } = page;
     if (flags.output === 'json') {
@@ -73,6 +73,6 @@ async function history(flags: HistoryFlags, io: Io): Promise<number> {
     if (next !== undefined) io.out(`more: vigil alerts history --before ${next}\n`);
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -18,7 +18,7 @@ import { loadConfigFile } from '../config/index.js';
 import { demoConfigYaml, demoFleet, Fleet, FLEET_JOB, formatDelivered, startExporter, startStandIns, writeBackfill, type Exporter, type StandIns } from '../demo/index.js';
 import { Evaluator, type Clock } from '../eval/index.js';
 import { parseDuration } from '../promql/index.js';
-import { SqliteStore } from '../store/index.js';
+import { openStore } from './store.js';
 import { datasourceFromFlags } from './datasource.js';
 import type { Io } from './output.js';
 import { loadRules } from './serve.js';
@@ -121,7 +121,7 @@ async function catchUp(configFile: string, historyFile: string, to: number, sign
   const rules = await loadRules(config);
   if (typeof rules === 'string') return rules;
   const { datasource } = await datasourceFromFlags({ data: [historyFile], header: [], timeout: '2m' });
-  const store = new SqliteStore(config.storage.sqlite.path);
+  const store = await openStore(config);
   let now = to - CATCH_UP_MS;
   const clock: Clock = { now: () => now, sleep: async () => undefined };
   try {
@@ -149,7 +149,7 @@ async function catchUp(configFile: string, historyFile: string, to: number, sign
       ),
     );
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -5,7 +5,7 @@ import { PrometheusDatasource } from '../datasource/index.js';
 import { parseDuration } from '../promql/index.js';
 import { buildReport, renderHtml, renderJson, renderMarkdown, WEEK_MS } from '../report/index.js';
 import { formatDiagnostic, hasErrors, loadRuleFiles, type RuleGroup } from '../rules/index.js';
-import { SqliteStore } from '../store/index.js';
+import { openStore } from './store.js';
 import { oneOf, type Io } from './output.js';
 import { parseTime } from './time.js';
 
@@ -60,7 +60,7 @@ async function run(flags: ReportFlags, io: Io): Promise<number> {
   const rules = config.ruleFiles.length ? await rulesOf(config.ruleFiles, io) : [];
   const now = Date.now();
   const to = flags.until ?? now;
-  const store = new SqliteStore(config.storage.sqlite.path);
+  const store = await openStore(config);
   try {
     const datasource = flags.prometheus ? new PrometheusDatasource({ ...prometheusAuth(config.datasource.prometheus ?? { headers: {} }), url: flags.prometheus, timeoutMs: 120_000, retries: 1 }) : undefined;
     const report = await buildReport(store, {
@@ -79,6 +79,6 @@ async function run(flags: ReportFlags, io: Io): Promise<number> {
     } else io.out(text);
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -29,7 +29,8 @@ import { buildPipeline } from './pipeline.js';
 import { openReplica, type Replica } from './cluster.js';
 import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
 import { Ingestion } from './ingestion.js';
-import { alertEvent, SqliteStore } from '../store/index.js';
+import { alertEvent } from '../store/index.js';
+import { openStore, storeName } from './store.js';
 import type { Io } from './output.js';
 import { VERSION } from './version.js';
 
@@ -79,8 +80,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     io.err(rules + '\n');
     return 1;
   }
-  const store = new SqliteStore(config.storage.sqlite.path, { onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`) });
-  const silences = new Silences({ store });
+  const store = await openStore(config, { onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`) });
+  const silences = await Silences.open({ store });
   if (!config.route) log.warn({}, 'vigil.yaml has no route: alerts are kept and shown, but nobody is notified');
 
   let evaluator: Evaluator | undefined;
@@ -105,8 +106,8 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   const evaluation = { allGroups: () => evaluator?.allGroups() ?? [] };
   const metrics = new EvaluationMetrics(evaluation);
   const routerMetrics = new RouterMetrics(metrics.registry, () => router);
-  const feedbackLinks = new FeedbackLinks({ store, externalURL: config.server.externalURL, signingKey: config.feedback.signingKey });
-  const integrationLog = new IntegrationLog(store, Date.now(), (err, entry) =>
+  const feedbackLinks = await FeedbackLinks.open({ store, externalURL: config.server.externalURL, signingKey: config.feedback.signingKey });
+  const integrationLog = await IntegrationLog.open(store, Date.now(), (err, entry) =>
     log.error({ err: err.message, group: entry.groupKey, integration: entry.integration }, 'could not persist the notification log'),
   );
   // several replicas: leases for the rule groups and claims for the notifications (one replica: neither)
@@ -115,7 +116,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     replica = await openReplica(config, integrationLog, log);
   } catch (err) {
     io.err(`vigil serve: cannot coordinate with the other replicas (cluster, storage.postgres): ${(err as Error).message}\n`);
-    store.close();
+    await store.close();
     return 1;
   }
   const rateLimiters = new RateLimiters();
@@ -137,7 +138,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       logger: log.child({ component: 'router' }),
     });
   const routing = routingConfig(config);
-  const router: Router = new Router({
+  const router: Router = await Router.open({
     config: routing,
     pipeline: pipeline(routing),
     limits: config.limits,
@@ -151,7 +152,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     onGc: (now, heldGroup) => integrationLog.prune(now, heldGroup),
   });
 
-  const startEvaluator = (cfg: Config, groups: RuleGroupSpec[], { datasource, name: datasourceName }: { datasource: Datasource; name: string }) => {
+  const startEvaluator = async (cfg: Config, groups: RuleGroupSpec[], { datasource, name: datasourceName }: { datasource: Datasource; name: string }) => {
     const ev: Evaluator = new Evaluator(groups, {
       datasource,
       store,
@@ -183,15 +184,15 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       },
     });
     replica.setGroups(ev.groups.map((g) => g.key));
-    const { restored, discarded } = ev.restore();
-    log.info({ restored, discarded, groups: ev.groups.length, store: cfg.storage.sqlite.path }, 'alert state restored');
+    const { restored, discarded } = await ev.restore();
+    log.info({ restored, discarded, groups: ev.groups.length, store: storeName(cfg) }, 'alert state restored');
     ev.start();
     return ev;
   };
 
   /** Re-reads vigil.yaml and the rule files; on any error the running config stays, untouched. */
   let reloading: Promise<void> = Promise.resolve();
-  const reload = (): Promise<void> => {
+  const reload = ({ tell = true }: { tell?: boolean } = {}): Promise<void> => {
     const run = reloading.then(async () => {
       const next = await loadConfigFile(flags.config);
       const groups = await loadRules(next);
@@ -214,19 +215,21 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       router.setLimits(next.limits);
       await ingestion.apply(next, embedded?.storage);
       await evaluator?.stop(); // finishes and persists the running evaluations; the new one restores them
-      evaluator = startEvaluator(next, groups, source);
+      evaluator = await startEvaluator(next, groups, source);
       datasourceName = source.name;
       ruleGroups = groups;
       stopReport();
       stopReport = startReport(next, source.datasource);
       config = next;
       log.info({ config: flags.config, groups: groups.length, receivers: next.receivers.length }, 'configuration reloaded');
+      // the other replicas re-read their own vigil.yaml too (one told by the feed does not tell back)
+      if (tell) store.publish('config');
     });
     reloading = run.catch(() => undefined);
     return run;
   };
-  const reloadLogged = (how: string) =>
-    reload().then(
+  const reloadLogged = (how: string, tell = true) =>
+    reload({ tell }).then(
       () => true,
       (err: Error) => {
         log.error({ how, err: err.message }, 'reload failed; the previous configuration keeps running');
@@ -289,11 +292,11 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     await router.stop();
     await replica.stop();
     await embedded?.close();
-    store.close();
+    await store.close();
     return 1;
   }
   await ingestion.apply(config, embedded?.storage);
-  evaluator = startEvaluator(config, rules, source);
+  evaluator = await startEvaluator(config, rules, source);
   stopReport = startReport(config, source.datasource);
   ready = true;
   const address = server.address();
@@ -301,6 +304,12 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
 
   const onHup = () => void reloadLogged('SIGHUP');
   process.on('SIGHUP', onHup);
+  // what another replica changed: silences are read again, a reload is done here too; acks are read from the store when shown
+  const unsubscribe = store.subscribe((what, origin) => {
+    if (what === 'silences') {
+      silences.reload().catch((err: Error) => log.error({ err: err.message, origin }, 'could not read the silences another replica changed; trying at its next change'));
+    } else if (what === 'config') void reloadLogged(`replica ${origin} reloaded`, false);
+  });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down: finishing the running evaluations and notifications');
@@ -310,6 +319,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   process.off('SIGHUP', onHup);
+  unsubscribe();
   ready = false;
   await reloading;
   stopReport();
@@ -320,7 +330,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   await replica.stop();
   await new Promise((resolve) => server.close(resolve));
   await embedded?.close();
-  store.close();
+  await store.close();
   log.info({}, 'state persisted; bye');
   return 0;
 }

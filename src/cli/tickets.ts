@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/index.js';
 import { ticketEventJson, ticketJson, ticketPage, ticketQuery } from '../server/index.js';
-import { SqliteStore } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { openStore } from './store.js';
 import { oneOf, type Io, type OutputFormat } from './output.js';
 import { labelsText, table } from './table.js';
 import { iso } from './time.js';
@@ -31,26 +32,26 @@ export function registerTickets(program: Command, io: Io, setExit: (code: number
     .action(async (id: string, flags: Flags) => setExit(await show(id, flags, io)));
 }
 
-async function withStore<T>(configFile: string, f: (store: SqliteStore) => T): Promise<T> {
+async function withStore<T>(configFile: string, f: (store: Store) => Promise<T>): Promise<T> {
   const config = await loadConfigFile(configFile);
-  const store = new SqliteStore(config.storage.sqlite.path);
+  const store = await openStore(config);
   try {
-    return f(store);
+    return await f(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 function list(flags: Flags & { status?: string; limit: string; before?: string }, io: Io): Promise<number> {
-  return withStore(flags.config, (store) => {
+  return withStore(flags.config, async (store) => {
     let q;
     try {
-      q = ticketQuery({ status: flags.status, limit: flags.limit, before: flags.before }, (id) => store.getTicket(id) !== undefined);
+      q = await ticketQuery({ status: flags.status, limit: flags.limit, before: flags.before }, async (id) => (await store.getTicket(id)) !== undefined);
     } catch (err) {
       io.err(`error: --${(err as Error).message}\n`);
       return 2;
     }
-    const { items, next } = ticketPage(store, q);
+    const { items, next } = await ticketPage(store, q);
     if (flags.output === 'json') {
       io.out(JSON.stringify({ tickets: items.map(ticketJson), ...(next === undefined ? {} : { next }) }, null, 2) + '\n');
       return 0;
@@ -67,13 +68,13 @@ function list(flags: Flags & { status?: string; limit: string; before?: string }
 }
 
 function show(id: string, flags: Flags, io: Io): Promise<number> {
-  return withStore(flags.config, (store) => {
-    const t = store.getTicket(id);
+  return withStore(flags.config, async (store) => {
+    const t = await store.getTicket(id);
     if (!t) {
       io.err(`error: no ticket "${id}"\n`);
       return 1;
     }
-    const events = store.ticketEvents(t.id);
+    const events = await store.ticketEvents(t.id);
     if (flags.output === 'json') {
       io.out(JSON.stringify({ ...ticketJson(t), events: events.map(ticketEventJson) }, null, 2) + '\n');
       return 0;

@@ -57,15 +57,15 @@ export interface NotifyPipeline {
 /** The store port of the runtime: the receiver-level notification log, the history, and the notified alerts. */
 export interface RouterStore {
   saveNotificationLogEntry(entry: NotificationLogEntry): void;
-  loadNotificationLog(now: number): NotificationLogEntry[];
+  loadNotificationLog(now: number): Promise<NotificationLogEntry[]>;
   recordAlertEvents(events: readonly AlertEvent[]): void;
   /** Many at once, in one transaction. */
   recordNotifications(records: readonly NotificationRecord[]): void;
-  deleteHistoryBefore(t: number): number;
+  deleteHistoryBefore(t: number): void;
   /** Upserts alerts a receiver was notified of, with their current endsAt. */
   saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void;
   deleteNotifiedAlerts(fingerprints: readonly string[]): void;
-  loadNotifiedAlerts(): RoutedAlert[];
+  loadNotifiedAlerts(): Promise<RoutedAlert[]>;
 }
 
 /** What /metrics counts of the runtime (server's RouterMetrics). */
@@ -167,7 +167,22 @@ export class Router {
   private lastTickAt = -Infinity;
   private lastResolveScanAt = -Infinity;
 
-  constructor(opts: RouterOptions) {
+  /** A router that starts from what its store kept: the notification log and the notified alerts (their resolve is still sent). */
+  static async open(opts: RouterOptions): Promise<Router> {
+    const store = opts.store;
+    if (!store) return new Router(opts);
+    const log = await store.loadNotificationLog((opts.now ?? Date.now)());
+    let notified: RoutedAlert[] = [];
+    try {
+      notified = await store.loadNotifiedAlerts();
+    } catch (err) {
+      opts.logger.error({ err: (err as Error).message }, 'could not read the notified alerts');
+    }
+    return new Router(opts, { log, notified });
+  }
+
+  /** A router with nothing restored; `Router.open` reads the store first. */
+  constructor(opts: RouterOptions, restored: { log: NotificationLogEntry[]; notified: RoutedAlert[] } = { log: [], notified: [] }) {
     this.opts = opts;
     this.silences = opts.silences;
     this.resolveTimeoutMs = opts.resolveTimeoutMs;
@@ -176,8 +191,8 @@ export class Router {
     this.pipeline = opts.pipeline;
     this.limits = opts.limits ?? { alerts: 0, alertsPerAlertname: 0 };
     this.receiversByName = new Map(opts.config.receivers.map((r) => [r.name, r]));
-    this.dispatcher = this.newDispatcher(opts.config, opts.store?.loadNotificationLog(this.now()) ?? []);
-    this.restoreNotified();
+    this.dispatcher = this.newDispatcher(opts.config, restored.log);
+    this.restoreNotified(restored.notified);
   }
 
   /** The held alerts as the mute stage reads them (inhibition sources). */
@@ -328,16 +343,7 @@ export class Router {
   }
 
   /** Alerts notified before a restart come back with their endsAt: one whose source went quiet still resolves. */
-  private restoreNotified(): void {
-    const store = this.opts.store;
-    if (!store) return;
-    let alerts: RoutedAlert[];
-    try {
-      alerts = store.loadNotifiedAlerts();
-    } catch (err) {
-      this.opts.logger.error({ err: (err as Error).message }, 'could not read the notified alerts');
-      return;
-    }
+  private restoreNotified(alerts: RoutedAlert[]): void {
     const now = this.now();
     for (const a of alerts) {
       if (!this.alertsByFp.has(a.fingerprint)) this.countHeld(a, 1);

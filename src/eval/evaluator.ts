@@ -34,7 +34,7 @@ export interface GroupState {
 export interface GroupStateStore {
   /** Replaces the group's persisted state in one transaction. */
   saveGroupState(state: GroupState): void;
-  loadGroupState(groupKey: string): GroupState | undefined;
+  loadGroupState(groupKey: string): Promise<GroupState | undefined>;
 }
 
 /** The evaluator's view of the cluster's leases: one replica at a time evaluates a group. */
@@ -116,7 +116,7 @@ export class Evaluator {
   }
 
   /** Loads persisted alerts; a restart after longer than the outage tolerance starts clean. */
-  restore(): { restored: number; discarded: number } {
+  async restore(): Promise<{ restored: number; discarded: number }> {
     const store = this.options.store;
     let restored = 0;
     let discarded = 0;
@@ -124,7 +124,7 @@ export class Evaluator {
     const now = this.clock.now();
     const tolerance = this.options.outageToleranceMs ?? 3_600_000;
     for (const group of this.allGroups()) {
-      const state = store.loadGroupState(group.key);
+      const state = await store.loadGroupState(group.key);
       if (!state) continue;
       if (now - state.lastEvaluation > tolerance) {
         discarded += state.alerts.length;

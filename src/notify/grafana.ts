@@ -96,7 +96,7 @@ export class GrafanaAnnotationIntegration implements Integration {
 
   async send(delivery: Delivery, signal: AbortSignal): Promise<void> {
     const n = delivery.notification;
-    const open = this.openAnnotation(n.groupKey);
+    const open = await this.openAnnotation(n.groupKey);
     if (n.firing.length > 0) {
       const annotation = grafanaAnnotation(this.config, delivery);
       if (open) {
@@ -132,7 +132,7 @@ export class GrafanaAnnotationIntegration implements Integration {
     this.save({ ...open, endedAt: timeEnd });
   }
 
-  private openAnnotation(groupKey: string): AnnotationRecord | undefined {
+  private async openAnnotation(groupKey: string): Promise<AnnotationRecord | undefined> {
     if (this.ctx.store) return this.ctx.store.openAnnotation(this.receiver, this.index, groupKey);
     const rec = this.memory.get(groupKey);
     return rec && rec.endedAt === undefined ? rec : undefined;

@@ -10,7 +10,7 @@ import type { IntegrationLogEntry } from '../route/index.js';
 export interface IntegrationLogStore {
   saveIntegrationLogEntry(entry: IntegrationLogEntry): void;
   /** Entries not yet expired at `now`. */
-  loadIntegrationLog(now: number): IntegrationLogEntry[];
+  loadIntegrationLog(now: number): Promise<IntegrationLogEntry[]>;
 }
 
 export interface LogKey {
@@ -25,15 +25,20 @@ const keyOf = (k: LogKey) => `${k.receiver}\u0000${k.groupKey}\u0000${k.integrat
 export class IntegrationLog {
   private readonly entries = new Map<string, IntegrationLogEntry>();
 
+  /** An empty log; `IntegrationLog.open` starts from what the store kept. */
   constructor(
     private readonly store?: IntegrationLogStore,
-    now: number = Date.now(),
     private readonly onError?: (err: Error, entry: IntegrationLogEntry) => void,
-  ) {
-    for (const e of store?.loadIntegrationLog(now) ?? []) {
-      const held = this.entries.get(keyOf(e));
-      if (!held || e.at >= held.at) this.entries.set(keyOf(e), e);
+  ) {}
+
+  /** The log as the store kept it (entries not expired at `now`), so a restart re-sends nothing. */
+  static async open(store: IntegrationLogStore, now: number = Date.now(), onError?: (err: Error, entry: IntegrationLogEntry) => void): Promise<IntegrationLog> {
+    const log = new IntegrationLog(store, onError);
+    for (const e of await store.loadIntegrationLog(now)) {
+      const held = log.entries.get(keyOf(e));
+      if (!held || e.at >= held.at) log.entries.set(keyOf(e), e);
     }
+    return log;
   }
 
   get(key: LogKey): IntegrationLogEntry | undefined {

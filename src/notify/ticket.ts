@@ -25,14 +25,14 @@ const MAX_DETAIL = 4000;
 class LocalTracker implements Tracker {
   constructor(private readonly store: Store, private readonly externalURL: () => string) {}
   async create(): Promise<RemoteTicket> {
-    const n = String(this.store.nextLocalTicketNumber());
+    const n = String(await this.store.nextLocalTicketNumber());
     return { externalId: n, url: `${this.externalURL().replace(/\/+$/, '')}/api/v1/tickets/local:${n}` };
   }
   async comment(): Promise<void> {}
   async resolve(): Promise<void> {}
   async reopen(): Promise<void> {}
   async state(id: string): Promise<RemoteState> {
-    const t = this.store.getTicket(`local:${id}`);
+    const t = await this.store.getTicket(`local:${id}`);
     return { open: t?.status === 'open', wontFix: t?.wontFix ?? false };
   }
 }
@@ -60,7 +60,7 @@ export class TicketIntegration implements Integration {
   async send(delivery: Delivery, signal: AbortSignal): Promise<void> {
     this.externalURL = delivery.externalURL;
     const n = delivery.notification;
-    let ticket = this.store.latestTicket(n.receiver, this.config.kind, n.groupKey);
+    let ticket = await this.store.latestTicket(n.receiver, this.config.kind, n.groupKey);
     if (!ticket && this.tracker.findOpen) ticket = await this.recover(delivery, signal);
     if (n.firing.length === 0) {
       if (ticket?.status === 'open' && this.config.autoResolve) {

@@ -27,8 +27,8 @@ export async function buildReport(store: Store, options: BuildReportOptions): Pr
   const { from, to, timeZone, workingHours } = options;
   const window = { from, to };
   const previousWindow = { from: from - (to - from), to: from };
-  const episodes = [...foldEpisodes(readEvents(store, previousWindow.from - LOOKBACK_MS, to)).values()];
-  const records = readNotifications(store, previousWindow.from, to);
+  const episodes = [...foldEpisodes(await readEvents(store, previousWindow.from - LOOKBACK_MS, to)).values()];
+  const records = await readNotifications(store, previousWindow.from, to);
 
   const rules = ruleFigures({ episodes, records, window, timeZone, workingHours });
   const alerting = (options.rules ?? []).flatMap((g) => g.rules.flatMap((r) => (r.kind === 'alerting' ? [r.alert] : [])));

@@ -18,24 +18,24 @@ export interface EpisodeHistory {
 }
 
 /** The Store pages newest first with a `before` cursor; a report needs every entry of the window. */
-export function pageAll<T>(query: (q: HistoryQuery) => Page<T>, q: HistoryQuery): T[] {
+export async function pageAll<T>(query: (q: HistoryQuery) => Promise<Page<T>>, q: HistoryQuery): Promise<T[]> {
   const all: T[] = [];
   let before: number | undefined;
   for (;;) {
-    const page = query({ ...q, limit: 1000, before });
+    const page = await query({ ...q, limit: 1000, before });
     all.push(...page.items);
     if (page.next === undefined) return all;
     before = page.next;
   }
 }
 
-export function readEvents(store: Store, from: number, to: number): AlertEvent[] {
+export async function readEvents(store: Store, from: number, to: number): Promise<AlertEvent[]> {
   // oldest first (by time, then by id) so that "latest verdict" and "first ack" are plain folds
-  return pageAll((q) => store.queryAlertEvents(q), { from, to }).sort((a, b) => a.at - b.at || (a.id ?? 0) - (b.id ?? 0));
+  return (await pageAll((q) => store.queryAlertEvents(q), { from, to })).sort((a, b) => a.at - b.at || (a.id ?? 0) - (b.id ?? 0));
 }
 
-export function readNotifications(store: Store, from: number, to: number): NotificationRecord[] {
-  return pageAll((q) => store.queryNotifications(q), { from, to }).sort((a, b) => a.at - b.at || (a.id ?? 0) - (b.id ?? 0));
+export async function readNotifications(store: Store, from: number, to: number): Promise<NotificationRecord[]> {
+  return (await pageAll((q) => store.queryNotifications(q), { from, to })).sort((a, b) => a.at - b.at || (a.id ?? 0) - (b.id ?? 0));
 }
 
 export const episodeKey = (fingerprint: string, startsAt: number): string => `${fingerprint}@${startsAt}`;

@@ -31,9 +31,9 @@ export class SilenceError extends Error {
 export interface SilenceStore {
   /** Inserts or replaces a silence by id (expiring one is an update of its endsAt). */
   saveSilence(silence: Silence): void;
-  loadSilences(): Silence[];
-  /** Drops silences that ended before `t`; returns how many. */
-  deleteSilencesEndedBefore(t: number): number;
+  loadSilences(): Promise<Silence[]>;
+  /** Drops silences that ended before `t`. */
+  deleteSilencesEndedBefore(t: number): void;
 }
 
 export interface SilencesOptions {
@@ -50,12 +50,36 @@ export class Silences {
   private _version = 0;
   private readonly muteCache = new WeakMap<Labels, { version: number; from: number; until: number; ids: string[] }>();
   private stateChangeMemo?: { version: number; from: number; until: number };
+  private readonly changedDuringReload: Map<string, Silence>[] = [];
 
   constructor(opts: SilencesOptions = {}) {
     this.store = opts.store;
     this.retentionMs = opts.retentionMs ?? DEFAULT_SILENCE_RETENTION_MS;
     this.newId = opts.newId ?? randomUUID;
-    for (const s of this.store?.loadSilences() ?? []) this.byId.set(s.id, s);
+  }
+
+  /** A registry with the silences its store keeps. */
+  static async open(opts: SilencesOptions = {}): Promise<Silences> {
+    const reg = new Silences(opts);
+    await reg.reload();
+    return reg;
+  }
+
+  /** Replaces what is held by what the store keeps (at start, and when another replica changed a silence). */
+  async reload(): Promise<void> {
+    if (!this.store) return;
+    const changedMeanwhile = new Map<string, Silence>();
+    this.changedDuringReload.push(changedMeanwhile);
+    try {
+      const kept = await this.store.loadSilences();
+      this.byId.clear();
+      for (const s of kept) this.byId.set(s.id, s);
+      // a change made here while the store was read may be missing from what it returned
+      for (const s of changedMeanwhile.values()) this.byId.set(s.id, s);
+      this._version++;
+    } finally {
+      this.changedDuringReload.splice(this.changedDuringReload.indexOf(changedMeanwhile), 1);
+    }
   }
 
   /** Bumps on every change, so a caller may cache mute answers per (version, state changes over time). */
@@ -164,6 +188,7 @@ export class Silences {
   private save(s: Silence): void {
     this.store?.saveSilence(s);
     this.byId.set(s.id, s);
+    for (const m of this.changedDuringReload) m.set(s.id, s);
     this._version++;
   }
 }

@@ -43,20 +43,30 @@ export interface FeedbackLinksOptions {
 
 const b64url = (b: Buffer) => b.toString('base64url');
 
+/** Link entries this process wrote are remembered (so a repeat notification writes nothing) up to this many, for this long: history retention may drop them. */
+const WRITTEN_MEMORY = 10_000;
+const WRITTEN_MEMORY_MS = 3600_000;
+
 export class FeedbackLinks {
   private readonly key: Buffer;
   private readonly base: string;
   private readonly store: FeedbackLinksOptions['store'];
+  private readonly written = new Set<string>();
+  private writtenSince = 0;
 
-  constructor(opts: FeedbackLinksOptions) {
+  private constructor(opts: FeedbackLinksOptions, key: Buffer) {
     this.store = opts.store;
     this.base = opts.externalURL.replace(/\/+$/, '');
-    this.key = opts.signingKey ? Buffer.from(opts.signingKey, 'utf8') : FeedbackLinks.storedKey(opts.store);
+    this.key = key;
   }
 
-  /** The key kept in the Store, made on first use: links outlive restarts. */
-  private static storedKey(store: FeedbackLinksOptions['store']): Buffer {
-    const kept = store.getSetting(SIGNING_KEY_SETTING);
+  /** Links signed with feedback.signing_key, or else with the key kept in the Store (made on first use): links outlive restarts. */
+  static async open(opts: FeedbackLinksOptions): Promise<FeedbackLinks> {
+    return new FeedbackLinks(opts, opts.signingKey ? Buffer.from(opts.signingKey, 'utf8') : await FeedbackLinks.storedKey(opts.store));
+  }
+
+  private static async storedKey(store: FeedbackLinksOptions['store']): Promise<Buffer> {
+    const kept = await store.getSetting(SIGNING_KEY_SETTING);
     if (kept) return Buffer.from(kept, 'base64url');
     const key = randomBytes(32);
     store.setSetting(SIGNING_KEY_SETTING, b64url(key));
@@ -72,18 +82,27 @@ export class FeedbackLinks {
       .sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : a.startsAt - b.startsAt));
     const entry = JSON.stringify({ g: n.groupKey, e: episodes });
     const id = b64url(this.hmac(`id|${entry}`).subarray(0, 16));
-    if (this.store.getSetting(ENTRY_PREFIX + id) !== entry) this.store.setSetting(ENTRY_PREFIX + id, entry);
+    // the id is a MAC of the entry: the same id always carries the same entry
+    const t = Date.now();
+    if (this.written.size >= WRITTEN_MEMORY || t - this.writtenSince > WRITTEN_MEMORY_MS) {
+      this.written.clear();
+      this.writtenSince = t;
+    }
+    if (!this.written.has(id)) {
+      this.store.setSetting(ENTRY_PREFIX + id, entry);
+      this.written.add(id);
+    }
     const url = (v: Verdict) => `${this.base}/api/v1/feedback/${id}.${v[0]}.${b64url(this.mac(id, v, entry))}`;
     return { actionable: url('actionable'), noise: url('noise') };
   }
 
   /** What a token claims, when it is genuine; undefined for anything forged, altered or unknown. */
-  verify(token: string): FeedbackClaim | undefined {
+  async verify(token: string): Promise<FeedbackClaim | undefined> {
     const m = TOKEN.exec(token);
     if (!m) return undefined;
     const [, id, v, mac] = m;
     const verdict: Verdict = v === 'a' ? 'actionable' : 'noise';
-    const entry = this.store.getSetting(ENTRY_PREFIX + id);
+    const entry = await this.store.getSetting(ENTRY_PREFIX + id);
     if (entry === undefined) return undefined;
     // constant-time, and on the text rather than decoded bytes: base64url's last character has unused bits, so two texts can decode alike
     const expected = Buffer.from(b64url(this.mac(id, verdict, entry)));
@@ -125,8 +144,8 @@ function page(res: Response, status: number, title: string, text: string): void 
 }
 
 /** The verdict last given for one episode, if any (newest event first). */
-function currentVerdict(store: FeedbackRoutesDeps['store'], e: FeedbackEpisode): unknown {
-  const { items } = store.queryAlertEvents({ fingerprint: e.fingerprint, kinds: ['feedback'], limit: 1000 });
+async function currentVerdict(store: FeedbackRoutesDeps['store'], e: FeedbackEpisode): Promise<unknown> {
+  const { items } = await store.queryAlertEvents({ fingerprint: e.fingerprint, kinds: ['feedback'], limit: 1000 });
   return items.find((x) => x.startsAt === e.startsAt)?.detail?.verdict;
 }
 
@@ -155,14 +174,15 @@ export function feedbackRoutes(deps: FeedbackRoutesDeps): express.Router {
   const now = deps.now ?? Date.now;
   const router = express.Router();
 
-  router.get('/api/v1/feedback/:token', (req: Request, res: Response) => {
-    const claim = links.verify(String(req.params.token));
+  router.get('/api/v1/feedback/:token', async (req: Request, res: Response) => {
+    const claim = await links.verify(String(req.params.token));
     if (!claim) return page(res, 403, 'Link not valid', 'This feedback link is not one vigil made, or it was altered.');
     // link unfurlers (Slack's among them) fetch URLs no one clicked: they see the page, record nothing
     if (req.method === 'HEAD' || PREVIEW_AGENTS.test(req.get('user-agent') ?? '')) return page(res, 200, 'vigil feedback', 'Open this link to record your verdict.');
     const at = now();
     // a second click of the same link changes nothing; the other verdict replaces the first
-    const changed = claim.episodes.filter((e) => currentVerdict(store, e) !== claim.verdict);
+    const verdicts = await Promise.all(claim.episodes.map((e) => currentVerdict(store, e)));
+    const changed = claim.episodes.filter((_, i) => verdicts[i] !== claim.verdict);
     if (changed.length > 0) store.recordAlertEvents(changed.map((e) => alertEvent(e, at, 'feedback', 'link', { verdict: claim.verdict })));
     const n = claim.episodes.length;
     page(res, 200, `Thanks — marked as ${claim.verdict}`, `${n} alert${n === 1 ? '' : 's'} of this notification ${n === 1 ? 'is' : 'are'} now marked ${claim.verdict}. It counts in the weekly alert review.`);

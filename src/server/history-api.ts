@@ -49,14 +49,14 @@ const notificationJson = (n: NotificationRecord) => ({ ...n, at: rfc3339(n.at) }
 /** GET /api/v1/alerts/history and /api/v1/notifications: the Store's history, newest first, paged with `before`. */
 export function historyRoutes({ store }: { store: Pick<Store, 'queryAlertEvents' | 'queryNotifications'> }): express.Router {
   const r = express.Router();
-  const page = <T, J>(query: (q: HistoryQuery) => { items: T[]; next?: number }, json: (t: T) => J): express.RequestHandler => (req, res) => {
+  const page = <T, J>(query: (q: HistoryQuery) => Promise<{ items: T[]; next?: number }>, json: (t: T) => J): express.RequestHandler => async (req, res) => {
     let q: HistoryQuery;
     try {
       q = historyQuery(req.query as Record<string, unknown>);
     } catch (err) {
       return sendError(res, 400, (err as Error).message);
     }
-    const { items, next } = query(q);
+    const { items, next } = await query(q);
     res.json({ status: 'success', data: items.map(json), ...(next === undefined ? {} : { next }) });
   };
   r.get('/api/v1/alerts/history', page((q) => store.queryAlertEvents(q), eventJson));

@@ -54,7 +54,7 @@ export function pagerdutyWebhookRoutes(deps: PagerdutyWebhookDeps): express.Rout
     // refused before the body is read when no secret is configured
     if (!secretOf()) return sendError(res, 404, 'PagerDuty webhooks are not configured (feedback.pagerduty_webhook_secret)');
     next();
-  }, raw, (req: Request, res: Response) => {
+  }, raw, async (req: Request, res: Response) => {
     const secret = secretOf();
     if (!secret) return sendError(res, 404, 'PagerDuty webhooks are not configured (feedback.pagerduty_webhook_secret)');
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -80,7 +80,10 @@ export function pagerdutyWebhookRoutes(deps: PagerdutyWebhookDeps): express.Rout
     const by = event.agent?.summary ?? event.agent?.id ?? 'PagerDuty';
     const detail = { by, ...(event.data?.id ? { incident: event.data.id } : {}), ...(event.id ? { event: event.id } : {}) };
     // PagerDuty re-delivers until it gets a 2xx: an event already taken is not recorded twice
-    const fresh = group.alerts.filter((a) => !event.id || !deps.store.queryAlertEvents({ fingerprint: a.fingerprint, kinds: ['acknowledged'], limit: 1000 }).items.some((e) => e.detail?.event === event.id));
+    const taken = async (a: { fingerprint: string }) =>
+      Boolean(event.id) && (await deps.store.queryAlertEvents({ fingerprint: a.fingerprint, kinds: ['acknowledged'], limit: 1000 })).items.some((e) => e.detail?.event === event.id);
+    const already = await Promise.all(group.alerts.map(taken));
+    const fresh = group.alerts.filter((_, i) => !already[i]);
     const events = fresh.map((a) => alertEvent(a, at, 'acknowledged', 'pagerduty', detail));
     if (events.length > 0) deps.store.recordAlertEvents(events);
     res.json({ acknowledged: events.length });

@@ -12,7 +12,7 @@ export interface TicketQuery {
 const MAX_LIMIT = 1000;
 
 /** The query string of a list request; throws naming the bad parameter. */
-export function ticketQuery(q: Record<string, unknown>, known: (id: string) => boolean): TicketQuery {
+export async function ticketQuery(q: Record<string, unknown>, known: (id: string) => Promise<boolean>): Promise<TicketQuery> {
   const one = (name: string): string | undefined => {
     const v = q[name];
     if (v === undefined) return undefined;
@@ -25,7 +25,7 @@ export function ticketQuery(q: Record<string, unknown>, known: (id: string) => b
   if (limit !== undefined && (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT)) throw new Error(`limit: "${limit}" is not a whole number from 1 to ${MAX_LIMIT}`);
   const before = one('before');
   // an unknown id would silently page to nothing
-  if (before !== undefined && !known(before)) throw new Error(`before: no ticket "${before}"`);
+  if (before !== undefined && !(await known(before))) throw new Error(`before: no ticket "${before}"`);
   return { status, limit: limit === undefined ? 100 : Number(limit), before };
 }
 
@@ -45,29 +45,29 @@ export function ticketEventJson(e: TicketEvent) {
 }
 
 /** One page of tickets and the id to ask for the next one (undefined on the last page). */
-export function ticketPage(store: Pick<Store, 'listTickets'>, q: TicketQuery): { items: TicketRecord[]; next?: string } {
+export async function ticketPage(store: Pick<Store, 'listTickets'>, q: TicketQuery): Promise<{ items: TicketRecord[]; next?: string }> {
   // one more than asked tells whether another page exists
-  const rows = store.listTickets({ status: q.status, before: q.before, limit: q.limit + 1 });
+  const rows = await store.listTickets({ status: q.status, before: q.before, limit: q.limit + 1 });
   const items = rows.slice(0, q.limit);
   return { items, ...(rows.length > q.limit ? { next: items.at(-1)!.id } : {}) };
 }
 
 export function ticketRoutes({ store }: { store: Pick<Store, 'listTickets' | 'getTicket' | 'ticketEvents'> }): express.Router {
   const r = express.Router();
-  r.get('/api/v1/tickets', (req, res) => {
+  r.get('/api/v1/tickets', async (req, res) => {
     let q: TicketQuery;
     try {
-      q = ticketQuery(req.query as Record<string, unknown>, (id) => store.getTicket(id) !== undefined);
+      q = await ticketQuery(req.query as Record<string, unknown>, async (id) => (await store.getTicket(id)) !== undefined);
     } catch (err) {
       return sendError(res, 400, (err as Error).message);
     }
-    const { items, next } = ticketPage(store, q);
+    const { items, next } = await ticketPage(store, q);
     res.json({ status: 'success', data: items.map(ticketJson), ...(next === undefined ? {} : { next }) });
   });
-  r.get('/api/v1/tickets/:id', (req, res) => {
-    const t = store.getTicket(req.params.id);
+  r.get('/api/v1/tickets/:id', async (req, res) => {
+    const t = await store.getTicket(req.params.id);
     if (!t) return sendError(res, 404, `no ticket "${req.params.id}"`);
-    res.json({ status: 'success', data: { ...ticketJson(t), events: store.ticketEvents(t.id).map(ticketEventJson) } });
+    res.json({ status: 'success', data: { ...ticketJson(t), events: (await store.ticketEvents(t.id)).map(ticketEventJson) } });
   });
   return r;
 }

@@ -94,9 +94,9 @@ export function uiRoutes(deps: UiDeps): express.Router {
   });
 
   /** The newest ack and verdict of each episode, from the last 1000 such events. */
-  const marks = (): Map<string, AlertMarks> => {
+  const marks = async (): Promise<Map<string, AlertMarks>> => {
     const out = new Map<string, AlertMarks>();
-    for (const e of deps.store.queryAlertEvents({ kinds: ['acknowledged', 'feedback'], limit: 1000 }).items) {
+    for (const e of (await deps.store.queryAlertEvents({ kinds: ['acknowledged', 'feedback'], limit: 1000 })).items) {
       const key = `${e.fingerprint}@${e.startsAt}`;
       const m = out.get(key) ?? {};
       if (e.kind === 'acknowledged' && m.ackedBy === undefined) m.ackedBy = String(e.detail?.by ?? '?');
@@ -106,10 +106,11 @@ export function uiRoutes(deps: UiDeps): express.Router {
     return out;
   };
 
-  r.get('/', (req, res) => {
+  r.get('/', async (req, res) => {
+    const [openTickets, alertMarks] = await Promise.all([deps.store.listTickets({ status: 'open', limit: 1000 }), marks()]);
     const at = now();
     const silences = new Map<string, SilenceSummary>(deps.router.silences.list(at).map((s) => [s.id, s]));
-    const tickets = new Map<string, TicketLink>(deps.store.listTickets({ status: 'open', limit: 1000 }).map((t) => [t.groupKey, t]));
+    const tickets = new Map<string, TicketLink>(openTickets.map((t) => [t.groupKey, t]));
     const input: AlertsPageInput = {
       held: deps.router.alerts(),
       route: deps.routing().route,
@@ -118,7 +119,7 @@ export function uiRoutes(deps: UiDeps): express.Router {
       view: param(req, 'view') === 'table' ? 'table' : 'groups',
       limit: param(req, 'limit') === 'all' ? 'all' : /^[1-9]\d{0,5}$/.test(param(req, 'limit')) ? Number(param(req, 'limit')) : undefined,
       silences,
-      marks: marks(),
+      marks: alertMarks,
       tickets,
       tokenRequired: tokenRequired(),
     };
@@ -208,14 +209,14 @@ export function uiRoutes(deps: UiDeps): express.Router {
     sendPage(res, routingPage({ route, labelsText, result: { labels, routes: testRoute(route, labels), silencedBy, inhibitedBy }, tokenRequired: tokenRequired() }));
   });
 
-  r.get('/history', (req, res) => {
+  r.get('/history', async (req, res) => {
     const fingerprint = param(req, 'fingerprint');
     if (!/^[0-9a-f]{1,64}$/i.test(fingerprint)) return sendError(res, 400, `fingerprint: "${fingerprint}" is not an alert fingerprint (hex)`);
-    const events = deps.store.queryAlertEvents({ fingerprint, limit: 1000 }).items;
+    const events = (await deps.store.queryAlertEvents({ fingerprint, limit: 1000 })).items;
     const from = events.length ? Math.min(...events.map((e) => e.at)) : now() - 24 * 3600_000;
-    const notifications = deps.store.queryNotifications({ from, limit: 1000 }).items.filter((n) => n.firing.includes(fingerprint) || n.resolved.includes(fingerprint));
+    const notifications = (await deps.store.queryNotifications({ from, limit: 1000 })).items.filter((n) => n.firing.includes(fingerprint) || n.resolved.includes(fingerprint));
     const groups = new Set(notifications.map((n) => n.groupKey));
-    const tickets = groups.size ? deps.store.listTickets({ limit: 1000 }).filter((t) => groups.has(t.groupKey)) : [];
+    const tickets = groups.size ? (await deps.store.listTickets({ limit: 1000 })).filter((t) => groups.has(t.groupKey)) : [];
     sendPage(res, historyPage({ fingerprint, events, notifications, tickets, tokenRequired: tokenRequired() }));
   });
 

@@ -1,5 +1,6 @@
 export type {
   Store,
+  StoreChange,
   GroupState,
   AlertEvent,
   AlertEventKind,

@@ -171,7 +171,7 @@ export class SqliteStore implements Store {
     this.save(state);
   }
 
-  loadGroupState(groupKey: string): GroupState | undefined {
+  async loadGroupState(groupKey: string): Promise<GroupState | undefined> {
     const group = this.db.prepare('SELECT last_evaluation FROM group_state WHERE group_key = ?').get(groupKey) as { last_evaluation: number } | undefined;
     if (!group) return undefined;
     const rows = this.db.prepare('SELECT rule, alert FROM alert_state WHERE group_key = ?').all(groupKey) as { rule: string; alert: string }[];
@@ -188,13 +188,13 @@ export class SqliteStore implements Store {
       .run(silence.id, silence.endsAt, JSON.stringify(silence));
   }
 
-  loadSilences(): Silence[] {
+  async loadSilences(): Promise<Silence[]> {
     const rows = this.db.prepare('SELECT silence FROM silence ORDER BY id').all() as { silence: string }[];
     return rows.map((r) => JSON.parse(r.silence) as Silence);
   }
 
-  deleteSilencesEndedBefore(t: number): number {
-    return this.db.prepare('DELETE FROM silence WHERE ends_at < ?').run(t).changes;
+  deleteSilencesEndedBefore(t: number): void {
+    this.db.prepare('DELETE FROM silence WHERE ends_at < ?').run(t);
   }
 
   private stmt(sql: string): Database.Statement {
@@ -242,7 +242,7 @@ export class SqliteStore implements Store {
       .run(entry.receiver, entry.groupKey, entry.at, entry.expiresAt, JSON.stringify(entry));
   }
 
-  loadNotificationLog(now: number): NotificationLogEntry[] {
+  async loadNotificationLog(now: number): Promise<NotificationLogEntry[]> {
     this.flushLogWrites();
     this.db.prepare('DELETE FROM notification_log WHERE expires_at <= ?').run(now);
     const rows = this.db.prepare('SELECT entry FROM notification_log ORDER BY receiver, group_key').all() as { entry: string }[];
@@ -262,7 +262,7 @@ export class SqliteStore implements Store {
       .run(entry.receiver, entry.groupKey, entry.integration, entry.index, entry.at, entry.expiresAt, JSON.stringify(entry));
   }
 
-  loadIntegrationLog(now: number): IntegrationLogEntry[] {
+  async loadIntegrationLog(now: number): Promise<IntegrationLogEntry[]> {
     this.flushLogWrites();
     this.db.prepare('DELETE FROM integration_log WHERE expires_at <= ?').run(now);
     const rows = this.db.prepare('SELECT entry FROM integration_log ORDER BY receiver, group_key, integration, idx').all() as { entry: string }[];
@@ -284,7 +284,7 @@ export class SqliteStore implements Store {
     })();
   }
 
-  loadNotifiedAlerts(): RoutedAlert[] {
+  async loadNotifiedAlerts(): Promise<RoutedAlert[]> {
     const rows = this.db.prepare('SELECT alert FROM notified_alert ORDER BY fingerprint').all() as { alert: string }[];
     return rows.map((r) => JSON.parse(r.alert) as RoutedAlert);
   }
@@ -306,7 +306,7 @@ export class SqliteStore implements Store {
     })();
   }
 
-  queryAlertEvents(q: HistoryQuery): Page<AlertEvent> {
+  async queryAlertEvents(q: HistoryQuery): Promise<Page<AlertEvent>> {
     const where: string[] = [];
     const args: unknown[] = [];
     const add = (sql: string, v: unknown) => {
@@ -373,7 +373,7 @@ export class SqliteStore implements Store {
     })();
   }
 
-  queryNotifications(q: HistoryQuery): Page<NotificationRecord> {
+  async queryNotifications(q: HistoryQuery): Promise<Page<NotificationRecord>> {
     const where: string[] = [];
     const args: unknown[] = [];
     for (const [sql, v] of [
@@ -394,17 +394,16 @@ export class SqliteStore implements Store {
     return { items, next: rows.length > limit ? items[items.length - 1].id : undefined };
   }
 
-  deleteHistoryBefore(t: number): number {
-    return this.db.transaction(() => {
-      let n = this.db.prepare('DELETE FROM alert_event WHERE at < ?').run(t).changes;
-      n += this.db.prepare('DELETE FROM notification WHERE at < ?').run(t).changes;
-      n += this.db.prepare("DELETE FROM ticket_event WHERE at < ? AND ticket_id IN (SELECT id FROM ticket WHERE status = 'resolved')").run(t).changes;
-      n += this.db.prepare('DELETE FROM annotation WHERE ended_at IS NOT NULL AND ended_at < ?').run(t).changes;
+  deleteHistoryBefore(t: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM alert_event WHERE at < ?').run(t);
+      this.db.prepare('DELETE FROM notification WHERE at < ?').run(t);
+      this.db.prepare("DELETE FROM ticket_event WHERE at < ? AND ticket_id IN (SELECT id FROM ticket WHERE status = 'resolved')").run(t);
+      this.db.prepare('DELETE FROM annotation WHERE ended_at IS NOT NULL AND ended_at < ?').run(t);
       // feedback links (kept as settings) whose every alert episode began before the cut
-      n += this.db
+      this.db
         .prepare("DELETE FROM setting WHERE key LIKE 'feedback\\_link:%' ESCAPE '\\' AND (SELECT MAX(json_extract(e.value, '$.startsAt')) FROM json_each(setting.value, '$.e') AS e) < ?")
-        .run(t).changes;
-      return n;
+        .run(t);
     })();
   }
 
@@ -417,19 +416,19 @@ export class SqliteStore implements Store {
       .run(t.id, t.kind, t.receiver, t.groupKey, t.status, t.createdAt, JSON.stringify(t));
   }
 
-  getTicket(id: string): TicketRecord | undefined {
+  async getTicket(id: string): Promise<TicketRecord | undefined> {
     const row = this.db.prepare('SELECT ticket FROM ticket WHERE id = ?').get(id) as { ticket: string } | undefined;
     return row && (JSON.parse(row.ticket) as TicketRecord);
   }
 
-  latestTicket(receiver: string, kind: TicketKind, groupKey: string): TicketRecord | undefined {
+  async latestTicket(receiver: string, kind: TicketKind, groupKey: string): Promise<TicketRecord | undefined> {
     const row = this.db
       .prepare('SELECT ticket FROM ticket WHERE receiver = ? AND kind = ? AND group_key = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
       .get(receiver, kind, groupKey) as { ticket: string } | undefined;
     return row && (JSON.parse(row.ticket) as TicketRecord);
   }
 
-  listTickets(q: { status?: 'open' | 'resolved'; limit?: number; before?: string }): TicketRecord[] {
+  async listTickets(q: { status?: 'open' | 'resolved'; limit?: number; before?: string }): Promise<TicketRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.status) {
@@ -450,7 +449,7 @@ export class SqliteStore implements Store {
     this.db.prepare('INSERT INTO ticket_event (ticket_id, at, action, detail) VALUES (?, ?, ?, ?)').run(e.ticketId, e.at, e.action, e.detail ?? null);
   }
 
-  ticketEvents(ticketId: string): TicketEvent[] {
+  async ticketEvents(ticketId: string): Promise<TicketEvent[]> {
     const rows = this.db.prepare('SELECT ticket_id, at, action, detail FROM ticket_event WHERE ticket_id = ? ORDER BY id').all(ticketId) as {
       ticket_id: string;
       at: number;
@@ -460,12 +459,11 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ ticketId: r.ticket_id, at: r.at, action: r.action, ...(r.detail === null ? {} : { detail: r.detail }) }));
   }
 
-  nextLocalTicketNumber(): number {
-    return this.db.transaction(() => {
-      const n = Number(this.getSetting('local_ticket_seq') ?? '0') + 1;
-      this.setSetting('local_ticket_seq', String(n));
-      return n;
-    })();
+  async nextLocalTicketNumber(): Promise<number> {
+    const row = this.db
+      .prepare("INSERT INTO setting (key, value) VALUES ('local_ticket_seq', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value")
+      .get() as { value: string | number };
+    return Number(row.value);
   }
 
   saveAnnotation(a: AnnotationRecord): void {
@@ -477,14 +475,14 @@ export class SqliteStore implements Store {
       .run(a.receiver, a.index, a.groupKey, a.annotationId, a.startedAt, a.endedAt ?? null);
   }
 
-  openAnnotation(receiver: string, index: number, groupKey: string): AnnotationRecord | undefined {
+  async openAnnotation(receiver: string, index: number, groupKey: string): Promise<AnnotationRecord | undefined> {
     const r = this.db
       .prepare('SELECT annotation_id, started_at FROM annotation WHERE receiver = ? AND idx = ? AND group_key = ? AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1')
       .get(receiver, index, groupKey) as { annotation_id: number; started_at: number } | undefined;
     return r && { receiver, index, groupKey, annotationId: r.annotation_id, startedAt: r.started_at };
   }
 
-  getSetting(key: string): string | undefined {
+  async getSetting(key: string): Promise<string | undefined> {
     return (this.db.prepare('SELECT value FROM setting WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
@@ -492,7 +490,19 @@ export class SqliteStore implements Store {
     this.db.prepare('INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  close(): void {
+  publish(): void {}
+
+  /** One process, no replicas: nothing else writes this file while vigil holds it. */
+  subscribe(): () => void {
+    return () => undefined;
+  }
+
+  async flush(): Promise<void> {
+    this.flushLogWrites();
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
     this.flushLogWrites();
     this.db.close();
   }

@@ -100,59 +100,78 @@ export interface AnnotationRecord {
   endedAt?: number;
 }
 
-/** What vigil keeps across restarts. SQLite by default; PostgreSQL later for replicas. */
+/** What another replica changed, as the change feed tells it (PostgreSQL's NOTIFY vigil_changes). */
+export type StoreChange = 'silences' | 'acks' | 'config';
+
+/**
+ * What vigil keeps across restarts: SQLite for one replica, PostgreSQL for several.
+ * Reads are async (a database may be across the network); writes return at once and are
+ * committed in order soon after (SQLite at the end of the turn, PostgreSQL in batches);
+ * `flush()` waits until everything written so far is committed.
+ */
 export interface Store {
   /** Replaces the group's persisted state in one transaction. */
   saveGroupState(state: GroupState): void;
-  loadGroupState(groupKey: string): GroupState | undefined;
-  /** Inserts or replaces a silence by id (expiring one is an update of its endsAt). */
+  loadGroupState(groupKey: string): Promise<GroupState | undefined>;
+  /** Inserts or replaces a silence by id (expiring one is an update of its endsAt); tells the other replicas. */
   saveSilence(silence: Silence): void;
   /** Every silence kept, expired ones included until `deleteSilencesEndedBefore` drops them. */
-  loadSilences(): Silence[];
+  loadSilences(): Promise<Silence[]>;
   /** Drops silences that ended before `t` (Alertmanager keeps expired ones for its retention). */
-  deleteSilencesEndedBefore(t: number): number;
-  /** Records what was last notified for a group and receiver (replaces the previous entry); committed with the other log writes at the end of this turn of the event loop. */
+  deleteSilencesEndedBefore(t: number): void;
+  /** Records what was last notified for a group and receiver (replaces the previous entry, unless that one is newer). */
   saveNotificationLogEntry(entry: NotificationLogEntry): void;
   /** Entries not yet expired at `now`; expired ones are deleted. */
-  loadNotificationLog(now: number): NotificationLogEntry[];
-  /** Records what one integration of a receiver was last told about a group (key: receiver, group, integration, index); committed at the end of this turn, as above. */
+  loadNotificationLog(now: number): Promise<NotificationLogEntry[]>;
+  /** Records what one integration of a receiver was last told about a group (key: receiver, group, integration, index). */
   saveIntegrationLogEntry(entry: IntegrationLogEntry): void;
   /** Entries not yet expired at `now`; expired ones are deleted. */
-  loadIntegrationLog(now: number): IntegrationLogEntry[];
+  loadIntegrationLog(now: number): Promise<IntegrationLogEntry[]>;
   /** Upserts alerts a receiver was notified of, with their current endsAt, so that their resolve survives a restart. */
   saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void;
   deleteNotifiedAlerts(fingerprints: readonly string[]): void;
-  loadNotifiedAlerts(): RoutedAlert[];
+  loadNotifiedAlerts(): Promise<RoutedAlert[]>;
 
   recordAlertEvent(event: AlertEvent): void;
-  /** Many at once, in one transaction. */
+  /** Many at once, in one transaction; acknowledgements among them are told to the other replicas. */
   recordAlertEvents(events: readonly AlertEvent[]): void;
-  queryAlertEvents(query: HistoryQuery): Page<AlertEvent>;
+  queryAlertEvents(query: HistoryQuery): Promise<Page<AlertEvent>>;
   recordNotification(record: NotificationRecord): void;
   /** Many at once, in one transaction. */
   recordNotifications(records: readonly NotificationRecord[]): void;
-  queryNotifications(query: HistoryQuery): Page<NotificationRecord>;
-  /** Drops history (alert events, notifications, ticket events of resolved tickets) older than `t`; returns rows dropped. */
-  deleteHistoryBefore(t: number): number;
+  queryNotifications(query: HistoryQuery): Promise<Page<NotificationRecord>>;
+  /** Drops history (alert events, notifications, ticket events of resolved tickets, ended annotations, old feedback links) older than `t`. */
+  deleteHistoryBefore(t: number): void;
 
   saveTicket(ticket: TicketRecord): void;
-  getTicket(id: string): TicketRecord | undefined;
+  getTicket(id: string): Promise<TicketRecord | undefined>;
   /** The most recently created ticket of a group for one receiver and kind, open or not. */
-  latestTicket(receiver: string, kind: TicketKind, groupKey: string): TicketRecord | undefined;
-  listTickets(query: { status?: 'open' | 'resolved'; limit?: number; before?: string }): TicketRecord[];
+  latestTicket(receiver: string, kind: TicketKind, groupKey: string): Promise<TicketRecord | undefined>;
+  listTickets(query: { status?: 'open' | 'resolved'; limit?: number; before?: string }): Promise<TicketRecord[]>;
   recordTicketEvent(event: TicketEvent): void;
-  ticketEvents(ticketId: string): TicketEvent[];
-  /** The next local ticket number (1, 2, …). */
-  nextLocalTicketNumber(): number;
+  ticketEvents(ticketId: string): Promise<TicketEvent[]>;
+  /** The next local ticket number (1, 2, …), unique across replicas. */
+  nextLocalTicketNumber(): Promise<number>;
 
   saveAnnotation(annotation: AnnotationRecord): void;
   /** The group's annotation still open (no endedAt) for this receiver's config entry. */
-  openAnnotation(receiver: string, index: number, groupKey: string): AnnotationRecord | undefined;
+  openAnnotation(receiver: string, index: number, groupKey: string): Promise<AnnotationRecord | undefined>;
 
   /** Small settings vigil generates once and keeps (the feedback-link signing key). */
-  getSetting(key: string): string | undefined;
+  getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): void;
-  close(): void;
+
+  /** Tells the other replicas that something changed which is not a write of this Store (a config reload). */
+  publish(what: StoreChange): void;
+  /**
+   * Calls `fn` when another replica changed silences, acks or its config (`origin` names that
+   * replica); returns the unsubscribe. A store without replicas (SQLite) never calls it.
+   */
+  subscribe(fn: (what: StoreChange, origin: string) => void): () => void;
+  /** Resolves once everything written before the call is committed. */
+  flush(): Promise<void>;
+  /** Commits what is queued, then closes. */
+  close(): Promise<void>;
 }
 
 /** The history entry for something that happened to an alert (its episode is the alert's startsAt). */

@@ -33,7 +33,7 @@ const current = [alert('ErrorSpike', 'checkout'), alert('ErrorSpike', 'search'),
 beforeAll(async () => {
   dir = await scratchDir(join(tmpdir(), 'vigil-cli-ack-'));
   store = new SqliteStore(join(dir, 'vigil.db'));
-  const links = new FeedbackLinks({ store, externalURL: 'http://127.0.0.1' });
+  const links = await FeedbackLinks.open({ store, externalURL: 'http://127.0.0.1' });
   const app = createApp({
     evaluator: { allGroups: () => [] },
     metrics: new EvaluationMetrics({ allGroups: () => [] }),
@@ -51,15 +51,15 @@ afterAll(async () => {
   store.close();
 });
 
-const acks = (fp: string) => store.queryAlertEvents({ fingerprint: fp, kinds: ['acknowledged'] }).items;
+const acks = async (fp: string) => (await store.queryAlertEvents({ fingerprint: fp, kinds: ['acknowledged'] })).items;
 
 test('acknowledges the alerts the matchers match (a bare first word is the alertname), recorded as from the CLI', async () => {
   const r = await vigil(['ack', 'ErrorSpike', 'agent_id="checkout"', '--by', 'ann', '--comment', 'looking', '--url', url, '--token-file', join(dir, 'token')]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.stdout).toBe('Acknowledged 1 alert as ann.\n');
-  expect(acks('fp-ErrorSpike-checkout')).toEqual([expect.objectContaining({ source: 'cli', detail: { by: 'ann', comment: 'looking' } })]);
-  expect(acks('fp-ErrorSpike-search')).toEqual([]);
+  expect(await acks('fp-ErrorSpike-checkout')).toEqual([expect.objectContaining({ source: 'cli', detail: { by: 'ann', comment: 'looking' } })]);
+  expect(await acks('fp-ErrorSpike-search')).toEqual([]);
 });
 
 test('--fingerprint, -o json, and the token from VIGIL_TOKEN', async () => {
@@ -71,7 +71,7 @@ test('--fingerprint, -o json, and the token from VIGIL_TOKEN', async () => {
   } finally {
     delete process.env.VIGIL_TOKEN;
   }
-  expect(acks('fp-LatencyP99-checkout')[0]).toMatchObject({ detail: { by: 'bob' } });
+  expect((await acks('fp-LatencyP99-checkout'))[0]).toMatchObject({ detail: { by: 'bob' } });
 });
 
 test('failures say why and exit 1: nothing matched, no token, nothing to match, bad matcher, no server', async () => {

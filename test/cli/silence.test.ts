@@ -37,7 +37,7 @@ let url: string;
 beforeAll(async () => {
   dir = await scratchDir(join(tmpdir(), 'vigil-cli-silence-'));
   store = new SqliteStore(join(dir, 'vigil.db'));
-  silences = new Silences({ store });
+  silences = await Silences.open({ store });
   url = await serve();
 });
 

@@ -62,7 +62,7 @@ interface Sent {
 async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r: Receiver, kind: string) => boolean; kinds?: string[] } = {}) {
   const path = opts.dbPath ?? join(await scratchDir(join(tmpdir(), 'vigil-router-')), 'vigil.db');
   const store = new SqliteStore(path);
-  const silences = new Silences({ store });
+  const silences = await Silences.open({ store });
   const sent: Sent[] = [];
   const registry = new Registry();
   const logger = pino({ level: 'silent' });
@@ -76,7 +76,7 @@ async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r:
       if (opts.fail?.(r, kind)) throw new NotifyError('400: invalid_payload', false, 400);
     },
   });
-  const integrationLog = new IntegrationLog(store, Date.now());
+  const integrationLog = await IntegrationLog.open(store, Date.now());
   const rateLimiters = new RateLimiters();
   const metrics: RouterMetrics = new RouterMetrics(registry, () => router);
   const pipeline = (config: RoutingConfig) =>
@@ -93,7 +93,7 @@ async function setup(opts: { config?: RoutingConfig; dbPath?: string; fail?: (r:
       integrations: (r) => (opts.kinds ?? ['slack']).map((k) => recording(r, k)),
     });
   const config = opts.config ?? routing();
-  const router: Router = new Router({
+  const router: Router = await Router.open({
     config,
     pipeline: pipeline(config),
     silences,
@@ -221,11 +221,11 @@ describe('the router at run time', () => {
     const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0);
     await keepFiring(router, [a], 2 * MIN);
     expect(sent).toHaveLength(1);
-    expect(store.loadNotificationLog(Date.now())).toEqual([]);
+    expect(await store.loadNotificationLog(Date.now())).toEqual([]);
     failing = false;
     await keepFiring(router, [a], 5 * MIN);
     expect(sent.map((s) => s.at - T0)).toEqual([30 * S, 30 * S + 5 * MIN]);
-    expect(store.loadNotificationLog(Date.now())).toEqual([expect.objectContaining({ receiver: 'page', at: T0 + 30 * S + 5 * MIN, firingFingerprints: [a.fingerprint] })]);
+    expect(await store.loadNotificationLog(Date.now())).toEqual([expect.objectContaining({ receiver: 'page', at: T0 + 30 * S + 5 * MIN, firingFingerprints: [a.fingerprint] })]);
     await router.stop();
   });
 
@@ -269,7 +269,7 @@ describe('the router at run time', () => {
     await keepFiring(router, [p1, p2, p3], 10 * MIN);
     router.receive([{ ...p1, endsAt: Date.now(), updatedAt: Date.now() }], 'api-v2');
     await advance(10 * MIN); // p2 and p3 are no longer re-sent: resolve_timeout (their endsAt) ends them
-    const events = store.queryAlertEvents({ limit: 100 }).items.reverse();
+    const events = (await store.queryAlertEvents({ limit: 100 })).items.reverse();
     const seen = events.map((e) => [e.alertname, e.kind]);
     expect(seen.filter(([, k]) => k === 'firing')).toEqual([
       ['AgentErrorRateSpike', 'firing'],
@@ -284,7 +284,7 @@ describe('the router at run time', () => {
     expect(p1Resolved.startsAt).toBe(T0);
     const silenced = events.find((e) => e.kind === 'silenced')!;
     expect(silenced.detail).toEqual({ silencedBy: [expect.any(String)] });
-    const sentRecords = store.queryNotifications({}).items.reverse();
+    const sentRecords = (await store.queryNotifications({})).items.reverse();
     // once the P1 resolved, the P2 (still firing until its endsAt) was no longer inhibited and went out
     expect(sentRecords.map((r) => [r.receiver, r.reason, r.outcome])).toEqual([
       ['page', 'first', 'success'],

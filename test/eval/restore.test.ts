@@ -28,15 +28,15 @@ describe('restoring alert state at start', () => {
   });
   afterEach(() => store.close());
 
-  test('within the outage tolerance the alerts come back with their for clocks', () => {
+  test('within the outage tolerance the alerts come back with their for clocks', async () => {
     const e = evaluatorAt(30 * MIN, store);
-    expect(e.restore()).toEqual({ restored: 1, discarded: 0 });
+    expect(await e.restore()).toEqual({ restored: 1, discarded: 0 });
     expect([...e.groups[0].alertingRules()[0].active.values()]).toEqual([pending]);
   });
 
-  test('after a longer outage state is discarded: the past is not trusted', () => {
+  test('after a longer outage state is discarded: the past is not trusted', async () => {
     const e = evaluatorAt(4 * MIN + 61 * MIN, store);
-    expect(e.restore()).toEqual({ restored: 0, discarded: 1 });
+    expect(await e.restore()).toEqual({ restored: 0, discarded: 1 });
     expect(e.groups[0].alertingRules()[0].active.size).toBe(0);
   });
 });

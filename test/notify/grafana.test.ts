@@ -40,7 +40,7 @@ test('a firing group creates an annotation at its earliest start, tagged by labe
   const post = grafana.requests.at(-1)!;
   expect(post).toMatchObject({ method: 'POST', path: '/api/annotations', status: 200 });
   expect(post.headers.authorization).toBe(`Bearer ${grafana.token}`);
-  const id = store.openAnnotation('observe', 0, groupKey)!.annotationId;
+  const id = (await store.openAnnotation('observe', 0, groupKey))!.annotationId;
   const created = grafana.annotations.get(id)!;
   expect(created.time).toBe(T0 - 300_000);
   expect(created.timeEnd).toBe(created.time); // a point until it resolves
@@ -61,11 +61,11 @@ test('a firing group creates an annotation at its earliest start, tagged by labe
   const patch = grafana.requests.at(-1)!;
   expect(patch).toMatchObject({ method: 'PATCH', path: `/api/annotations/${id}`, status: 200 });
   expect(grafana.annotations.get(id)).toMatchObject({ time: T0 - 300_000, timeEnd: T0 - 60_000 });
-  expect(store.openAnnotation('observe', 0, groupKey)).toBeUndefined();
+  expect(await store.openAnnotation('observe', 0, groupKey)).toBeUndefined();
 
   // the next firing starts a new region
   await send(g, testDelivery({ firing: [alert('checkout', 'refund', T0 + 600_000)], groupKey }));
-  const next = store.openAnnotation('observe', 0, groupKey)!;
+  const next = (await store.openAnnotation('observe', 0, groupKey))!;
   expect(next.annotationId).not.toBe(id);
   expect(grafana.annotations.get(next.annotationId)!.time).toBe(T0 + 600_000);
 });
@@ -74,7 +74,7 @@ test('after a restart, a new integration with the same Store ends the region the
   const groupKey = '{}:{alertname="Restart"}';
   const firing = [alert('checkout', 'refund', T0 - 600_000)];
   await send(new GrafanaAnnotationIntegration(config(), 1, 'observe', { store }), testDelivery({ firing, groupKey }));
-  const id = store.openAnnotation('observe', 1, groupKey)!.annotationId;
+  const id = (await store.openAnnotation('observe', 1, groupKey))!.annotationId;
 
   const reborn = buildIntegrations({ name: 'observe', pagerduty: [], slack: [], webhook: [], ticket: [], grafana: [config(), config()] } satisfies Receiver, { store });
   const second = reborn.find((i) => i.kind === 'grafana' && i.index === 1)!;
@@ -103,18 +103,18 @@ test('429 and 500 are retried (Retry-After honoured), a bad token is not, and th
   expect(denied).toMatchObject({ ok: false, attempts: 1, statusCode: 401 });
   expect(denied.error).toContain('Unauthorized');
   expect(denied.error).not.toContain(secret);
-  expect(store.openAnnotation('observe', 2, groupKey)).toBeUndefined();
+  expect(await store.openAnnotation('observe', 2, groupKey)).toBeUndefined();
 });
 
 test('an annotation deleted in Grafana (404 on PATCH) is forgotten, so the next firing starts a new one', async () => {
   const groupKey = '{}:{alertname="Deleted"}';
   const g = new GrafanaAnnotationIntegration(config(), 0, 'observe', { store });
   await send(g, testDelivery({ firing: [alert('a', 'b', T0)], groupKey }));
-  const id = store.openAnnotation('observe', 0, groupKey)!.annotationId;
+  const id = (await store.openAnnotation('observe', 0, groupKey))!.annotationId;
   grafana.annotations.delete(id);
   const res = await send(g, testDelivery({ resolved: [alert('a', 'b', T0)], groupKey }));
   expect(res).toMatchObject({ ok: false, attempts: 1, statusCode: 404 });
-  expect(store.openAnnotation('observe', 0, groupKey)).toBeUndefined();
+  expect(await store.openAnnotation('observe', 0, groupKey)).toBeUndefined();
 });
 
 test('without a Store the open annotation is remembered in memory', async () => {
@@ -132,7 +132,7 @@ test('a new alert joining the open region updates its text and tags, never its s
   const a = alert('checkout', 'refund', T0 - 600_000);
   const b = alert('search', 'web', T0 - 60_000);
   await send(g, testDelivery({ firing: [a], groupKey }));
-  const id = store.openAnnotation('observe', 0, groupKey)!.annotationId;
+  const id = (await store.openAnnotation('observe', 0, groupKey))!.annotationId;
   expect(grafana.annotations.get(id)!.tags).not.toContain('agent_id:search');
 
   expect((await send(g, testDelivery({ firing: [a, b], groupKey, stillFiring: [a.fingerprint] }))).ok).toBe(true);
@@ -146,7 +146,7 @@ test('a new alert joining the open region updates its text and tags, never its s
   grafana.annotations.delete(id);
   const c = alert('billing', 'pay', T0 - 30_000);
   expect((await send(g, testDelivery({ firing: [a, b, c], groupKey, stillFiring: [a.fingerprint, b.fingerprint] }))).ok).toBe(true);
-  const again = store.openAnnotation('observe', 0, groupKey)!;
+  const again = (await store.openAnnotation('observe', 0, groupKey))!;
   expect(again.annotationId).not.toBe(id);
   expect(grafana.annotations.get(again.annotationId)!.time).toBe(T0 - 600_000);
 });

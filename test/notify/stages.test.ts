@@ -77,18 +77,18 @@ describe('the fan-out', () => {
     const r = await hook();
     const path = join(await scratchDir(join(tmpdir(), 'vigil-stages-')), 'vigil.db');
     const store = new SqliteStore(path);
-    const stages = integrationStages(new IntegrationLog(store, T0), { baseBackoffMs: 1 });
+    const stages = integrationStages(await IntegrationLog.open(store, T0), { baseBackoffMs: 1 });
     const d = testDelivery({ firing: [a], deadline: Date.now() + 10_000 });
     r.answerNext(1, { status: 400, body: 'bad' }); // the first request to arrive fails; both integrations race, so check by path
     const out = await fanOut([webhook(r, 0), webhook(r, 1)], d, stages, () => T0);
     const failed = out.filter((o) => o.result && !o.result.ok);
     expect(failed).toHaveLength(1);
     expect(out.filter((o) => o.result?.ok)).toHaveLength(1);
-    store.close();
+    await store.close();
 
     const again = new SqliteStore(path);
     const before = r.requests.length;
-    const second = await fanOut([webhook(r, 0), webhook(r, 1)], d, integrationStages(new IntegrationLog(again, T0), { baseBackoffMs: 1 }), () => T0 + 60_000);
+    const second = await fanOut([webhook(r, 0), webhook(r, 1)], d, integrationStages(await IntegrationLog.open(again, T0), { baseBackoffMs: 1 }), () => T0 + 60_000);
     // only the integration that failed is sent again, after a "restart"
     expect(r.requests.slice(before).map((q) => q.path)).toEqual([`/hook/${failed[0].integration.index}`]);
     expect(second.filter((o) => o.result === undefined).map((o) => o.integration.index)).toEqual([1 - failed[0].integration.index]);

@@ -34,7 +34,7 @@ const alert = (agent: string, startsAt = T0 - 600_000) => testAlert({ alertname:
 const group = (agent: string, opts: Parameters<typeof testDelivery>[0] = {}): Delivery =>
   testDelivery({ groupKey: `{}:{agent_id="${agent}"}`, groupLabels: { agent_id: agent }, ...opts });
 const send = (i: TicketIntegration, d: Delivery) => i.send(d, new AbortController().signal);
-const latest = (agent: string) => store.latestTicket('oncall', 'github', group(agent).notification.groupKey)!;
+const latest = async (agent: string) => (await store.latestTicket('oncall', 'github', group(agent).notification.groupKey))!;
 const since = (n: number) => gh.requests.slice(n).map((r) => `${r.method} ${r.path}`);
 
 test('creates an issue with title, Markdown body, labels and the documented headers', async () => {
@@ -49,14 +49,14 @@ test('creates an issue with title, Markdown body, labels and the documented head
   expect(body.labels).toEqual(['alert', 'vigil']);
   expect(body.body).toContain('**AgentTokenCost** agent\\_id=writer severity=P2 — tokens 2.4x the 24h average for writer [runbook](https://runbooks.example.com/token-cost)');
   expect(body.body).toContain('Was this actionable? yes: [https://vigil.example.com/fb/y](https://vigil.example.com/fb/y) / no: [https://vigil.example.com/fb/n](https://vigil.example.com/fb/n)');
-  expect(latest('writer')).toMatchObject({ id: 'github:1', externalId: '1', url: 'https://github.com/acme/agents/issues/1', status: 'open' });
+  expect(await latest('writer')).toMatchObject({ id: 'github:1', externalId: '1', url: 'https://github.com/acme/agents/issues/1', status: 'open' });
 });
 
 test('comments on a re-fire, closes as completed with the firing time, and reopens within the window', async () => {
   const a = alert('reader', T0 - 60_000 - 45 * 60_000);
   const i = integration();
   await send(i, group('reader', { firing: [a] }));
-  const t = latest('reader');
+  const t = await latest('reader');
   await send(i, group('reader', { firing: [a, alert('reader2')], stillFiring: [a.fingerprint] }));
   expect(gh.issues.get(Number(t.externalId))!.comments[0]).toContain('1 new alert firing (2 in all)');
   let n = gh.requests.length;
@@ -70,20 +70,20 @@ test('comments on a re-fire, closes as completed with the firing time, and reope
   expect(since(n)).toEqual([`GET /repos/acme/agents/issues/${t.externalId}`, `PATCH /repos/acme/agents/issues/${t.externalId}`, `POST /repos/acme/agents/issues/${t.externalId}/comments`]);
   expect(gh.requests[n + 1].json).toEqual({ state: 'open' });
   expect(gh.issues.get(Number(t.externalId))).toMatchObject({ state: 'open', state_reason: 'reopened' });
-  expect(store.ticketEvents(t.id).map((e) => e.action)).toEqual(['created', 'commented', 'resolved', 'reopened']);
+  expect((await store.ticketEvents(t.id)).map((e) => e.action)).toEqual(['created', 'commented', 'resolved', 'reopened']);
 });
 
 test('an issue a person closed as not planned is not reopened: a new issue instead', async () => {
   const a = alert('planner');
   const i = integration();
   await send(i, group('planner', { firing: [a] }));
-  const first = latest('planner');
+  const first = await latest('planner');
   await send(i, group('planner', { resolved: [a] }));
   gh.closeAsNotPlanned(Number(first.externalId));
   await send(i, group('planner', { firing: [a] }));
-  const second = latest('planner');
+  const second = await latest('planner');
   expect(second.externalId).not.toBe(first.externalId);
-  expect(store.getTicket(first.id)!.wontFix).toBe(true);
+  expect((await store.getTicket(first.id))!.wontFix).toBe(true);
   expect(gh.issues.get(Number(first.externalId))!.state).toBe('closed');
 });
 
@@ -92,12 +92,12 @@ test('after the reopen window a re-fire opens a new issue without asking GitHub 
   const i = integration({ reopenWindowMs: HOUR });
   await send(i, group('late', { firing: [a] }));
   await send(i, group('late', { resolved: [a] }));
-  const first = latest('late');
+  const first = await latest('late');
   clock += 2 * HOUR;
   const n = gh.requests.length;
   await send(i, group('late', { firing: [a] }));
   expect(since(n)).toEqual(['POST /repos/acme/agents/issues']);
-  expect(latest('late').id).not.toBe(first.id);
+  expect((await latest('late')).id).not.toBe(first.id);
 });
 
 test('auto_resolve: false leaves the issue open (resolved notifications are not even asked for)', async () => {
@@ -107,7 +107,7 @@ test('auto_resolve: false leaves the issue open (resolved notifications are not 
   const n = gh.requests.length;
   await send(i, group('manual', { resolved: [alert('manual')] }));
   expect(gh.requests.length).toBe(n);
-  expect(latest('manual').status).toBe('open');
+  expect((await latest('manual')).status).toBe('open');
 });
 
 test('422 validation and 401 are not retried; 502 and 429 are; the token is never in the error', async () => {
@@ -124,16 +124,16 @@ test('422 validation and 401 are not retried; 502 and 429 are; the token is neve
   expect(await send(integration(), group('x', { firing: [alert('x')] })).catch((e: unknown) => e)).toMatchObject({ retryable: true, statusCode: 502 });
   gh.answerNext(1, { status: 429, body: { message: 'API rate limit exceeded' }, headers: { 'Retry-After': '30' } });
   expect(await send(integration(), group('x', { firing: [alert('x')] })).catch((e: unknown) => e)).toMatchObject({ retryable: true, statusCode: 429, retryAfterMs: 30_000 });
-  expect(latest('x')).toBeUndefined();
+  expect(await latest('x')).toBeUndefined();
 });
 
 test('an issue deleted on GitHub (410) is forgotten and the group gets a new one', async () => {
   const a = alert('deleted');
   const i = integration();
   await send(i, group('deleted', { firing: [a] }));
-  const first = latest('deleted');
+  const first = await latest('deleted');
   gh.deleteIssue(Number(first.externalId));
   await send(i, group('deleted', { firing: [a, alert('deleted2')], stillFiring: [a.fingerprint] }));
-  expect(latest('deleted').id).not.toBe(first.id);
-  expect(store.getTicket(first.id)!.status).toBe('resolved');
+  expect((await latest('deleted')).id).not.toBe(first.id);
+  expect((await store.getTicket(first.id))!.status).toBe('resolved');
 });

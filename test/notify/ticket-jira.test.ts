@@ -67,17 +67,17 @@ test('a firing group creates one issue: summary, ADF description with links, lab
   expect(json).toContain('{"type":"link","attrs":{"href":"http://prometheus:9090/graph?g0.expr=x"}}');
   expect(json).toContain('Was this actionable? yes: ');
   expect(json).toContain('https://vigil.example.com/fb/no?sig=b');
-  const t = store.latestTicket('triage', 'jira', d.notification.groupKey)!;
+  const t = (await store.latestTicket('triage', 'jira', d.notification.groupKey))!;
   expect(t).toMatchObject({ id: 'jira:OPS-1', externalId: 'OPS-1', url: `${jira.url}/browse/OPS-1`, status: 'open', severity: 'P2', title: '[P2] AgentToolFailure agent_id=search', firingSince: T0 - 600_000 });
-  expect(store.ticketEvents('jira:OPS-1').map((e) => e.action)).toEqual(['created']);
-  expect(JSON.stringify(store.ticketEvents('jira:OPS-1'))).not.toContain(TOKEN);
+  expect((await store.ticketEvents('jira:OPS-1')).map((e) => e.action)).toEqual(['created']);
+  expect(JSON.stringify((await store.ticketEvents('jira:OPS-1')))).not.toContain(TOKEN);
 });
 
 test('a re-fire with a new alert comments on the open issue; a pure repeat adds nothing', async () => {
   const store = newStore();
   const integ = new TicketIntegration(config(), 0, { store, now: () => now });
   await send(integ, group('browse', { firing: [toolFailure('browse')] }));
-  const t = store.latestTicket('triage', 'jira', group('browse').notification.groupKey)!;
+  const t = (await store.latestTicket('triage', 'jira', group('browse').notification.groupKey))!;
   const n = jira.requests.length;
   const second = testAlert({ alertname: 'AgentToolFailure', agent_id: 'browse', severity: 'P2', tool_name: 'fetch' }, { summary: 'fetch fails' });
   await send(integ, group('browse', { firing: [toolFailure('browse'), second], stillFiring: [toolFailure('browse').fingerprint] }));
@@ -87,7 +87,7 @@ test('a re-fire with a new alert comments on the open issue; a pure repeat adds 
   const m = jira.requests.length;
   await send(integ, group('browse', { firing: [toolFailure('browse'), second], stillFiring: [toolFailure('browse').fingerprint, second.fingerprint], isRepeat: true }));
   expect(jira.requests.length).toBe(m);
-  expect(store.ticketEvents(t.id).map((e) => e.action)).toEqual(['created', 'commented']);
+  expect((await store.ticketEvents(t.id)).map((e) => e.action)).toEqual(['created', 'commented']);
 });
 
 test('the group resolving transitions the issue to Done and comments how long it fired', async () => {
@@ -96,15 +96,15 @@ test('the group resolving transitions the issue to Done and comments how long it
   const started = T0 - 60_000 - (2 * HOUR + 5 * 60_000);
   const a = toolFailure('plan', {}, { startsAt: started });
   await send(integ, group('plan', { firing: [a] }));
-  const t = store.latestTicket('triage', 'jira', group('plan').notification.groupKey)!;
+  const t = (await store.latestTicket('triage', 'jira', group('plan').notification.groupKey))!;
   const n = jira.requests.length;
   await send(integ, group('plan', { resolved: [a] }));
   expect(since(n)).toEqual([`GET /rest/api/3/issue/${t.externalId}/transitions`, `POST /rest/api/3/issue/${t.externalId}/transitions`, `POST /rest/api/3/issue/${t.externalId}/comment`]);
   expect(jira.requests[n + 1].json).toEqual({ transition: { id: '31' } });
   expect(issueOf(t.externalId).fields.status.name).toBe('Done');
   expect(JSON.stringify(issueOf(t.externalId).comments.at(-1))).toContain('fired for 2h 5m');
-  expect(store.getTicket(t.id)).toMatchObject({ status: 'resolved', resolvedAt: now });
-  expect(store.ticketEvents(t.id).at(-1)).toMatchObject({ action: 'resolved', detail: expect.stringContaining('fired for 2h 5m') });
+  expect(await store.getTicket(t.id)).toMatchObject({ status: 'resolved', resolvedAt: now });
+  expect((await store.ticketEvents(t.id)).at(-1)).toMatchObject({ action: 'resolved', detail: expect.stringContaining('fired for 2h 5m') });
 });
 
 test('a re-fire within reopen_window reopens the issue by a transition to a not-done status; after the window, a new issue', async () => {
@@ -114,7 +114,7 @@ test('a re-fire within reopen_window reopens the issue by a transition to a not-
   const a = toolFailure('code');
   await send(integ, group('code', { firing: [a] }));
   await send(integ, group('code', { resolved: [a] }));
-  const first = store.latestTicket('triage', 'jira', group('code').notification.groupKey)!;
+  const first = (await store.latestTicket('triage', 'jira', group('code').notification.groupKey))!;
   clock += HOUR;
   const n = jira.requests.length;
   await send(integ, group('code', { firing: [a] }));
@@ -127,16 +127,16 @@ test('a re-fire within reopen_window reopens the issue by a transition to a not-
   expect(jira.requests[n].path).toBe(`/rest/api/3/issue/${first.externalId}?fields=status,resolution`);
   expect(issueOf(first.externalId).fields.status.statusCategory.key).toBe('new');
   expect(JSON.stringify(issueOf(first.externalId).comments.at(-1))).toContain('Firing again 1h after it was resolved');
-  expect(store.latestTicket('triage', 'jira', group('code').notification.groupKey)).toMatchObject({ id: first.id, status: 'open' });
+  expect(await store.latestTicket('triage', 'jira', group('code').notification.groupKey)).toMatchObject({ id: first.id, status: 'open' });
   // resolve again, then re-fire 3h later: outside the window
   await send(integ, group('code', { resolved: [a] }));
   clock += 3 * HOUR;
   await send(integ, group('code', { firing: [a] }));
-  const second = store.latestTicket('triage', 'jira', group('code').notification.groupKey)!;
+  const second = (await store.latestTicket('triage', 'jira', group('code').notification.groupKey))!;
   expect(second.id).not.toBe(first.id);
   expect(second.status).toBe('open');
-  expect(store.getTicket(first.id)!.status).toBe('resolved');
-  expect(store.ticketEvents(first.id).map((e) => e.action)).toEqual(['created', 'resolved', 'reopened', 'resolved']);
+  expect((await store.getTicket(first.id))!.status).toBe('resolved');
+  expect((await store.ticketEvents(first.id)).map((e) => e.action)).toEqual(['created', 'resolved', 'reopened', 'resolved']);
 });
 
 test("an issue closed as Won't Do is not reopened: a re-fire within the window opens a new one", async () => {
@@ -144,15 +144,15 @@ test("an issue closed as Won't Do is not reopened: a re-fire within the window o
   const integ = new TicketIntegration(config(), 0, { store, now: () => now });
   const a = toolFailure('mail');
   await send(integ, group('mail', { firing: [a] }));
-  const first = store.latestTicket('triage', 'jira', group('mail').notification.groupKey)!;
+  const first = (await store.latestTicket('triage', 'jira', group('mail').notification.groupKey))!;
   await send(integ, group('mail', { resolved: [a] }));
   // a person reopens and closes it as won't do
   jira.transition(first.externalId, 'Reopen');
   jira.transition(first.externalId, "Won't Do");
   await send(integ, group('mail', { firing: [a] }));
-  const second = store.latestTicket('triage', 'jira', group('mail').notification.groupKey)!;
+  const second = (await store.latestTicket('triage', 'jira', group('mail').notification.groupKey))!;
   expect(second.id).not.toBe(first.id);
-  expect(store.getTicket(first.id)).toMatchObject({ wontFix: true, status: 'resolved' });
+  expect(await store.getTicket(first.id)).toMatchObject({ wontFix: true, status: 'resolved' });
   expect(issueOf(first.externalId).fields.resolution).toEqual({ name: "Won't Do" });
 });
 
@@ -169,7 +169,7 @@ test('with no record in the Store (a lost database), the open issue is found by 
   expect(since(n)).toEqual(['POST /rest/api/3/search/jql', `POST /rest/api/3/issue/${key}/comment`]);
   const hash = createHash('sha256').update(group('db').notification.groupKey).digest('hex').slice(0, 16);
   expect(jira.requests[n].json).toEqual({ jql: `labels = "ALERT${hash}" AND statusCategory != Done ORDER BY created DESC`, fields: ['summary', 'status'], maxResults: 1 });
-  expect(fresh.latestTicket('triage', 'jira', group('db').notification.groupKey)).toMatchObject({ id: `jira:${key}`, status: 'open', title: '[P2] AgentToolFailure agent_id=db' });
+  expect(await fresh.latestTicket('triage', 'jira', group('db').notification.groupKey)).toMatchObject({ id: `jira:${key}`, status: 'open', title: '[P2] AgentToolFailure agent_id=db' });
   expect([...jira.issues.values()].filter((i) => i.fields.labels.includes(`ALERT${hash}`))).toHaveLength(1);
 });
 
@@ -181,7 +181,7 @@ test('a 400 for a bad field is not retried and names the field; a 500 is retried
   expect(err).toMatchObject({ retryable: false, statusCode: 400 });
   expect((err as Error).message).toMatch(/priority: Specify a valid priority/);
   expect((err as Error).message).not.toContain(TOKEN);
-  expect(store.latestTicket('triage', 'jira', group('err').notification.groupKey)).toBeUndefined();
+  expect(await store.latestTicket('triage', 'jira', group('err').notification.groupKey)).toBeUndefined();
 
   const unauth = new TicketIntegration(config({ apiToken: 'wrong' }), 0, { store, now: () => now });
   const e401 = await send(unauth, group('err', { firing: [toolFailure('err')] })).catch((e: unknown) => e);
@@ -191,7 +191,7 @@ test('a 400 for a bad field is not retried and names the field; a 500 is retried
   jira.answerNext(1, { status: 500, body: { errorMessages: ['Internal server error'] } });
   const [result] = await deliver([good], group('err', { firing: [toolFailure('err')] }), { deadline: Date.now() + 10_000, baseBackoffMs: 1 });
   expect(result).toMatchObject({ ok: true, attempts: 2 });
-  expect(store.latestTicket('triage', 'jira', group('err').notification.groupKey)?.status).toBe('open');
+  expect((await store.latestTicket('triage', 'jira', group('err').notification.groupKey))?.status).toBe('open');
   jira.answerNext(1, { status: 429, body: { errorMessages: ['Rate limit'] }, headers: { 'Retry-After': '1' } });
   const e429 = await send(good, group('err', { firing: [toolFailure('err'), toolFailure('err2')] })).catch((e: unknown) => e);
   expect(e429).toMatchObject({ retryable: true, statusCode: 429, retryAfterMs: 1000 });
@@ -206,13 +206,13 @@ test('an issue deleted in Jira (404) is forgotten: the re-fire opens a new one i
   const integ = new TicketIntegration(config(), 0, { store, now: () => now });
   const a = toolFailure('gone');
   await send(integ, group('gone', { firing: [a] }));
-  const first = store.latestTicket('triage', 'jira', group('gone').notification.groupKey)!;
+  const first = (await store.latestTicket('triage', 'jira', group('gone').notification.groupKey))!;
   jira.issues.delete(first.externalId);
   await send(integ, group('gone', { firing: [a, toolFailure('gone2')], stillFiring: [a.fingerprint] }));
-  const second = store.latestTicket('triage', 'jira', group('gone').notification.groupKey)!;
+  const second = (await store.latestTicket('triage', 'jira', group('gone').notification.groupKey))!;
   expect(second.id).not.toBe(first.id);
-  expect(store.getTicket(first.id)!.status).toBe('resolved');
-  expect(store.ticketEvents(first.id).at(-1)).toMatchObject({ action: 'resolved', detail: expect.stringContaining('gone') });
+  expect((await store.getTicket(first.id))!.status).toBe('resolved');
+  expect((await store.ticketEvents(first.id)).at(-1)).toMatchObject({ action: 'resolved', detail: expect.stringContaining('gone') });
 });
 
 test('over TLS with the CA of http_config, and a summary never holds a newline', async () => {
@@ -235,12 +235,12 @@ test('an issue a person already moved to Done resolves without a transition; an 
   const integ = new TicketIntegration(config(), 0, { store, now: () => now });
   const a = toolFailure('manual');
   await send(integ, group('manual', { firing: [a] }));
-  const t = store.latestTicket('triage', 'jira', group('manual').notification.groupKey)!;
+  const t = (await store.latestTicket('triage', 'jira', group('manual').notification.groupKey))!;
   jira.transition(t.externalId, 'Done');
   const n = jira.requests.length;
   await send(integ, group('manual', { resolved: [a] }));
   expect(since(n)).toEqual([`GET /rest/api/3/issue/${t.externalId}/transitions`, `GET /rest/api/3/issue/${t.externalId}`, `POST /rest/api/3/issue/${t.externalId}/comment`]);
-  expect(store.getTicket(t.id)!.status).toBe('resolved');
+  expect((await store.getTicket(t.id))!.status).toBe('resolved');
 
   const odd = new TicketIntegration(config({ resolveTransition: 'Close Issue' }), 0, { store: newStore(), now: () => now });
   await send(odd, group('odd', { firing: [toolFailure('odd')] }));
@@ -255,5 +255,5 @@ test('with no record in the Store, a resolving group still finds its open issue 
   const fresh = newStore();
   await send(new TicketIntegration(config(), 0, { store: fresh, now: () => now }), group('lost', { resolved: [a] }));
   expect(issueOf(key).fields.status.name).toBe('Done');
-  expect(fresh.ticketEvents(`jira:${key}`).map((e) => e.action)).toEqual(['commented', 'resolved']);
+  expect((await fresh.ticketEvents(`jira:${key}`)).map((e) => e.action)).toEqual(['commented', 'resolved']);
 });

@@ -204,7 +204,7 @@ describe('Silences: persistence', () => {
   test('every change is in the store at once: a reopened SqliteStore sees creates, in-place updates, replacements and expiries', async () => {
     const path = await dbPath();
     const store = new SqliteStore(path);
-    const reg = new Silences({ store, newId: counter() });
+    const reg = await Silences.open({ store, newId: counter() });
     const a = reg.upsert(input(), T);
     reg.upsert(input({ id: a, endsAt: T + 6 * H }), T + MIN);
     const b = reg.upsert(input({ matchers: parseMatchers('tool_name="search"') }), T);
@@ -212,7 +212,7 @@ describe('Silences: persistence', () => {
     store.close();
 
     const reopened = new SqliteStore(path);
-    const again = new Silences({ store: reopened, newId: counter() });
+    const again = await Silences.open({ store: reopened, newId: counter() });
     const now = T + 3 * MIN;
     expect(again.list(now).map((s) => [s.id, s.state, s.endsAt])).toEqual([
       [c, 'active', T + 2 * H],
@@ -224,18 +224,18 @@ describe('Silences: persistence', () => {
     reopened.close();
 
     const third = new SqliteStore(path);
-    expect(new Silences({ store: third }).get(a, now + 1)?.state).toBe('expired');
+    expect((await Silences.open({ store: third })).get(a, now + 1)?.state).toBe('expired');
     third.close();
   });
 
   test('gc deletes from the store too', async () => {
     const path = await dbPath();
     const store = new SqliteStore(path);
-    const reg = new Silences({ store, newId: counter(), retentionMs: H });
+    const reg = await Silences.open({ store, newId: counter(), retentionMs: H });
     const id = reg.upsert(input(), T);
     reg.expire(id, T + MIN);
     reg.gc(T + 2 * H);
-    expect(store.loadSilences()).toEqual([]);
+    expect(await store.loadSilences()).toEqual([]);
     store.close();
   });
 });

@@ -32,7 +32,7 @@ const notification = (firing: RoutedAlert[], resolved: RoutedAlert[] = []) => ({
 beforeAll(async () => {
   dir = await scratchDir(join(tmpdir(), 'vigil-feedback-'));
   store = new SqliteStore(join(dir, 'vigil.db'));
-  links = new FeedbackLinks({ store, externalURL: 'https://vigil.example.com/' });
+  links = await FeedbackLinks.open({ store, externalURL: 'https://vigil.example.com/' });
   const app = createApp({
     evaluator: { allGroups: () => [] },
     metrics: new EvaluationMetrics({ allGroups: () => [] }),
@@ -55,7 +55,7 @@ const click = async (url: string, headers: Record<string, string> = {}) => {
   return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
 };
 
-const feedbackOf = (fp: string) => store.queryAlertEvents({ fingerprint: fp, kinds: ['feedback'] }).items;
+const feedbackOf = async (fp: string) => (await store.queryAlertEvents({ fingerprint: fp, kinds: ['feedback'] })).items;
 
 describe('feedback links', () => {
   test('are short GET URLs under the external URL, one per verdict', () => {
@@ -75,16 +75,16 @@ describe('feedback links', () => {
     expect(first.type).toMatch(/text\/html/);
     expect(first.text).toContain('Thanks — marked as noise');
     for (const x of [a, b]) {
-      expect(feedbackOf(x.fingerprint)).toEqual([
+      expect(await feedbackOf(x.fingerprint)).toEqual([
         expect.objectContaining({ kind: 'feedback', source: 'link', detail: { verdict: 'noise' }, startsAt: T0, alertname: 'ToolFailure', severity: 'P2', at: T0 + 60_000 }),
       ]);
     }
     expect((await click(l.noise)).status).toBe(200);
-    expect(feedbackOf(a.fingerprint)).toHaveLength(1);
+    expect(await feedbackOf(a.fingerprint)).toHaveLength(1);
 
     const changed = await click(l.actionable);
     expect(changed.text).toContain('Thanks — marked as actionable');
-    expect(feedbackOf(a.fingerprint).map((e) => e.detail)).toEqual([{ verdict: 'actionable' }, { verdict: 'noise' }]);
+    expect((await feedbackOf(a.fingerprint)).map((e) => e.detail)).toEqual([{ verdict: 'actionable' }, { verdict: 'noise' }]);
   });
 
   test('link preview bots and HEAD requests record nothing', async () => {
@@ -92,7 +92,7 @@ describe('feedback links', () => {
     const l = links.linksFor(notification([a]))!;
     expect((await click(l.noise, { 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' })).status).toBe(200);
     expect((await fetch(l.noise.replace('https://vigil.example.com', base), { method: 'HEAD' })).status).toBe(200);
-    expect(feedbackOf(a.fingerprint)).toEqual([]);
+    expect(await feedbackOf(a.fingerprint)).toEqual([]);
   });
 
   test('a forged, altered or swapped link gets 403 and records nothing', async () => {
@@ -114,8 +114,8 @@ describe('feedback links', () => {
       expect(res.status).toBe(403);
       expect(await res.text()).toContain('Link not valid');
     }
-    expect(feedbackOf(a.fingerprint)).toEqual([]);
-    expect(feedbackOf(other.fingerprint)).toEqual([]);
+    expect(await feedbackOf(a.fingerprint)).toEqual([]);
+    expect(await feedbackOf(other.fingerprint)).toEqual([]);
   });
 
   test('a new episode of the same alert (another startsAt) gets its own link; feedback on one is not feedback on the other', async () => {
@@ -126,7 +126,7 @@ describe('feedback links', () => {
     expect(l2.noise).not.toBe(l1.noise);
     await click(l1.noise);
     await click(l2.actionable);
-    expect(feedbackOf(early.fingerprint).map((e) => [e.startsAt, e.detail])).toEqual([
+    expect((await feedbackOf(early.fingerprint)).map((e) => [e.startsAt, e.detail])).toEqual([
       [T0 + 7200_000, { verdict: 'actionable' }],
       [T0, { verdict: 'noise' }],
     ]);
@@ -136,19 +136,19 @@ describe('feedback links', () => {
     const r = alert('ResolvedOnly', 'x', T0, T0 + 1000);
     const l = links.linksFor(notification([], [r]))!;
     await click(l.actionable);
-    expect(feedbackOf(r.fingerprint)).toHaveLength(1);
+    expect(await feedbackOf(r.fingerprint)).toHaveLength(1);
   });
 
   test('the generated key is kept in the Store: links made before a restart still work, and a configured key makes other links', async () => {
     const a = alert('Restart', 'x');
     const l = links.linksFor(notification([a]))!;
-    expect(store.getSetting(SIGNING_KEY_SETTING)).toMatch(/^[\w-]{43}$/);
-    const reborn = new FeedbackLinks({ store, externalURL: 'https://vigil.example.com' });
+    expect(await store.getSetting(SIGNING_KEY_SETTING)).toMatch(/^[\w-]{43}$/);
+    const reborn = await FeedbackLinks.open({ store, externalURL: 'https://vigil.example.com' });
     expect(reborn.linksFor(notification([a]))).toEqual(l);
     const token = l.noise.split('/').at(-1)!;
-    expect(reborn.verify(token)).toMatchObject({ verdict: 'noise', episodes: [{ fingerprint: a.fingerprint, startsAt: T0 }] });
-    const configured = new FeedbackLinks({ store, externalURL: 'https://vigil.example.com', signingKey: 'a configured key' });
-    expect(configured.verify(token)).toBeUndefined();
+    expect(await reborn.verify(token)).toMatchObject({ verdict: 'noise', episodes: [{ fingerprint: a.fingerprint, startsAt: T0 }] });
+    const configured = await FeedbackLinks.open({ store, externalURL: 'https://vigil.example.com', signingKey: 'a configured key' });
+    expect(await configured.verify(token)).toBeUndefined();
     expect(configured.linksFor(notification([a]))!.noise).not.toBe(l.noise);
   });
 });
@@ -160,7 +160,7 @@ describe('POST /api/v1/alerts/ack', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers },
       body: JSON.stringify(body),
     }).then(async (r) => ({ status: r.status, body: (await r.json()) as { acknowledged?: number; message?: string } }));
-  const acks = (fp: string) => store.queryAlertEvents({ fingerprint: fp, kinds: ['acknowledged'] }).items;
+  const acks = async (fp: string) => (await store.queryAlertEvents({ fingerprint: fp, kinds: ['acknowledged'] })).items;
 
   test('acknowledges the current firing alerts the matchers match, one event each', async () => {
     const a = alert('AckMe', 'checkout');
@@ -169,15 +169,15 @@ describe('POST /api/v1/alerts/ack', () => {
     current = [a, b, gone, alert('Other', 'checkout')];
     const res = await ack({ matchers: ['alertname="AckMe"', 'agent_id=~"checkout|old"'], by: 'ann', comment: 'on it' });
     expect(res).toEqual({ status: 200, body: { acknowledged: 1 } });
-    expect(acks(a.fingerprint)).toEqual([
+    expect(await acks(a.fingerprint)).toEqual([
       expect.objectContaining({ kind: 'acknowledged', source: 'api', detail: { by: 'ann', comment: 'on it' }, startsAt: T0, at: T0 + 60_000 }),
     ]);
-    expect(acks(b.fingerprint)).toEqual([]);
-    expect(acks(gone.fingerprint)).toEqual([]);
+    expect(await acks(b.fingerprint)).toEqual([]);
+    expect(await acks(gone.fingerprint)).toEqual([]);
 
     const byFp = await ack({ fingerprint: b.fingerprint, by: 'bob' }, { 'user-agent': 'vigil-cli/0.1.0' });
     expect(byFp.body).toEqual({ acknowledged: 1 });
-    expect(acks(b.fingerprint)[0]).toMatchObject({ source: 'cli', detail: { by: 'bob' } });
+    expect((await acks(b.fingerprint))[0]).toMatchObject({ source: 'cli', detail: { by: 'bob' } });
     expect((await ack({ fingerprint: 'nope', by: 'bob' })).body).toEqual({ acknowledged: 0 });
   });
 

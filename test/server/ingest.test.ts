@@ -61,7 +61,7 @@ async function start(opts: { token?: string; maxRequestBytes?: number; reloadErr
   const store = new SqliteStore(join(await scratchDir(join(tmpdir(), 'vigil-ingest-')), 'vigil.db'));
   stores.push(store);
   const now = () => T;
-  const router = new RecordingRouter(new Silences({ store }), now);
+  const router = new RecordingRouter(await Silences.open({ store }), now);
   const h = { url: '', router, reloads: 0 };
   const app = createApp({
     evaluator: { allGroups: () => [] },

@@ -24,10 +24,10 @@ afterAll(async () => {
 
 async function start(limits: { alerts?: number; alertsPerAlertname?: number; alertsPerRequest?: number; silences?: number; maxRequestBytes?: number }) {
   const store = new SqliteStore(join(await scratchDir(join(tmpdir(), 'vigil-limits-')), 'vigil.db'));
-  const silences = new Silences({ store });
+  const silences = await Silences.open({ store });
   const metrics = new EvaluationMetrics({ allGroups: () => [] });
   const routerMetrics: RouterMetrics = new RouterMetrics(metrics.registry as Registry, () => router);
-  const router: Router = new Router({
+  const router: Router = await Router.open({
     config: { route: buildRouteTree({ receiver: 'nobody' }), receivers: [{ name: 'nobody', pagerduty: [], slack: [], webhook: [], ticket: [], grafana: [] }], inhibitRules: [] },
     pipeline: { group: [], delivery: [], integrations: () => [], integration: [] },
     limits: { alerts: limits.alerts ?? 0, alertsPerAlertname: limits.alertsPerAlertname ?? 0 },

@@ -89,19 +89,19 @@ const post = async (body: string, signature?: string, url = base, headers: Recor
   return { status: res.status, body: (await res.json()) as { acknowledged?: number; ignored?: string; message?: string } };
 };
 
-const acks = (fp: string) => store.queryAlertEvents({ fingerprint: fp, kinds: ['acknowledged'] }).items;
+const acks = async (fp: string) => (await store.queryAlertEvents({ fingerprint: fp, kinds: ['acknowledged'] })).items;
 
 test('incident.acknowledged acknowledges every alert of the group whose dedup_key is the incident_key, once per PagerDuty event', async () => {
   const body = webhook('incident.acknowledged', dedupKey(GROUP));
   expect(await post(body, sign(body))).toEqual({ status: 200, body: { acknowledged: 2 } });
   for (const a of groupAlerts) {
-    expect(acks(a.fingerprint)).toEqual([
+    expect(await acks(a.fingerprint)).toEqual([
       expect.objectContaining({ kind: 'acknowledged', source: 'pagerduty', at: T0 + 300_000, startsAt: T0, alertname: a.labels.alertname, severity: 'P1', detail: { by: 'Ann On-Call', incident: 'PGR0VU2', event: '01DFX2SX64XYEDVWRSWQNTANWV' } }),
     ]);
   }
   // PagerDuty retries a delivery it thinks failed: the same event id is not recorded again
   expect(await post(body, sign(body))).toEqual({ status: 200, body: { acknowledged: 0 } });
-  expect(acks(groupAlerts[0].fingerprint)).toHaveLength(1);
+  expect(await acks(groupAlerts[0].fingerprint)).toHaveLength(1);
 });
 
 test('several signatures (a secret being rotated): any one valid is enough', async () => {
@@ -113,7 +113,7 @@ test('several signatures (a secret being rotated): any one valid is enough', asy
 
 test('a bad, missing or stale signature gets 401 and records nothing', async () => {
   const body = webhook('incident.acknowledged', dedupKey(GROUP), 'forged-event');
-  const before = acks(groupAlerts[0].fingerprint).length;
+  const before = (await acks(groupAlerts[0].fingerprint)).length;
   expect((await post(body)).status).toBe(401);
   expect((await post(body, sign(body, 'wrong-secret'))).status).toBe(401);
   expect((await post(body, sign(body + ' '))).status).toBe(401); // signature of other bytes
@@ -121,7 +121,7 @@ test('a bad, missing or stale signature gets 401 and records nothing', async () 
   // the same JSON re-serialised is other bytes: the raw body is what is signed
   const reformatted = JSON.stringify(JSON.parse(body), null, 2);
   expect((await post(reformatted, sign(body))).status).toBe(401);
-  expect(acks(groupAlerts[0].fingerprint)).toHaveLength(before);
+  expect(await acks(groupAlerts[0].fingerprint)).toHaveLength(before);
 });
 
 test('other event types, unknown incident keys and pings are answered 200 and ignored', async () => {

@@ -26,7 +26,7 @@ beforeAll(async () => {
   dbPath = join(await scratchDir(join(tmpdir(), 'vigil-silences-api-')), 'vigil.db');
   store = new SqliteStore(dbPath);
   // only the silences matter here: no alerts are held
-  const router: RouterPort = { receive: () => undefined, alerts: () => [], silences: new Silences({ store }), resolveTimeoutMs: 5 * MIN };
+  const router: RouterPort = { receive: () => undefined, alerts: () => [], silences: await Silences.open({ store }), resolveTimeoutMs: 5 * MIN };
   const app = createApp({
     evaluator: { allGroups: () => [] },
     metrics: new EvaluationMetrics({ allGroups: () => [] }),
@@ -153,7 +153,7 @@ describe('silences API', () => {
   test('what the API changed is in the database: a reopened store has it', async () => {
     const id = (await postSilence(postable({ comment: 'persisted' }))).body.silenceID as string;
     const other = new SqliteStore(dbPath);
-    expect(new Silences({ store: other }).get(id, T)).toMatchObject({ comment: 'persisted', state: 'active' });
+    expect((await Silences.open({ store: other })).get(id, T)).toMatchObject({ comment: 'persisted', state: 'active' });
     other.close();
   });
 

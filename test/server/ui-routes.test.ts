@@ -18,7 +18,7 @@ async function start(token?: string): Promise<string> {
   const router: RouterPort = {
     receive: () => undefined,
     alerts: () => [{ alert, status: { state: 'active', silencedBy: [], inhibitedBy: [] }, receivers: ['page'] }],
-    silences: new Silences({ store }),
+    silences: await Silences.open({ store }),
     resolveTimeoutMs: 300_000,
   };
   const app = createApp({
@@ -54,7 +54,7 @@ test('without a token, a write a browser says is cross-site is refused; same-ori
   expect(body).toMatch(/^cross-site write refused/);
   expect((await feedback(url, { Origin: url, 'Sec-Fetch-Site': 'same-origin' })).status).toBe(200);
   expect((await feedback(url)).status).toBe(200);
-  const events = store.queryAlertEvents({ fingerprint: 'abc123', kinds: ['feedback'] }).items;
+  const events = (await store.queryAlertEvents({ fingerprint: 'abc123', kinds: ['feedback'] })).items;
   expect(events.map((e) => e.detail)).toEqual([
     { verdict: 'noise', by: 'me' },
     { verdict: 'noise', by: 'me' },

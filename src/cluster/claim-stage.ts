@@ -5,7 +5,7 @@
  * lost; the price is at most one extra copy of a notification whose holder was cut off mid-send.
  */
 import { createHash } from 'node:crypto';
-import type { IntegrationDelivery, IntegrationLog, IntegrationStage } from '../notify/index.js';
+import { NotifyError, type Integration, type IntegrationDelivery, type IntegrationLog, type IntegrationStage } from '../notify/index.js';
 import type { IntegrationLogEntry } from '../route/index.js';
 import type { ClusterLogger } from './postgres.js';
 import type { Coordinator, HeldClaim } from './coordinator.js';
@@ -27,6 +27,24 @@ export interface ClaimStageOptions {
 export function contentHash(entry: Pick<IntegrationLogEntry, 'firingFingerprints' | 'resolvedFingerprints' | 'flappingFingerprints'>): string {
   const body = JSON.stringify([entry.firingFingerprints, entry.resolvedFingerprints, entry.flappingFingerprints]);
   return createHash('sha256').update(body).digest('hex').slice(0, 32);
+}
+
+/**
+ * The integration, refusing to start an attempt once the claim may have passed to another replica
+ * (this one stalled, or lost the database): a late send would repeat, out of order, what the other
+ * replica already sent.
+ */
+function whileClaimed(integration: Integration, valid: () => boolean): Integration {
+  return {
+    kind: integration.kind,
+    index: integration.index,
+    sendResolved: integration.sendResolved,
+    timeoutMs: integration.timeoutMs,
+    send(delivery, signal) {
+      if (!valid()) return Promise.reject(new NotifyError('the flush claim expired before this attempt; another replica may send it', false));
+      return integration.send(delivery, signal);
+    },
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -51,11 +69,18 @@ export class ClaimStage implements IntegrationStage {
     for (;;) {
       const outcome = await this.opts.coordinator.claim(key, hash, n.repeatIntervalMs);
       if (outcome.kind === 'claimed') {
-        const every = this.opts.extendEveryMs ?? Math.floor((this.opts.claimTtlMs ?? 10_000) / 3);
-        const timer = setInterval(() => void outcome.claim.extend().catch(() => undefined), every);
+        const ttl = this.opts.claimTtlMs ?? 10_000;
+        // on the local monotonic clock, never later than the database's expiry of the claim
+        let validUntil = performance.now() + ttl;
+        const every = this.opts.extendEveryMs ?? Math.floor(ttl / 3);
+        const timer = setInterval(() => {
+          const asked = performance.now();
+          outcome.claim.extend().then(() => (validUntil = asked + ttl), () => undefined);
+        }, every);
         timer.unref();
-        this.held.set(t, { claim: outcome.claim, timer });
-        return t;
+        const guarded: IntegrationDelivery = { ...t, integration: whileClaimed(t.integration, () => performance.now() < validUntil) };
+        this.held.set(guarded, { claim: outcome.claim, timer });
+        return guarded;
       }
       if (outcome.kind === 'sent') {
         // another replica told the integration this very content: remember it as told, on our clock

@@ -164,5 +164,26 @@ describePg('replicas coordinated through one PostgreSQL', () => {
         await receiver.close();
       }
     }, 60_000);
+
+    test('a replica that stalls between its claim and its send does not send once the claim could have passed on; the next one sends, once', async () => {
+      const receiver: LoopbackReceiver = await startWebhookReceiver();
+      try {
+        const [stalled, next] = await coordinators('stall', 2, { claimTtlMs: 400 });
+        const hook = new WebhookIntegration({ url: `${receiver.url}/hook`, maxAlerts: 0, sendResolved: true, http: { insecureSkipVerify: false, timeoutMs: 2000 } }, 0);
+        // the whole process stops for longer than the claim's TTL, as under SIGSTOP or a long GC pause
+        const stall: IntegrationStage = { name: 'stall', run: (t) => (Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 700), t) };
+        const logOf = new IntegrationLog();
+        const delivery = testDelivery({ firing: [testAlert({ alertname: 'Stalled', severity: 'P1' })], deadline: Date.now() + 30_000 });
+        const [outcome] = await fanOut([hook], delivery, [new DedupStage(logOf), new ClaimStage({ coordinator: stalled!, log: logOf, claimTtlMs: 400, pollMs: 50 }), stall, new RetryStage(), new LogStage(logOf)], Date.now);
+        expect(outcome!.result).toMatchObject({ ok: false, error: expect.stringContaining('claim expired') });
+        expect(receiver.requests).toHaveLength(0);
+        const other = new IntegrationLog();
+        const [sent] = await fanOut([hook], delivery, [new DedupStage(other), new ClaimStage({ coordinator: next!, log: other, claimTtlMs: 400, pollMs: 50 }), new RetryStage(), new LogStage(other)], Date.now);
+        expect(sent!.result).toMatchObject({ ok: true });
+        expect(receiver.requests).toHaveLength(1);
+      } finally {
+        await receiver.close();
+      }
+    }, 60_000);
   });
 });

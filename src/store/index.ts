@@ -14,3 +14,4 @@ export type {
 } from './types.js';
 export { alertEvent } from './types.js';
 export { SqliteStore } from './sqlite.js';
+export { PostgresStore, type PostgresStoreOptions, type WriteQueueStats } from './postgres.js';

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Alert } from '../eval/index.js';
 import type { IntegrationLogEntry, NotificationLogEntry, RoutedAlert, Silence } from '../route/index.js';
 import type {
   AlertEvent,
@@ -15,8 +14,7 @@ import type {
   TicketKind,
   TicketRecord,
 } from './types.js';
-
-const MAX_PAGE = 1000;
+import { decodeAlert, encodeAlert, MAX_PAGE } from './codec.js';
 
 /** Versioned migrations: append only; each runs once, in order, in a transaction. */
 const MIGRATIONS: string[] = [
@@ -506,14 +504,4 @@ export class SqliteStore implements Store {
     this.flushLogWrites();
     this.db.close();
   }
-}
-
-/** JSON has no NaN or Inf, and an alert's value may be either: keep it as Prometheus' string form. */
-function encodeAlert(alert: Alert): string {
-  return JSON.stringify({ ...alert, value: String(alert.value) });
-}
-
-function decodeAlert(text: string): Alert {
-  const raw = JSON.parse(text) as Alert & { value: string };
-  return { ...raw, value: Number(raw.value) };
 }

@@ -1,0 +1,16 @@
+import type { Alert } from '../eval/index.js';
+
+/** JSON has no NaN or Inf, and an alert's value may be either: keep it as Prometheus' string form. */
+export function encodeAlert(alert: Alert): string {
+  return JSON.stringify({ ...alert, value: String(alert.value) });
+}
+
+export function decodeAlert(text: string): Alert {
+  const raw = JSON.parse(text) as Alert & { value: string };
+  return { ...raw, value: Number(raw.value) };
+}
+
+export const MAX_PAGE = 1000;
+
+/** A page size as asked (default 100), within 1..MAX_PAGE. */
+export const pageLimit = (limit: number | undefined): number => Math.min(Math.max(1, limit ?? 100), MAX_PAGE);

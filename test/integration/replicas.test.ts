@@ -73,7 +73,12 @@ receivers:
   });
 
   const about = (incident: string) => (req: RecordedRequest) => req.body.includes(incident);
-  const pdEvents = (incident: string) => pd.requests.filter(about(incident)).map((r) => r.json as { event_action: string; dedup_key: string });
+  type PdEvent = { event_action: string; dedup_key: string };
+  /** A resolve carries only the dedup_key: the incident's events are those with its trigger's key. */
+  const pdEvents = (incident: string): PdEvent[] => {
+    const keys = new Set(pd.requests.filter(about(incident)).map((r) => (r.json as PdEvent).dedup_key));
+    return pd.requests.map((r) => r.json as PdEvent).filter((e) => keys.has(e.dedup_key));
+  };
   const slackMessages = (incident: string) => slack.requests.filter(about(incident));
   const iso = (ms: number) => new Date(ms).toISOString();
   type ApiAlert = { labels: Record<string, string>; status: { state: string; silencedBy: string[] } };
@@ -165,7 +170,7 @@ receivers:
     // the for clock continued from the first replica's activeAt: the page came after `for`, not `for` after the failover
     expect(page.at - activeAt).toBeGreaterThanOrEqual(FOR_S * 1000);
     expect(page.at - killed).toBeLessThan(FOR_S * 1000);
-    expect(pd.requests.filter((r) => about('failover')(r))).toHaveLength(1);
+    expect(pdEvents('failover')).toHaveLength(1);
     await holder.start();
   }, 90_000);
 });

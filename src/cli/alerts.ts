@@ -24,7 +24,7 @@ export function registerAlerts(program: Command, io: Io, setExit: (code: number)
   alerts
     .command('history')
     .description('alert transitions (pending, firing, resolved), silencing, inhibition, acknowledgements and feedback, newest first')
-    .option('-c, --config <file>', 'vigil.yaml (its storage.sqlite.path is read)', 'vigil.yaml')
+    .option('-c, --config <file>', 'vigil.yaml (its storage is read: storage.postgres, else storage.sqlite)', 'vigil.yaml')
     .option('--since <time>', 'from this time (RFC 3339, Unix seconds, now-DURATION)', parseTime('--since'))
     .option('--until <time>', 'up to this time', parseTime('--until'))
     .option('--alertname <name>', 'only this alert')

@@ -25,14 +25,11 @@ export interface Replica {
 /** A rule group's lease: `group:<file>;<name>`. */
 export const leaseName = (groupKey: string): string => `group:${groupKey}`;
 
-/** The PostgreSQL the store uses (storage.postgres), which the replicas' coordination shares. */
-function postgresURL(config: Config): string | undefined {
-  return (config.storage as { postgres?: { url?: string } }).postgres?.url;
-}
-
-export async function openReplica(config: Config, integrationLog: IntegrationLog, log: Logger): Promise<Replica> {
+/** `storeConnected`: whether the Store (which the coordination does not share a pool with) reaches the database. */
+export async function openReplica(config: Config, integrationLog: IntegrationLog, log: Logger, storeConnected: () => boolean = () => true): Promise<Replica> {
   const cluster = config.cluster;
-  const url = postgresURL(config);
+  // the coordination lives in the store's database, with a pool and tables of its own
+  const url = config.storage.postgres?.url;
   if (!cluster || !url) {
     const coordinator = new SingleNode();
     return { coordinator, setGroups: () => undefined, readiness: () => [], stop: () => coordinator.stop() };
@@ -57,9 +54,9 @@ export async function openReplica(config: Config, integrationLog: IntegrationLog
     },
     readiness: () => [
       `replica ${coordinator.replica}: ${coordinator.heldGroups().length} of ${groups.length} rule groups evaluated here`,
-      coordinator.connected()
+      coordinator.connected() && storeConnected()
         ? 'database: connected'
-        : `database: unreachable; routing the alerts held here, evaluating the groups held here, sending without a claim after ${cluster.claimFailOpenAfterMs / 1000}s`,
+        : `database: unreachable; routing the alerts held here, evaluating the groups held here, sending without a claim after ${cluster.claimFailOpenAfterMs / 1000}s; writes are queued until it is back`,
     ],
     stop: () => coordinator.stop(),
   };

@@ -29,7 +29,7 @@ import { buildPipeline } from './pipeline.js';
 import { openReplica, type Replica } from './cluster.js';
 import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
 import { Ingestion } from './ingestion.js';
-import { alertEvent } from '../store/index.js';
+import { alertEvent, PostgresStore } from '../store/index.js';
 import { openStore, storeName } from './store.js';
 import type { Io } from './output.js';
 import { VERSION } from './version.js';
@@ -80,7 +80,11 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     io.err(rules + '\n');
     return 1;
   }
-  const store = await openStore(config, { onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`) });
+  const store = await openStore(config, {
+    onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`),
+    onInfo: (msg, fields) => log.info({ component: 'store', ...fields }, msg),
+    replicaId: config.cluster?.replicaId,
+  });
   const silences = await Silences.open({ store });
   if (!config.route) log.warn({}, 'vigil.yaml has no route: alerts are kept and shown, but nobody is notified');
 
@@ -113,7 +117,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   // several replicas: leases for the rule groups and claims for the notifications (one replica: neither)
   let replica: Replica;
   try {
-    replica = await openReplica(config, integrationLog, log);
+    replica = await openReplica(config, integrationLog, log, () => (store instanceof PostgresStore ? store.connected() : true));
   } catch (err) {
     io.err(`vigil serve: cannot coordinate with the other replicas (cluster, storage.postgres): ${(err as Error).message}\n`);
     await store.close();
@@ -200,6 +204,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       for (const [what, before, after] of [
         ['server.listen', `${config.server.host}:${config.server.port}`, `${next.server.host}:${next.server.port}`],
         ['storage.sqlite.path', config.storage.sqlite.path, next.storage.sqlite.path],
+        ['storage.postgres', storeName(config), storeName(next)],
         ['server.max_request_bytes', String(config.server.maxRequestBytes), String(next.server.maxRequestBytes)],
         ['server.external_url', config.server.externalURL, next.server.externalURL],
       ]) {

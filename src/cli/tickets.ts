@@ -18,7 +18,7 @@ export function registerTickets(program: Command, io: Io, setExit: (code: number
   tickets
     .command('list')
     .description('tickets, newest first')
-    .option('-c, --config <file>', 'vigil.yaml (its storage.sqlite.path is read)', 'vigil.yaml')
+    .option('-c, --config <file>', 'vigil.yaml (its storage is read: storage.postgres, else storage.sqlite)', 'vigil.yaml')
     .option('--status <status>', 'open or resolved', oneOf('--status', ['open', 'resolved'] as const))
     .option('--limit <n>', 'tickets per page', '50')
     .option('--before <id>', 'the page before this ticket id (printed as "more")')
@@ -27,7 +27,7 @@ export function registerTickets(program: Command, io: Io, setExit: (code: number
   tickets
     .command('show <id>')
     .description('one ticket (e.g. local:3, jira:OPS-12, github:42) and everything vigil did with it')
-    .option('-c, --config <file>', 'vigil.yaml (its storage.sqlite.path is read)', 'vigil.yaml')
+    .option('-c, --config <file>', 'vigil.yaml (its storage is read: storage.postgres, else storage.sqlite)', 'vigil.yaml')
     .option('-o, --output <format>', 'text or json', oneOf('--output', ['text', 'json'] as const), 'text')
     .action(async (id: string, flags: Flags) => setExit(await show(id, flags, io)));
 }

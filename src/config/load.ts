@@ -174,6 +174,26 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
     };
   };
 
+  function postgresConfig(): Config['storage']['postgres'] {
+    const path = ['storage', 'postgres'];
+    if (get(path) === undefined) return undefined;
+    exclusive([...path, 'url'], [...path, 'url_file']);
+    const url = (get([...path, 'url']) as string | undefined) ?? secretFile([...path, 'url_file']);
+    if (get([...path, 'url']) === undefined && get([...path, 'url_file']) === undefined) report(at(path), path, 'missing url (or url_file): postgres://user:password@host:5432/database');
+    else if (url !== undefined && !/^postgres(ql)?:\/\/./.test(url)) {
+      const field = get([...path, 'url']) === undefined ? 'url_file' : 'url';
+      report(at([...path, field]), [...path, field], `"${redact(url)}" is not a postgres:// or postgresql:// URL`);
+    }
+    const flushIntervalMs = durationAt([...path, 'flush_interval'], 50);
+    if (flushIntervalMs <= 0 || flushIntervalMs > 10_000) report(at([...path, 'flush_interval']), [...path, 'flush_interval'], 'must be more than 0 and at most 10s');
+    return {
+      url: url ?? '',
+      poolSize: (get([...path, 'pool_size']) as number | undefined) ?? 10,
+      flushIntervalMs,
+      maxQueue: (get([...path, 'max_queue']) as number | undefined) ?? 200_000,
+    };
+  }
+
   const prom = ['datasource', 'prometheus'];
   let prometheus: Config['datasource']['prometheus'];
   if (get(prom) !== undefined) {
@@ -188,6 +208,7 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
     };
   }
   const sqlitePath = resolve(dir, (get(['storage', 'sqlite', 'path']) as string | undefined) ?? 'data/vigil.db');
+  const postgres = postgresConfig();
   const embedded = prometheus ? undefined : embeddedConfig(['datasource', 'embedded']);
 
   const receivers: Receiver[] = [];
@@ -382,7 +403,7 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
     datasource: { prometheus, embedded },
     ruleFiles: ((get(['rule_files']) as string[] | undefined) ?? ['rules/']).map((p) => (isAbsolute(p) ? p : resolve(dir, p))),
     ruleProfile: get(['rule_profile']) === undefined ? undefined : { name: get(['rule_profile']) as string, base: dir },
-    storage: { sqlite: { path: sqlitePath } },
+    storage: { sqlite: { path: sqlitePath }, ...(postgres ? { postgres } : {}) },
     server: {
       host: listenMatch?.[1].replace(/^\[|\]$/g, '') || '127.0.0.1',
       port: Number(listenMatch?.[2] ?? 9095),
@@ -456,7 +477,8 @@ function redactSecrets(value: unknown, path: Path): unknown {
   const key = path[path.length - 1];
   const parent = path[path.length - 3];
   if (typeof value === 'string') {
-    const secret = (typeof key === 'string' && SECRET_FIELDS.has(key)) || (key === 'url' && parent === 'webhook_configs') || path.includes('headers');
+    const secret =
+      (typeof key === 'string' && SECRET_FIELDS.has(key)) || (key === 'url' && (parent === 'webhook_configs' || path[path.length - 2] === 'postgres')) || path.includes('headers');
     return secret ? '<secret>' : redact(value);
   }
   if (Array.isArray(value)) return value.map((v, i) => redactSecrets(v, [...path, i]));

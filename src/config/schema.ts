@@ -123,6 +123,18 @@ export const configSchema = {
       additionalProperties: false,
       properties: {
         sqlite: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string', minLength: 1 } } },
+        // several replicas share one PostgreSQL; url (often with ${VAR}) or url_file holds the password
+        postgres: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            url: { type: 'string', minLength: 1 },
+            url_file: { type: 'string', minLength: 1 },
+            pool_size: { type: 'integer', minimum: 1, maximum: 1000 },
+            flush_interval: duration,
+            max_queue: { type: 'integer', minimum: 1 },
+          },
+        },
       },
     },
     server: {

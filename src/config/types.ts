@@ -114,7 +114,11 @@ export interface Config {
   ruleFiles: string[];
   /** `rule_profile`: a profile of var overrides for the rule files (a name vigil ships, or a file relative to `base`). */
   ruleProfile?: { name: string; base: string };
-  storage: { sqlite: { path: string } };
+  storage: {
+    sqlite: { path: string };
+    /** storage.postgres: when set, the Store is PostgreSQL (several replicas) instead of SQLite. */
+    postgres?: PostgresStorageConfig;
+  };
   server: {
     host: string;
     port: number;
@@ -228,4 +232,15 @@ export interface RelabelConfig {
   regex: string;
   targetLabel?: string;
   replacement: string;
+}
+
+/** storage.postgres: one PostgreSQL that any number of replicas share. */
+export interface PostgresStorageConfig {
+  /** postgres://user:password@host:port/database (from url, or the content of url_file). */
+  url: string;
+  poolSize: number;
+  /** Queued writes wait at most this long before they are committed. */
+  flushIntervalMs: number;
+  /** Writes held while the database is unreachable; past this they are dropped (logged, counted). */
+  maxQueue: number;
 }

@@ -16,6 +16,12 @@ describe('vigil.yaml cluster', () => {
     expect(parseConfig('vigil.yaml', 'rule_files: []\n', {}).cluster).toBeUndefined();
   });
 
+  test('with storage.postgres: the timings given, the rest defaulted', () => {
+    const c = parseConfig('vigil.yaml', 'storage: { postgres: { url: "postgres://vigil@db:5432/vigil" } }\ncluster:\n  lease_duration: 4s\n', {});
+    expect(c.cluster).toEqual({ replicaId: expect.stringMatching(/-\d+$/), leaseDurationMs: 4_000, leaseRenewIntervalMs: 1_333, claimTimeoutMs: 10_000, claimFailOpenAfterMs: 10_000 });
+    expect(parseConfig('vigil.yaml', 'storage: { postgres: { url: "postgres://db/vigil" } }\ncluster: { replica_id: vigil-0 }\n', {}).cluster?.replicaId).toBe('vigil-0');
+  });
+
   test('without storage.postgres it is refused, naming the field', () => {
     expect(errors('cluster:\n  replica_id: a\n')).toEqual(['vigil.yaml:2:3: cluster: replicas share one PostgreSQL: set storage.postgres too']);
   });

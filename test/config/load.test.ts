@@ -335,3 +335,30 @@ describe('datasource.embedded', () => {
     expect(errors('datasource: { prometheus: { url: http://p:9090 }, embedded: {} }\n')).toEqual([expect.stringMatching(/datasource/)]);
   });
 });
+
+describe('storage.postgres', () => {
+  test('url from the environment or url_file; defaults for the rest; the URL is a secret in the status', async () => {
+    const c = parseConfig('v.yaml', 'storage:\n  postgres:\n    url: postgres://vigil:${PGPASS}@db:5432/vigil\n', { PGPASS: 's3cret' });
+    expect(c.storage.postgres).toEqual({ url: 'postgres://vigil:s3cret@db:5432/vigil', poolSize: 10, flushIntervalMs: 50, maxQueue: 200_000 });
+    expect(c.original).toContain('url: <secret>');
+    expect(c.original).not.toContain('s3cret');
+    const dir = await scratchDir(join(tmpdir(), 'vigil-config-pg-'));
+    await writeFile(join(dir, 'pg-url'), 'postgresql://vigil:from-file@db/vigil\n');
+    const f = parseConfig(join(dir, 'vigil.yaml'), 'storage:\n  postgres:\n    url_file: pg-url\n    pool_size: 4\n    flush_interval: 100ms\n    max_queue: 5000\n', {});
+    expect(f.storage.postgres).toEqual({ url: 'postgresql://vigil:from-file@db/vigil', poolSize: 4, flushIntervalMs: 100, maxQueue: 5000 });
+    expect(parseConfig('v.yaml', 'rule_files: []\n', {}).storage.postgres).toBeUndefined();
+  });
+
+  test('mistakes are named at their line: no url, both url and url_file, not a postgres URL (password not echoed), bad numbers', () => {
+    expect(errors('storage:\n  postgres:\n    pool_size: 3\n')).toEqual(['vigil.yaml:3:5: storage.postgres: missing url (or url_file): postgres://user:password@host:5432/database']);
+    expect(errors('storage:\n  postgres:\n    url: postgres://db/v\n    url_file: /nonexistent\n')).toEqual(['vigil.yaml:4:15: storage.postgres.url_file: set either url or url_file, not both']);
+    expect(errors('storage:\n  postgres:\n    url_file: /nonexistent\n')).toEqual(['vigil.yaml:3:15: storage.postgres.url_file: cannot read secret file "/nonexistent": ENOENT']);
+    expect(errors('storage:\n  postgres:\n    url: mysql://root:hunter2@db/v\n')).toEqual(['vigil.yaml:3:10: storage.postgres.url: "mysql://***@db/v" is not a postgres:// or postgresql:// URL']);
+    expect(errors('storage:\n  postgres:\n    url: postgres://db/v\n    pool_size: 0\n    flush_interval: 0s\n    max_queue: many\n')).toEqual([
+      'vigil.yaml:4:16: storage.postgres.pool_size: must be 1 or more',
+      'vigil.yaml:6:16: storage.postgres.max_queue: must be a whole number',
+    ]);
+    expect(errors('storage:\n  postgres:\n    url: postgres://db/v\n    flush_interval: 0s\n')).toEqual(['vigil.yaml:4:21: storage.postgres.flush_interval: must be more than 0 and at most 10s']);
+    expect(errors('storage:\n  postgres:\n    url: ${PG_URL}\n')).toEqual(['vigil.yaml:3:10: storage.postgres.url: environment variable PG_URL is not set']);
+  });
+});

@@ -155,13 +155,19 @@ receivers:
     const activeAt = Date.parse(pending.activeAt);
     const killed = Date.now();
     await holder.signal('SIGKILL');
+    type V1Group = { name: string; lastEvaluation: string };
+    const lastEvaluation = async (r: ReplicaProcess) =>
+      Date.parse(((await (await fetch(`${r.base}/api/v1/rules`)).json()) as { data: { groups: V1Group[] } }).data.groups.find((g) => g.name === 'failover')?.lastEvaluation ?? '');
     const { next, failoverMs } = await waitFor('another replica evaluates it', async () => {
       for (const r of rs.filter((x) => x !== holder)) {
-        const a = await v1(r);
-        if (a && Date.parse(a.activeAt) === activeAt) return { next: r, failoverMs: Date.now() - killed };
+        const evaluated = await lastEvaluation(r);
+        if (evaluated > killed) return { next: r, failoverMs: Date.now() - killed };
       }
       return undefined;
     }, 20_000);
+    // it carries on with the alert the killed replica had pending
+    const carried = await v1(next);
+    expect(carried && Date.parse(carried.activeAt)).toBe(activeAt);
     const page = await waitFor('the page', () => pd.requests.find((r) => about('failover')(r) && (r.json as { event_action: string }).event_action === 'trigger'), 30_000);
     console.log(
       `replicas: evaluation failed over from ${holder.id} to ${next.id} ${failoverMs} ms after kill -9 (lease 2s, renewal 500ms, interval 1s); ` +

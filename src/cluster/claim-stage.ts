@@ -67,11 +67,13 @@ export class ClaimStage implements IntegrationStage {
     const failOpenAt = this.now() + (this.opts.failOpenAfterMs ?? 10_000);
     const log = this.opts.logger;
     for (;;) {
+      const asked = performance.now();
       const outcome = await this.opts.coordinator.claim(key, hash, n.repeatIntervalMs);
       if (outcome.kind === 'claimed') {
         const ttl = this.opts.claimTtlMs ?? 10_000;
-        // on the local monotonic clock, never later than the database's expiry of the claim
-        let validUntil = performance.now() + ttl;
+        // on the local monotonic clock from before the claim was asked for: never later than the database's expiry,
+        // even when this process stopped between the database granting it and this line
+        let validUntil = asked + ttl;
         const every = this.opts.extendEveryMs ?? Math.floor(ttl / 3);
         const timer = setInterval(() => {
           const asked = performance.now();

@@ -7,7 +7,7 @@
  * incident, and Slack copies within the stated bound — a notification is sent twice only when
  * the replica sending it was killed or stopped between its request and recording it as sent.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPagerDuty, startSlack, type LoopbackReceiver } from '../support/receivers.js';
@@ -37,11 +37,13 @@ describePg('chaos: three replicas, one PostgreSQL', () => {
     pgServer = await startPostgres();
     [pd, slack] = await Promise.all([startPagerDuty(), startSlack()]);
     root = await mkdtemp(join(tmpdir(), 'vigil-chaos-'));
+    // a group the replicas pass around through the disruptions (it never fires)
+    await writeFile(join(root, 'rules.yaml'), 'groups:\n  - name: quiet\n    interval: 1s\n    rules:\n      - alert: Never\n        expr: vector(0) > 1\n        labels: { severity: P3 }\n');
     rs = await replicas(
       root,
       3,
       (id, port) => `datasource: { embedded: { path: tsdb } }
-rule_files: []
+rule_files: [../rules.yaml]
 storage: { postgres: { url: "${pgServer.url}" } }
 cluster: { replica_id: ${id}, lease_duration: 2s, lease_renew_interval: 500ms, claim_timeout: 3s }
 server: { listen: "127.0.0.1:${port}" }
@@ -171,6 +173,13 @@ receivers:
       slackMessages: slack.requests.length,
       slackDuplicates,
       slackMostCopiesOfOne: Math.max(...slackCopies),
+      // when each copy of a duplicated notification arrived (s after the start), to set beside the disruptions
+      duplicated: incidents.flatMap((x) =>
+        (['FIRING', 'RESOLVED'] as const).flatMap((status) => {
+          const copies = slack.requests.filter((r) => r.body.includes(x.id) && r.body.includes(status)).map((r) => ((r.at - t0) / 1000).toFixed(1));
+          return copies.length > 1 ? [`slack ${x.id} ${status} at ${copies.join(', ')}`] : [];
+        }),
+      ),
     };
     console.log(`chaos: ${JSON.stringify(figures, null, 2)}`);
     expect(figures.lostPages).toBe(0);

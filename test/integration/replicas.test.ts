@@ -5,7 +5,7 @@
  * evaluation fails over when its replica is killed (the for clock continues), and a notification
  * that every replica flushes (Prometheus sends to all of them) reaches each receiver once.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPagerDuty, startSlack, type LoopbackReceiver, type RecordedRequest } from '../support/receivers.js';
@@ -58,7 +58,6 @@ receivers:
     pgServer = await startPostgres();
     [pd, slack] = await Promise.all([startPagerDuty(), startSlack()]);
     root = await mkdtemp(join(tmpdir(), 'vigil-replicas-'));
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(join(root, 'rules.yaml'), RULES);
     rs = await replicas(root, 3, yaml(pgServer.url));
     await Promise.all(rs.map((r) => r.start()));

@@ -173,6 +173,10 @@ receivers:
       slackMessages: slack.requests.length,
       slackDuplicates,
       slackMostCopiesOfOne: Math.max(...slackCopies),
+      // from the replicas' logs
+      sentWithoutClaim: rs.reduce((n, r) => n + r.output().split('sending without a claim').length - 1, 0),
+      marksLost: rs.reduce((n, r) => n + r.output().split('could not mark a notification as sent').length - 1, 0),
+      attemptsRefusedAfterStall: rs.reduce((n, r) => n + r.output().split('flush claim expired before this attempt').length - 1, 0),
       // when each copy of a duplicated notification arrived (s after the start), to set beside the disruptions
       duplicated: incidents.flatMap((x) =>
         (['FIRING', 'RESOLVED'] as const).flatMap((status) => {

@@ -7,9 +7,9 @@
  * incident, and Slack copies within the stated bound — a notification is sent twice only when
  * the replica sending it was killed or stopped between its request and recording it as sent.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startPagerDuty, startSlack, type LoopbackReceiver } from '../support/receivers.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { requirePostgresOrSkip, startPostgres, type PostgresInstance } from './support/postgres.js';
@@ -18,6 +18,8 @@ import { postAlerts, replicas, type ReplicaProcess } from './support/replicas.js
 const describePg = requirePostgresOrSkip('chaos: replicas under kill -9, SIGSTOP and a database restart') ? describe : describe.skip;
 
 const INCIDENTS = 110;
+/** What each replica logged, kept for a look after the run. */
+const LOGS = resolve(process.cwd(), 'test-output/chaos');
 const STOP_MS = 30_000;
 
 interface Incident {
@@ -66,9 +68,11 @@ receivers:
   }, 180_000);
 
   afterAll(async () => {
+    await mkdir(LOGS, { recursive: true });
     for (const r of rs ?? []) {
       await r.signal('SIGCONT').catch(() => undefined);
       await r.signal('SIGKILL').catch(() => undefined);
+      await writeFile(join(LOGS, `${r.id}.log`), r.output());
     }
     await pd?.close();
     await slack?.close();

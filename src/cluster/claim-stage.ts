@@ -86,7 +86,7 @@ export class ClaimStage implements IntegrationStage {
       }
       if (outcome.kind === 'sent') {
         // another replica told the integration this very content: remember it as told, on our clock
-        const at = this.now() - outcome.ageMs;
+        const at = Math.round(this.now() - outcome.ageMs);
         this.opts.log.record({ ...outcome.entry, ...key, at, expiresAt: at + 2 * n.repeatIntervalMs });
         log?.info({ ...key, by: outcome.by }, 'cluster: another replica sent this notification; not sent again');
         return undefined;

@@ -226,7 +226,7 @@ export class PostgresCoordinator implements Coordinator {
       );
       if (taken.rowCount === 1) return { kind: 'claimed', claim: this.heldClaim(k, hash) };
       const { rows } = await this.pool.query<{ state: string; holder: string; entry: IntegrationLogEntry | null; age_ms: number | null }>(
-        `SELECT state, holder, entry, (extract(epoch FROM now() - sent_at) * 1000)::float8 AS age_ms
+        `SELECT state, holder, entry, round(extract(epoch FROM now() - sent_at) * 1000)::float8 AS age_ms
          FROM vigil_cluster_claims WHERE receiver = $1 AND integration = $2 AND idx = $3 AND group_key = $4`,
         k,
       );

@@ -5,9 +5,10 @@
  * evaluation fails over when its replica is killed (the for clock continues), and a notification
  * that every replica flushes (Prometheus sends to all of them) reaches each receiver once.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startPagerDuty, startSlack, type LoopbackReceiver, type RecordedRequest } from '../support/receivers.js';
 import { waitFor } from '../support/wait.js';
 import { requirePostgresOrSkip, startPostgres, type PostgresInstance } from './support/postgres.js';
@@ -15,13 +16,16 @@ import { postAlerts, replicas, type ReplicaProcess } from './support/replicas.js
 
 const describePg = requirePostgresOrSkip('vigil serve replicas') ? describe : describe.skip;
 
+/** What each replica logged, kept for a look after the run. */
+const LOGS = resolve(process.cwd(), 'test-output/replicas');
 const FOR_S = 8;
 const RULES = `groups:
   - name: failover
     interval: 1s
     rules:
       - alert: ReplicaFailover
-        expr: vector(1)
+        # true 20 s of every 40 s: a new episode, pending for FOR_S, every 40 s
+        expr: vector(time()) % 40 > 20
         for: ${FOR_S}s
         labels: { severity: P1, incident: failover }
         annotations: { summary: "the for clock of this alert must survive its replica" }
@@ -64,7 +68,11 @@ receivers:
   }, 180_000);
 
   afterAll(async () => {
-    for (const r of rs ?? []) await r.signal('SIGTERM').catch(() => undefined);
+    await mkdir(LOGS, { recursive: true });
+    for (const r of rs ?? []) {
+      await r.signal('SIGTERM').catch(() => undefined);
+      await writeFile(join(LOGS, `${r.id}.log`), r.output());
+    }
     await pd?.close();
     await slack?.close();
     await pgServer?.stop();
@@ -72,7 +80,6 @@ receivers:
   });
 
   const about = (incident: string) => (req: RecordedRequest) => req.body.includes(incident);
-  type PdEvent = { event_action: string; dedup_key: string };
   /** A resolve carries only the dedup_key: the incident's events are those with its trigger's key. */
   const pdEvents = (incident: string): PdEvent[] => {
     const keys = new Set(pd.requests.filter(about(incident)).map((r) => (r.json as PdEvent).dedup_key));
@@ -83,6 +90,7 @@ receivers:
   type ApiAlert = { labels: Record<string, string>; status: { state: string; silencedBy: string[] } };
   const alertsOf = async (r: ReplicaProcess): Promise<ApiAlert[]> => (await (await fetch(`${r.base}/api/v2/alerts`)).json()) as ApiAlert[];
 
+  type PdEvent = { event_action: string; dedup_key: string };
   test('/readyz names the replica, its share of the rule groups and its database', async () => {
     const texts = await Promise.all(rs.map((r) => r.readyz()));
     for (const [i, t] of texts.entries()) {
@@ -139,6 +147,32 @@ receivers:
     expect(slackMessages('claimed-once')).toHaveLength(2);
   }, 60_000);
 
+  test('kill -9 of the replica sending a notification, its request to Slack hanging: another takes the claim over and sends it once more (the bound: one extra copy)', async () => {
+    const start = Date.now();
+    slack.hang(1);
+    const alert = { labels: { alertname: 'Everywhere', incident: 'sender-killed', severity: 'P1' }, startsAt: iso(start), endsAt: iso(start + 600_000) };
+    await Promise.all(rs.map((r) => postAlerts(r.base, [alert])));
+    await waitFor('the Slack request, hanging', () => (slackMessages('sender-killed').length === 1 ? true : undefined), 20_000);
+    // the database says who holds the claim of that Slack notification
+    const db = new pg.Client({ connectionString: pgServer.url });
+    await db.connect();
+    const { rows } = await db.query<{ holder: string; state: string }>(`SELECT holder, state FROM vigil_cluster_claims WHERE integration = 'slack' AND group_key LIKE '%sender-killed%'`);
+    await db.end();
+    expect(rows).toEqual([{ holder: expect.stringMatching(/^r\d$/), state: 'inflight' }]);
+    const sender = rs.find((r) => r.id === rows[0]!.holder)!;
+    const killed = Date.now();
+    await sender.signal('SIGKILL');
+    const again = await waitFor('the copy sent by another replica', () => slackMessages('sender-killed')[1], 20_000);
+    console.log(`replicas: the Slack notification of a replica killed mid-send went out again from another ${again.at - killed} ms after kill -9 (claim_timeout 3s)`);
+    expect(again.status).toBe(200);
+    await sender.start();
+    await Promise.all(rs.map((r) => postAlerts(r.base, [{ ...alert, endsAt: iso(Date.now()) }])));
+    await waitFor('the resolves', () => (pdEvents('sender-killed').some((e) => e.event_action === 'resolve') && slackMessages('sender-killed').some((r) => r.body.includes('RESOLVED')) ? true : undefined), 20_000);
+    // the page went out once (its own claim was not held by a dead replica, or its dedup_key makes a copy harmless); Slack: the firing twice, the resolve once
+    expect(new Set(pdEvents('sender-killed').filter((e) => e.event_action === 'trigger').map((e) => e.dedup_key)).size).toBe(1);
+    expect(slackMessages('sender-killed').map((r) => (r.body.includes('RESOLVED') ? 'resolved' : 'firing'))).toEqual(['firing', 'firing', 'resolved']);
+  }, 90_000);
+
   test('kill -9 of the replica that evaluates a group: another takes it over and the for clock continues', async () => {
     const holderOf = async () => {
       for (const r of rs) if (r.running() && (await r.readyz()).includes('1 of 1 rule groups')) return r;
@@ -147,10 +181,13 @@ receivers:
     const holder = await waitFor('the group held', holderOf, 20_000);
     type V1Alert = { labels: Record<string, string>; state: string; activeAt: string };
     const v1 = async (r: ReplicaProcess) => ((await (await fetch(`${r.base}/api/v1/alerts`)).json()) as { data: { alerts: V1Alert[] } }).data.alerts.find((a) => a.labels.alertname === 'ReplicaFailover');
+    // an episode that began a little over an evaluation ago (so its pending state is committed: a kill -9 loses the writes of
+    // the last flush_interval), with most of its for clock still to run when its replica dies
     const pending = await waitFor('ReplicaFailover pending', async () => {
       const a = await v1(holder);
-      return a?.state === 'pending' ? a : undefined;
-    }, 20_000);
+      const age = a ? Date.now() - Date.parse(a.activeAt) : 0;
+      return a?.state === 'pending' && age >= 1_200 && age < 3_000 ? a : undefined;
+    }, 60_000);
     const activeAt = Date.parse(pending.activeAt);
     const killed = Date.now();
     await holder.signal('SIGKILL');
@@ -167,7 +204,8 @@ receivers:
     // it carries on with the alert the killed replica had pending
     const carried = await v1(next);
     expect(carried && Date.parse(carried.activeAt)).toBe(activeAt);
-    const page = await waitFor('the page', () => pd.requests.find((r) => about('failover')(r) && (r.json as { event_action: string }).event_action === 'trigger'), 30_000);
+    const episode = (r: RecordedRequest) => about('failover')(r) && (r.json as PdEvent).event_action === 'trigger' && r.at > activeAt && r.at < activeAt + 20_000;
+    const page = await waitFor('the page', () => pd.requests.find(episode), 30_000);
     console.log(
       `replicas: evaluation failed over from ${holder.id} to ${next.id} ${failoverMs} ms after kill -9 (lease 2s, renewal 500ms, interval 1s); ` +
         `the alert, pending ${Math.round((killed - activeAt) / 1000)} s at the kill, paged ${((page.at - activeAt) / 1000).toFixed(1)} s after it became active (for: ${FOR_S}s)`,
@@ -175,7 +213,7 @@ receivers:
     // the for clock continued from the first replica's activeAt: the page came after `for`, not `for` after the failover
     expect(page.at - activeAt).toBeGreaterThanOrEqual(FOR_S * 1000);
     expect(page.at - killed).toBeLessThan(FOR_S * 1000);
-    expect(pdEvents('failover')).toHaveLength(1);
+    expect(pd.requests.filter(episode)).toHaveLength(1);
     await holder.start();
   }, 90_000);
 });

@@ -30,7 +30,7 @@ import { openReplica, type Replica } from './cluster.js';
 import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
 import { Ingestion } from './ingestion.js';
 import { alertEvent, PostgresStore } from '../store/index.js';
-import { openStore, storeName } from './store.js';
+import { openStore, storeMetrics, storeName } from './store.js';
 import type { Io } from './output.js';
 import { VERSION } from './version.js';
 
@@ -110,6 +110,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   const evaluation = { allGroups: () => evaluator?.allGroups() ?? [] };
   const metrics = new EvaluationMetrics(evaluation);
   const routerMetrics = new RouterMetrics(metrics.registry, () => router);
+  storeMetrics(metrics.registry, store);
   const feedbackLinks = await FeedbackLinks.open({ store, externalURL: config.server.externalURL, signingKey: config.feedback.signingKey });
   const integrationLog = await IntegrationLog.open(store, Date.now(), (err, entry) =>
     log.error({ err: err.message, group: entry.groupKey, integration: entry.integration }, 'could not persist the notification log'),

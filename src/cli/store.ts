@@ -1,4 +1,5 @@
 /** Opens the Store vigil.yaml names — storage.postgres when set, else storage.sqlite: the one place that chooses it. */
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { redact, type Config } from '../config/index.js';
 import { PostgresStore, SqliteStore, type Store } from '../store/index.js';
 
@@ -36,3 +37,27 @@ export function storeName(config: Config): string {
   if (!pg) return `sqlite:${config.storage.sqlite.path}`;
   return redact(pg.url).replace(/([?&]password=)[^&]*/i, '$1***');
 }
+
+/** /metrics of PostgresStore's write queue and connection (SQLite commits as it goes: nothing to show). */
+export function storeMetrics(registry: Registry, store: Store): void {
+  if (!(store instanceof PostgresStore)) return;
+  const registers = [registry];
+  new Gauge({ name: 'vigil_store_connected', help: 'Whether the last use of PostgreSQL (a write batch, a read, a heartbeat) succeeded.', registers, collect() {
+    this.set(store.connected() ? 1 : 0);
+  } });
+  new Gauge({ name: 'vigil_store_queued_writes', help: 'Writes waiting to be committed to PostgreSQL.', registers, collect() {
+    this.set(store.stats.queued);
+  } });
+  const counted = (name: string, help: string, read: () => number) => {
+    let seen = 0;
+    new Counter({ name, help, registers, collect() {
+      const now = read();
+      this.inc(now - seen);
+      seen = now;
+    } });
+  };
+  counted('vigil_store_writes_committed_total', 'Writes committed to PostgreSQL.', () => store.stats.committed);
+  counted('vigil_store_writes_dropped_total', 'Writes dropped: the queue was full, or PostgreSQL refused the write itself (each is logged).', () => store.stats.dropped);
+  counted('vigil_store_write_batches_total', 'Transactions that committed queued writes.', () => store.stats.batches);
+}
+

@@ -34,7 +34,7 @@ export interface FeedbackClaim {
 }
 
 export interface FeedbackLinksOptions {
-  store: Pick<Store, 'getSetting' | 'setSetting'>;
+  store: Pick<Store, 'initSetting' | 'setSetting' | 'getSetting'>;
   /** vigil's external URL (server.external_url); links are `${externalURL}/api/v1/feedback/<token>`. */
   externalURL: string;
   /** feedback.signing_key; without it a key is generated once and kept in the Store. */
@@ -65,12 +65,9 @@ export class FeedbackLinks {
     return new FeedbackLinks(opts, opts.signingKey ? Buffer.from(opts.signingKey, 'utf8') : await FeedbackLinks.storedKey(opts.store));
   }
 
+  /** Replicas that start together on a new database agree on one key: the first one kept. */
   private static async storedKey(store: FeedbackLinksOptions['store']): Promise<Buffer> {
-    const kept = await store.getSetting(SIGNING_KEY_SETTING);
-    if (kept) return Buffer.from(kept, 'base64url');
-    const key = randomBytes(32);
-    store.setSetting(SIGNING_KEY_SETTING, b64url(key));
-    return key;
+    return Buffer.from(await store.initSetting(SIGNING_KEY_SETTING, b64url(randomBytes(32))), 'base64url');
   }
 
   /** Links for a notification's firing alerts (its resolved ones when nothing fires); undefined when it has no alert. */

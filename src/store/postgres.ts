@@ -41,7 +41,7 @@ export interface PostgresStoreOptions {
   replicaId?: string;
   /** Queued writes wait at most this long before they are committed. Default 50 ms. */
   flushIntervalMs?: number;
-  /** Writes committed per transaction, at most. Default 5,000. */
+  /** Writes committed per transaction, at most. Default 1,000 (bench/store.mjs: larger batches are no faster and stall the event loop longer while their parameters are built). */
   maxBatch?: number;
   /** Writes held while the database is unreachable; past this a write is dropped (logged, counted). Default 200,000. */
   maxQueue?: number;
@@ -86,6 +86,14 @@ type Op =
 
 type OpOf<K extends Op['k']> = Extract<Op, { k: K }>;
 
+/**
+ * Writes committed at once (still batched with whatever the same turn wrote), not after the
+ * flush interval: what a crash must not lose — the notification logs and notified alerts
+ * (else a restart sends again), silences (other replicas wait for them), tickets (else a
+ * ticket made in Jira is made again).
+ */
+const URGENT = new Set<Op['k']>(['nflog', 'ilog', 'notified', 'unnotified', 'silence', 'ticket', 'setting']);
+
 const CHANNEL = 'vigil_changes';
 /** The key of the migration lock (pg_advisory_xact_lock): "vigil" in ASCII. */
 const MIGRATION_LOCK = 0x7669_6769_6c;
@@ -96,11 +104,20 @@ const types = {
     oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-/** SQLSTATE classes that a retry can cure: connection (08), operator intervention/shutdown (57), resources (53), transaction rollback (40). */
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
+/** node-postgres' own words for a connection that is gone or never came (these errors have no code). */
+const CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to connect|connection error|not queryable|Query read timeout/i;
+
+/**
+ * Whether a retry can cure the error: the network, a lost connection, or a SQLSTATE of class
+ * connection (08), operator intervention/shutdown (57), resources (53) or transaction rollback (40).
+ * Anything else (the database refusing a value, a bug) is not retried: it would block the queue.
+ */
 function retryable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return /^(08|57|53|40)/.test(code);
-  return true; // no SQLSTATE: the network, a terminated connection, a pool timeout
+  if (typeof code === 'string' && NETWORK_ERRORS.has(code)) return true;
+  return err instanceof Error && CONNECTION_LOST.test(err.message);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -112,6 +129,12 @@ export class PostgresStore implements Store {
   private readonly onWriteError: (err: Error, what: string) => void;
   private readonly onInfo: (msg: string, fields: Record<string, unknown>) => void;
   private queue: Op[] = [];
+  /** An urgent write is queued and not yet taken into a batch. */
+  private urgent = false;
+  /** The queued (not yet taken) state write of each group: a newer state replaces it in place, so an outage queues one write per group, not one per evaluation. */
+  private readonly queuedGroups = new Map<string, OpOf<'group'>>();
+  /** Likewise the queued write of each notified alert (the router re-writes their endsAt every few seconds), until a delete of it is queued. */
+  private readonly queuedNotified = new Map<string, OpOf<'notified'>>();
   /** Writes ever queued, and writes done with (committed or dropped): flush() waits for the second to reach the first. */
   private enqueued = 0;
   private done = 0;
@@ -133,7 +156,7 @@ export class PostgresStore implements Store {
       url: options.url,
       poolSize: options.poolSize ?? 10,
       flushIntervalMs: options.flushIntervalMs ?? 50,
-      maxBatch: options.maxBatch ?? 5_000,
+      maxBatch: options.maxBatch ?? 1_000,
       maxQueue: options.maxQueue ?? 200_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       readWaitMs: options.readWaitMs ?? 2_000,
@@ -213,20 +236,23 @@ export class PostgresStore implements Store {
 
   // ---- the write queue ----
 
-  private enqueue(op: Op): void {
+  /** Queues a write; false when it was dropped instead (closed, or the queue is full). */
+  private enqueue(op: Op): boolean {
     if (this.closed) {
       this.drop(1, new Error('the store is closed'));
-      return;
+      return false;
     }
     if (this.queue.length >= this.opts.maxQueue) {
       this.enqueued++;
       this.done++;
       this.drop(1, new Error(`the write queue is full (${this.opts.maxQueue} writes waiting for the database)`));
-      return;
+      return false;
     }
     this.queue.push(op);
     this.enqueued++;
-    this.schedule(this.queue.length >= this.opts.maxBatch ? 0 : this.opts.flushIntervalMs);
+    if (URGENT.has(op.k)) this.urgent = true;
+    this.schedule(this.urgent || this.queue.length >= this.opts.maxBatch ? 0 : this.opts.flushIntervalMs);
+    return true;
   }
 
   private drop(n: number, err: Error): void {
@@ -247,7 +273,7 @@ export class PostgresStore implements Store {
       this.timer = undefined;
       this.running = this.drain().finally(() => {
         this.running = undefined;
-        if (this.queue.length > 0 && !this.closed) this.schedule(this.opts.flushIntervalMs);
+        if (this.queue.length > 0 && !this.closed) this.schedule(this.urgent ? 0 : this.opts.flushIntervalMs);
       });
     }, delayMs);
   }
@@ -258,6 +284,12 @@ export class PostgresStore implements Store {
     let failing = false;
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.opts.maxBatch);
+      if (batch.length === this.queue.length) this.urgent = false;
+      // taken: a newer state of these groups is queued anew, not written into a batch under way
+      for (const op of batch) {
+        if (op.k === 'group' && this.queuedGroups.get(op.state.groupKey) === op) this.queuedGroups.delete(op.state.groupKey);
+        if (op.k === 'notified' && this.queuedNotified.get(op.alert.fingerprint) === op) this.queuedNotified.delete(op.alert.fingerprint);
+      }
       try {
         await this.commit(batch);
         this.queue.splice(0, batch.length);
@@ -266,7 +298,7 @@ export class PostgresStore implements Store {
         failing = false;
         backoff = 50;
         // a backlog is written at once; a trickle waits for the next interval, to batch
-        if (this.queue.length < this.opts.maxBatch && !this.closed && this.waiters.length === 0) return;
+        if (this.queue.length < this.opts.maxBatch && !this.closed && this.waiters.length === 0 && !this.urgent) return;
       } catch (err) {
         if (!retryable(err)) {
           await this.isolate(batch);
@@ -512,7 +544,13 @@ export class PostgresStore implements Store {
   // ---- writes ----
 
   saveGroupState(state: GroupState): void {
-    this.enqueue({ k: 'group', state });
+    const queued = this.queuedGroups.get(state.groupKey);
+    if (queued) {
+      queued.state = state; // nothing else writes a group's state: replacing it keeps every order that matters
+      return;
+    }
+    const op: OpOf<'group'> = { k: 'group', state };
+    if (this.enqueue(op)) this.queuedGroups.set(state.groupKey, op);
   }
   saveSilence(silence: Silence): void {
     this.enqueue({ k: 'silence', silence });
@@ -527,10 +565,21 @@ export class PostgresStore implements Store {
     this.enqueue({ k: 'ilog', entry });
   }
   saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void {
-    for (const alert of alerts) this.enqueue({ k: 'notified', alert });
+    for (const alert of alerts) {
+      const queued = this.queuedNotified.get(alert.fingerprint);
+      if (queued) {
+        queued.alert = alert;
+        continue;
+      }
+      const op: OpOf<'notified'> = { k: 'notified', alert };
+      if (this.enqueue(op)) this.queuedNotified.set(alert.fingerprint, op);
+    }
   }
   deleteNotifiedAlerts(fingerprints: readonly string[]): void {
-    for (const fingerprint of fingerprints) this.enqueue({ k: 'unnotified', fingerprint });
+    for (const fingerprint of fingerprints) {
+      this.queuedNotified.delete(fingerprint); // a save after this delete must come after it
+      this.enqueue({ k: 'unnotified', fingerprint });
+    }
   }
   recordAlertEvent(event: AlertEvent): void {
     this.enqueue({ k: 'event', event });
@@ -698,6 +747,15 @@ export class PostgresStore implements Store {
     return row?.value;
   }
 
+  async initSetting(key: string, value: string): Promise<string> {
+    // the no-op update makes RETURNING give the row that won, inserted now or by another replica before
+    const [row] = await this.read<{ value: string }>(
+      'INSERT INTO vigil_setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING value',
+      [key, value],
+    );
+    return row.value;
+  }
+
   // ---- the change feed ----
 
   subscribe(fn: (what: StoreChange, origin: string) => void): () => void {
@@ -718,33 +776,34 @@ export class PostgresStore implements Store {
     let delay = 100;
     while (!this.closed) {
       const client = new pg.Client({ connectionString: this.opts.url, connectionTimeoutMillis: this.opts.connectTimeoutMs, application_name: `vigil ${this.replicaId} listen` });
+      client.on('error', () => undefined); // until LISTEN is in place, a failure is the catch below
       try {
-        client.on('notification', (msg) => this.tell(msg.payload));
-        let lost = false;
-        const onLost = () => {
-          if (lost) return;
-          lost = true;
-          this.listener = undefined;
-          client.end().catch(() => undefined);
-          if (!this.closed) this.listening = this.listen(true);
-        };
-        client.on('error', onLost);
-        client.on('end', onLost);
         await client.connect();
         await client.query(`LISTEN ${CHANNEL}`);
-        if (this.closed) {
-          await client.end();
-          return;
-        }
-        this.listener = client;
-        if (again) for (const what of ['silences', 'acks'] as const) this.deliver(what, 'vigil:reconnected');
-        return;
       } catch {
-        client.removeAllListeners('end');
         await client.end().catch(() => undefined);
         await sleep(delay);
         delay = Math.min(delay * 2, this.opts.maxBackoffMs);
+        continue;
       }
+      if (this.closed) {
+        await client.end().catch(() => undefined);
+        return;
+      }
+      let lost = false;
+      const onLost = () => {
+        if (lost) return;
+        lost = true;
+        this.listener = undefined;
+        client.end().catch(() => undefined);
+        if (!this.closed) this.listening = this.listen(true);
+      };
+      client.on('error', onLost);
+      client.on('end', onLost);
+      client.on('notification', (msg) => this.tell(msg.payload));
+      this.listener = client;
+      if (again) for (const what of ['silences', 'acks'] as const) this.deliver(what, 'vigil:reconnected');
+      return;
     }
   }
 
@@ -786,6 +845,8 @@ export class PostgresStore implements Store {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.running?.catch(() => undefined);
     this.queue = [];
+    this.queuedGroups.clear();
+    this.queuedNotified.clear();
     for (const w of this.waiters.splice(0)) w.resolve();
     const listener = this.listener;
     this.listener = undefined;

@@ -484,6 +484,11 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT value FROM setting WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
+  async initSetting(key: string, value: string): Promise<string> {
+    this.db.prepare('INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING').run(key, value);
+    return (this.db.prepare('SELECT value FROM setting WHERE key = ?').get(key) as { value: string }).value;
+  }
+
   setSetting(key: string, value: string): void {
     this.db.prepare('INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }

@@ -160,6 +160,8 @@ export interface Store {
   /** Small settings vigil generates once and keeps (the feedback-link signing key). */
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): void;
+  /** Keeps `value` unless the setting exists; returns the value kept — the first writer's, across replicas (a generated key). */
+  initSetting(key: string, value: string): Promise<string>;
 
   /** Tells the other replicas that something changed which is not a write of this Store (a config reload). */
   publish(what: StoreChange): void;

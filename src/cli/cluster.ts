@@ -4,7 +4,8 @@
  * everything and the pipeline has no claim stage (one replica behaves exactly as before).
  */
 import type { Logger } from 'pino';
-import { ClaimStage, PostgresCoordinator, SingleNode, type Coordinator } from '../cluster/index.js';
+import type { Registry } from 'prom-client';
+import { ClaimStage, ClusterMetrics, PostgresCoordinator, SingleNode, type Coordinator } from '../cluster/index.js';
 import type { Config } from '../config/index.js';
 import type { GroupLeases } from '../eval/index.js';
 import type { IntegrationLog, IntegrationStage } from '../notify/index.js';
@@ -26,7 +27,13 @@ export interface Replica {
 export const leaseName = (groupKey: string): string => `group:${groupKey}`;
 
 /** `storeConnected`: whether the Store (which the coordination does not share a pool with) reaches the database. */
-export async function openReplica(config: Config, integrationLog: IntegrationLog, log: Logger, storeConnected: () => boolean = () => true): Promise<Replica> {
+export async function openReplica(
+  config: Config,
+  integrationLog: IntegrationLog,
+  log: Logger,
+  storeConnected: () => boolean = () => true,
+  registry?: Registry,
+): Promise<Replica> {
   const cluster = config.cluster;
   // the coordination lives in the store's database, with a pool and tables of its own
   const url = config.storage.postgres?.url;
@@ -44,10 +51,11 @@ export async function openReplica(config: Config, integrationLog: IntegrationLog
     logger: clusterLog,
   });
   let groups: string[] = [];
+  const metrics = registry && new ClusterMetrics(registry, { connected: () => coordinator.connected(), heldGroups: () => coordinator.heldGroups().length });
   return {
     coordinator,
     leases: { holds: (key) => coordinator.holds(leaseName(key)) },
-    claim: new ClaimStage({ coordinator, log: integrationLog, claimTtlMs: cluster.claimTimeoutMs, failOpenAfterMs: cluster.claimFailOpenAfterMs, logger: clusterLog }),
+    claim: new ClaimStage({ coordinator, log: integrationLog, claimTtlMs: cluster.claimTimeoutMs, failOpenAfterMs: cluster.claimFailOpenAfterMs, logger: clusterLog, onClaim: (integration, result) => metrics?.claim(integration, result) }),
     setGroups(keys) {
       groups = keys.map(leaseName);
       coordinator.setGroups(groups);

@@ -118,7 +118,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   // several replicas: leases for the rule groups and claims for the notifications (one replica: neither)
   let replica: Replica;
   try {
-    replica = await openReplica(config, integrationLog, log, () => (store instanceof PostgresStore ? store.connected() : true));
+    replica = await openReplica(config, integrationLog, log, () => (store instanceof PostgresStore ? store.connected() : true), metrics.registry);
   } catch (err) {
     io.err(`vigil serve: cannot coordinate with the other replicas (cluster, storage.postgres): ${(err as Error).message}\n`);
     await store.close();

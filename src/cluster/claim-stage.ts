@@ -10,8 +10,12 @@ import type { IntegrationLogEntry } from '../route/index.js';
 import type { ClusterLogger } from './postgres.js';
 import type { Coordinator, HeldClaim } from './coordinator.js';
 
+/** What became of one claim, for /metrics. */
+export type ClaimResult = 'claimed' | 'adopted' | 'not_claimed' | 'fail_open';
+
 export interface ClaimStageOptions {
   coordinator: Coordinator;
+  onClaim?: (integration: string, result: ClaimResult) => void;
   log: IntegrationLog;
   /** How often to ask again while another replica sends the same content (default 250 ms). */
   pollMs?: number;
@@ -82,6 +86,7 @@ export class ClaimStage implements IntegrationStage {
         timer.unref();
         const guarded: IntegrationDelivery = { ...t, integration: whileClaimed(t.integration, () => performance.now() < validUntil) };
         this.held.set(guarded, { claim: outcome.claim, timer });
+        this.opts.onClaim?.(key.integration, 'claimed');
         return guarded;
       }
       if (outcome.kind === 'sent') {
@@ -89,17 +94,20 @@ export class ClaimStage implements IntegrationStage {
         const at = Math.round(this.now() - outcome.ageMs);
         this.opts.log.record({ ...outcome.entry, ...key, at, expiresAt: at + 2 * n.repeatIntervalMs });
         log?.info({ ...key, by: outcome.by }, 'cluster: another replica sent this notification; not sent again');
+        this.opts.onClaim?.(key.integration, 'adopted');
         return undefined;
       }
       const now = this.now();
       if (outcome.kind === 'unavailable' && now >= failOpenAt) {
         log?.warn({ ...key, err: outcome.error }, 'cluster: the database does not answer; sending without a claim');
+        this.opts.onClaim?.(key.integration, 'fail_open');
         return t;
       }
       if (now + (this.opts.pollMs ?? 250) >= n.deadline) {
         // not sent here: the group retries at its next group_interval, and finds it sent, or takes the claim over
         const why = outcome.kind === 'busy' ? `replica ${outcome.holder} is sending it` : `the database does not answer (${outcome.error})`;
         t.result = { kind: t.integration.kind, index: t.integration.index, ok: false, attempts: 0, error: `not claimed: ${why}` };
+        this.opts.onClaim?.(key.integration, 'not_claimed');
         return undefined;
       }
       await sleep(this.opts.pollMs ?? 250);

@@ -98,6 +98,11 @@ receivers:
       expect(t).toMatch(new RegExp(`replica r${i}: [01] of 1 rule groups evaluated here`));
       expect(t).toContain('database: connected');
     }
+    // and /metrics: each reaches the database, and the one group is evaluated by exactly one of them
+    const metric = async (r: ReplicaProcess, name: string) => Number(/^(\S+) (\S+)$/m.exec((await (await fetch(`${r.base}/metrics`)).text()).split('\n').find((l) => l.startsWith(name + ' ')) ?? '')?.[2]);
+    expect(await Promise.all(rs.map((r) => metric(r, 'vigil_cluster_database_up')))).toEqual([1, 1, 1]);
+    const held = () => Promise.all(rs.map((r) => metric(r, 'vigil_cluster_rule_groups_held')));
+    await waitFor('the group leased', async () => ((await held()).reduce((a, b) => a + b, 0) === 1 ? true : undefined), 10_000);
   });
 
   test('a silence made on one replica mutes on the others within 2 s', async () => {
@@ -145,6 +150,9 @@ receivers:
     expect(pdEvents('claimed-once').map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
     expect(new Set(pdEvents('claimed-once').map((e) => e.dedup_key)).size).toBe(1);
     expect(slackMessages('claimed-once')).toHaveLength(2);
+    const texts = await Promise.all(rs.map(async (r) => (await fetch(`${r.base}/metrics`)).text()));
+    const claims = texts.flatMap((t) => t.split('\n').filter((l) => l.startsWith('vigil_cluster_claims_total{')));
+    expect(claims.some((l) => /integration="slack",result="adopted"\} [1-9]/.test(l))).toBe(true);
   }, 60_000);
 
   test('kill -9 of the replica sending a notification, its request to Slack hanging: another takes the claim over and sends it once more (the bound: one extra copy)', async () => {
@@ -178,15 +186,16 @@ receivers:
       for (const r of rs) if (r.running() && (await r.readyz()).includes('1 of 1 rule groups')) return r;
       return undefined;
     };
-    const holder = await waitFor('the group held', holderOf, 20_000);
     type V1Alert = { labels: Record<string, string>; state: string; activeAt: string };
     const v1 = async (r: ReplicaProcess) => ((await (await fetch(`${r.base}/api/v1/alerts`)).json()) as { data: { alerts: V1Alert[] } }).data.alerts.find((a) => a.labels.alertname === 'ReplicaFailover');
     // an episode that began a little over an evaluation ago (so its pending state is committed: a kill -9 loses the writes of
-    // the last flush_interval), with most of its for clock still to run when its replica dies
-    const pending = await waitFor('ReplicaFailover pending', async () => {
-      const a = await v1(holder);
+    // the last flush_interval), with most of its for clock still to run when its replica dies; asked of the replica holding
+    // the group at that moment (only it shows the group's alerts)
+    const { holder, pending } = await waitFor('ReplicaFailover pending', async () => {
+      const r = await holderOf();
+      const a = r && (await v1(r));
       const age = a ? Date.now() - Date.parse(a.activeAt) : 0;
-      return a?.state === 'pending' && age >= 1_200 && age < 3_000 ? a : undefined;
+      return r && a?.state === 'pending' && age >= 1_200 && age < 3_000 ? { holder: r, pending: a } : undefined;
     }, 60_000);
     const activeAt = Date.parse(pending.activeAt);
     const killed = Date.now();

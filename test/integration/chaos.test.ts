@@ -123,8 +123,16 @@ receivers:
     await at(56_000);
     disruptions.push({ what: 'PostgreSQL restart', at: Date.now() - t0 });
     await pgServer.halt();
-    await sleep(2_000);
+    const halted = Date.now();
+    // cut off, a replica stays ready (it still routes what it holds) and says why
+    const cutOff = await waitFor('/readyz to say the database is unreachable', async () => {
+      const res = await fetch(`${rs[2]!.base}/readyz`).catch(() => undefined);
+      const text = res ? await res.text() : '';
+      return res?.status === 200 && text.includes('database: unreachable') ? text : undefined;
+    }, 10_000);
+    await sleep(Math.max(0, 2_000 - (Date.now() - halted)));
     await pgServer.start();
+    await waitFor('/readyz to say the database is back', async () => ((await rs[2]!.readyz()).includes('database: connected') ? true : undefined), 20_000);
     await at(66_000);
     await kill(rs[2]!);
     await at(78_000);
@@ -190,6 +198,7 @@ receivers:
       ),
     };
     console.log(`chaos: ${JSON.stringify(figures, null, 2)}`);
+    expect(cutOff).toContain('vigil is ready.');
     expect(figures.lostPages).toBe(0);
     expect(figures.lostResolves).toBe(0);
     expect(figures.pagerdutyDistinctDedupKeys).toBe(INCIDENTS);

@@ -5,7 +5,7 @@
  * evaluation fails over when its replica is killed (the for clock continues), and a notification
  * that every replica flushes (Prometheus sends to all of them) reaches each receiver once.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -136,6 +136,14 @@ receivers:
     expect(pdEvents('muted')).toEqual([]);
     expect(slackMessages('muted')).toEqual([]);
   }, 60_000);
+
+  test('a reload on one replica makes the others re-read their own vigil.yaml', async () => {
+    const file = join(rs[1]!.dir, 'vigil.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('resolve_timeout: 1m', 'resolve_timeout: 2m'));
+    expect((await fetch(`${rs[0]!.base}/-/reload`, { method: 'POST' })).status).toBe(200);
+    const original = async (r: ReplicaProcess) => ((await (await fetch(`${r.base}/api/v2/status`)).json()) as { config: { original: string } }).config.original;
+    await waitFor('r1 running its new vigil.yaml', async () => ((await original(rs[1]!)).includes('resolve_timeout: 2m') ? true : undefined), 2_000);
+  }, 30_000);
 
   test('every replica gets the same alerts, as Prometheus sends them: each receiver is told once, the resolve too', async () => {
     const start = Date.now();

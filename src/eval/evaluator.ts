@@ -195,12 +195,11 @@ export class Evaluator {
   private async mayEvaluate(group: Group): Promise<boolean> {
     if (!this.options.leases) return true;
     if (!this.holds(group)) {
-      if (this.leased.delete(group.key)) {
-        // what is held here goes stale: the API shows nothing rather than old alerts; the store has the truth for a regain
-        for (const rule of group.alertingRules()) rule.active.clear();
-        group.lastEvaluation = undefined;
-        this.log.info({ group: group.name }, 'another replica evaluates this group now');
-      }
+      // alerts held here (restored at start, or from before the lease moved) go stale: the API and /metrics show none
+      // rather than old ones; the store has the truth for a regain
+      for (const rule of group.alertingRules()) rule.active.clear();
+      group.lastEvaluation = undefined;
+      if (this.leased.delete(group.key)) this.log.info({ group: group.name }, 'another replica evaluates this group now');
       return false;
     }
     if (this.leased.has(group.key)) return true;

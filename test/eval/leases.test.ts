@@ -49,8 +49,9 @@ test('two replicas share one group: only the holder evaluates it, and the one th
     expect(fired.firedAt).toBeGreaterThanOrEqual(pending.activeAt + 3_000);
     // b's first evaluation already carried a's alert
     expect(seen.b![0]!.alerts[0]?.activeAt).toBe(pending.activeAt);
-    // a stopped at its next tick (an evaluation under way when the lease moved may finish)
+    // a stopped at its next tick (an evaluation under way when the lease moved may finish), and shows no stale alert
     expect(seen.a!.length).toBeLessThanOrEqual(aEvaluations + 1);
+    expect(a.groups[0]!.alertingRules()[0]!.active.size).toBe(0);
   } finally {
     await Promise.all([a.stop(), b.stop()]);
     store.close();

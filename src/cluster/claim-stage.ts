@@ -114,21 +114,27 @@ export class ClaimStage implements IntegrationStage {
     }
   }
 
-  /** Marks the claim sent (others adopt it) or lets it go (another may send). */
-  async done(t: IntegrationDelivery): Promise<void> {
+  /** Marks the claim sent (others adopt it) or lets it go (another may send); in the background, so an outage holds up no flush. */
+  done(t: IntegrationDelivery): void {
     const h = this.held.get(t);
     if (!h) return;
     this.held.delete(t);
     clearInterval(h.timer);
     const ok = t.result?.ok === true && t.entry !== undefined;
-    // a mark that cannot reach the database is retried until the claim would expire; after that another replica may send again
-    const deadline = this.now() + (this.opts.claimTtlMs ?? 10_000);
+    void this.settle(() => (ok ? h.claim.sent(t.entry!) : h.claim.release()));
+  }
+
+  /**
+   * Retries while the database is away: a "sent" that lands before another replica takes the
+   * expired claim over still saves a copy (the mark checks the holder, not the expiry).
+   */
+  private async settle(write: () => Promise<void>): Promise<void> {
+    const giveUpAt = this.now() + Math.max(this.opts.claimTtlMs ?? 10_000, 30_000);
     for (;;) {
       try {
-        await (ok ? h.claim.sent(t.entry!) : h.claim.release());
-        return;
+        return await write();
       } catch (err) {
-        if (this.now() >= deadline) {
+        if (this.now() >= giveUpAt) {
           this.opts.logger?.warn({ err: (err as Error).message }, 'cluster: could not mark a notification as sent');
           return;
         }

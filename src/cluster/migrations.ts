@@ -20,6 +20,8 @@ CREATE TABLE vigil_cluster_claims (
   group_key text NOT NULL,
   hash text NOT NULL,
   holder text NOT NULL,
+  -- one claim of many by the same holder: a late release of an earlier one never ends a newer one
+  token text NOT NULL,
   state text NOT NULL CHECK (state IN ('inflight', 'sent')),
   expires_at timestamptz,
   sent_at timestamptz,

@@ -3,6 +3,7 @@
  * replica's groups in one statement per round; expiry is on the database's clock. Claims: one row
  * per (receiver, integration, index, group key) holding the content hash being sent or last sent.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { IntegrationLogEntry } from '../route/index.js';
 import type { ClaimKey, ClaimOutcome, Coordinator, HeldClaim } from './coordinator.js';
@@ -212,19 +213,20 @@ export class PostgresCoordinator implements Coordinator {
 
   async claim(key: ClaimKey, hash: string, repeatIntervalMs: number): Promise<ClaimOutcome> {
     const k = [key.receiver, key.integration, key.index, key.groupKey];
+    const token = randomUUID();
     try {
       const taken = await this.pool.query(
-        `INSERT INTO vigil_cluster_claims AS c (receiver, integration, idx, group_key, hash, holder, state, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'inflight', now() + $7 * interval '1 millisecond')
+        `INSERT INTO vigil_cluster_claims AS c (receiver, integration, idx, group_key, hash, holder, state, expires_at, token)
+         VALUES ($1, $2, $3, $4, $5, $6, 'inflight', now() + $7 * interval '1 millisecond', $9)
          ON CONFLICT (receiver, integration, idx, group_key) DO UPDATE
-           SET hash = EXCLUDED.hash, holder = EXCLUDED.holder, state = 'inflight', expires_at = EXCLUDED.expires_at, sent_at = NULL, entry = NULL
+           SET hash = EXCLUDED.hash, holder = EXCLUDED.holder, token = EXCLUDED.token, state = 'inflight', expires_at = EXCLUDED.expires_at, sent_at = NULL, entry = NULL
            WHERE NOT (c.hash = EXCLUDED.hash AND (
              (c.state = 'sent' AND c.sent_at > now() - $8 * interval '1 millisecond')
              OR (c.state = 'inflight' AND c.expires_at > now() AND c.holder <> EXCLUDED.holder)))
          RETURNING 1`,
-        [...k, hash, this.replica, this.claimTtlMs, repeatIntervalMs],
+        [...k, hash, this.replica, this.claimTtlMs, repeatIntervalMs, token],
       );
-      if (taken.rowCount === 1) return { kind: 'claimed', claim: this.heldClaim(k, hash) };
+      if (taken.rowCount === 1) return { kind: 'claimed', claim: this.heldClaim(k, token) };
       const { rows } = await this.pool.query<{ state: string; holder: string; entry: IntegrationLogEntry | null; age_ms: number | null }>(
         `SELECT state, holder, entry, round(extract(epoch FROM now() - sent_at) * 1000)::float8 AS age_ms
          FROM vigil_cluster_claims WHERE receiver = $1 AND integration = $2 AND idx = $3 AND group_key = $4`,
@@ -239,15 +241,15 @@ export class PostgresCoordinator implements Coordinator {
     }
   }
 
-  private heldClaim(k: (string | number)[], hash: string): HeldClaim {
-    const where = 'receiver = $1 AND integration = $2 AND idx = $3 AND group_key = $4 AND hash = $5 AND holder = $6';
-    const args = [...k, hash, this.replica];
+  private heldClaim(k: (string | number)[], token: string): HeldClaim {
+    const where = 'receiver = $1 AND integration = $2 AND idx = $3 AND group_key = $4 AND token = $5';
+    const args = [...k, token];
     return {
       extend: async () => {
-        await this.pool.query(`UPDATE vigil_cluster_claims SET expires_at = now() + $7 * interval '1 millisecond' WHERE ${where} AND state = 'inflight'`, [...args, this.claimTtlMs]);
+        await this.pool.query(`UPDATE vigil_cluster_claims SET expires_at = now() + $6 * interval '1 millisecond' WHERE ${where} AND state = 'inflight'`, [...args, this.claimTtlMs]);
       },
       sent: async (entry) => {
-        await this.pool.query(`UPDATE vigil_cluster_claims SET state = 'sent', sent_at = now(), expires_at = NULL, entry = $7 WHERE ${where}`, [...args, JSON.stringify(entry)]);
+        await this.pool.query(`UPDATE vigil_cluster_claims SET state = 'sent', sent_at = now(), expires_at = NULL, entry = $6 WHERE ${where}`, [...args, JSON.stringify(entry)]);
       },
       release: async () => {
         await this.pool.query(`DELETE FROM vigil_cluster_claims WHERE ${where} AND state = 'inflight'`, args);

@@ -135,7 +135,13 @@ describePg('replicas coordinated through one PostgreSQL', () => {
       const again = await cs[1]!.claim(key, contentHash(entry(['c'])), 3_600_000);
       if (again.kind !== 'claimed') throw new Error(`expected a claim, got ${again.kind}`);
       await again.claim.release();
-      expect((await cs[0]!.claim(key, contentHash(entry(['c'])), 3_600_000)).kind).toBe('claimed');
+      const mine = await cs[0]!.claim(key, contentHash(entry(['c'])), 3_600_000);
+      expect(mine.kind).toBe('claimed');
+      // the same replica claims it again (its next flush); the late release of the earlier claim does not end the newer one
+      const newer = await cs[0]!.claim(key, contentHash(entry(['c'])), 3_600_000);
+      expect(newer.kind).toBe('claimed');
+      if (mine.kind === 'claimed') await mine.claim.release();
+      expect(await cs[1]!.claim(key, contentHash(entry(['c'])), 3_600_000)).toEqual({ kind: 'busy', holder: 'replica-0' });
     }, 60_000);
 
     test('through the pipeline: three replicas flush the same group at once, the webhook receiver gets one request; the others log it as told', async () => {

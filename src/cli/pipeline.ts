@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Receiver } from '../config/index.js';
 import type { NotifyPipeline } from '../dispatch/index.js';
-import { buildIntegrations, integrationStages, type Integration, type IntegrationContext, type IntegrationLog } from '../notify/index.js';
+import { buildIntegrations, integrationStages, type Integration, type IntegrationContext, type IntegrationLog, type IntegrationStage } from '../notify/index.js';
 import { MuteStage, RateLimitStage, StormStage, TimeIntervalStage, type TimeIntervals, type DeliveryStage, type HeldAlerts, type InhibitRule, type Notification, type RateLimiters, type SilenceMatcher } from '../route/index.js';
 
 export interface PipelineParts {
@@ -16,6 +16,8 @@ export interface PipelineParts {
   held: HeldAlerts;
   rateLimiters: RateLimiters;
   integrationLog: IntegrationLog;
+  /** With several replicas: the flush claim, so that one of them sends each notification. */
+  claim?: IntegrationStage;
   integrationContext?: IntegrationContext;
   /** Signed actionable/noise links, carried by Slack messages and tickets. */
   feedbackLinks?: (n: Notification) => { actionable: string; noise: string } | undefined;
@@ -42,7 +44,7 @@ export function buildPipeline(parts: PipelineParts): NotifyPipeline {
       feedbackStage(receivers, parts.feedbackLinks),
     ],
     integrations: (name) => integrations.get(name) ?? [],
-    integration: integrationStages(parts.integrationLog),
+    integration: integrationStages(parts.integrationLog, {}, parts.claim),
   };
 }
 

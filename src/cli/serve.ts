@@ -26,10 +26,11 @@ import {
   uiRoutes,
 } from '../server/index.js';
 import { buildPipeline } from './pipeline.js';
+import { openReplica, type Replica } from './cluster.js';
 import { API_QUERY_LIMITS, openEmbedded, type Embedded } from './embedded.js';
 import { QueryPool } from '../promql/index.js';
 import { Ingestion } from './ingestion.js';
-import { alertEvent } from '../store/index.js';
+import { alertEvent, PostgresStore } from '../store/index.js';
 import { openStore, storeMetrics, storeName } from './store.js';
 import type { Io } from './output.js';
 import { VERSION } from './version.js';
@@ -83,6 +84,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   const store = await openStore(config, {
     onWriteError: (err, what) => log.error({ err: err.message }, `could not write ${what}`),
     onInfo: (msg, fields) => log.info({ component: 'store', ...fields }, msg),
+    replicaId: config.cluster?.replicaId,
   });
   const silences = await Silences.open({ store });
   if (!config.route) log.warn({}, 'vigil.yaml has no route: alerts are kept and shown, but nobody is notified');
@@ -114,6 +116,15 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
   const integrationLog = await IntegrationLog.open(store, Date.now(), (err, entry) =>
     log.error({ err: err.message, group: entry.groupKey, integration: entry.integration }, 'could not persist the notification log'),
   );
+  // several replicas: leases for the rule groups and claims for the notifications (one replica: neither)
+  let replica: Replica;
+  try {
+    replica = await openReplica(config, integrationLog, log, () => (store instanceof PostgresStore ? store.connected() : true), metrics.registry);
+  } catch (err) {
+    io.err(`vigil serve: cannot coordinate with the other replicas (cluster, storage.postgres): ${(err as Error).message}\n`);
+    await store.close();
+    return 1;
+  }
   const rateLimiters = new RateLimiters();
   // the mute stage reads the router's held alerts (inhibition sources); the router is built just below
   const held: HeldAlerts = { alerts: () => router.held.alerts(), revision: () => router.held.revision() };
@@ -126,6 +137,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       held,
       rateLimiters,
       integrationLog,
+      claim: replica.claim,
       integrationContext: { store },
       feedbackLinks: (n) => feedbackLinks.linksFor(n),
       onStorm: (receiver, alerts) => routerMetrics.stormCollapsed(receiver, alerts),
@@ -155,6 +167,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       outageToleranceMs: cfg.evaluation.outageToleranceMs,
       datasourceDownAfter: cfg.evaluation.datasourceDownAfter,
       datasourceName,
+      leases: replica.leases,
       logger: log,
       onEvaluated: (group, result) => {
         metrics.observe(group, result);
@@ -176,6 +189,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
         }
       },
     });
+    replica.setGroups(ev.groups.map((g) => g.key));
     const { restored, discarded } = await ev.restore();
     log.info({ restored, discarded, groups: ev.groups.length, store: storeName(cfg) }, 'alert state restored');
     ev.start();
@@ -184,7 +198,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
 
   /** Re-reads vigil.yaml and the rule files; on any error the running config stays, untouched. */
   let reloading: Promise<void> = Promise.resolve();
-  const reload = (): Promise<void> => {
+  const reload = ({ tell = true }: { tell?: boolean } = {}): Promise<void> => {
     const run = reloading.then(async () => {
       const next = await loadConfigFile(flags.config);
       const groups = await loadRules(next);
@@ -215,12 +229,14 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       stopReport = startReport(next, source.datasource);
       config = next;
       log.info({ config: flags.config, groups: groups.length, receivers: next.receivers.length }, 'configuration reloaded');
+      // the other replicas re-read their own vigil.yaml too (one told by the feed does not tell back)
+      if (tell) store.publish('config');
     });
     reloading = run.catch(() => undefined);
     return run;
   };
-  const reloadLogged = (how: string) =>
-    reload().then(
+  const reloadLogged = (how: string, tell = true) =>
+    reload({ tell }).then(
       () => true,
       (err: Error) => {
         log.error({ how, err: err.message }, 'reload failed; the previous configuration keeps running');
@@ -241,6 +257,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     metrics,
     router,
     isReady: () => ready,
+    readiness: () => replica.readiness(),
     bearerToken: () => config.server.bearerToken,
     maxRequestBytes: config.server.maxRequestBytes,
     limits: () => config.limits,
@@ -286,6 +303,7 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EADDRNOTAVAIL' ? 'no such local address' : e.message;
     io.err(`vigil serve: cannot listen on ${config.server.host}:${config.server.port} (server.listen): ${why}\n`);
     await router.stop();
+    await replica.stop();
     await queryPool.close();
     await embedded?.close();
     await store.close();
@@ -300,6 +318,12 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
 
   const onHup = () => void reloadLogged('SIGHUP');
   process.on('SIGHUP', onHup);
+  // what another replica changed: silences are read again, a reload is done here too; acks are read from the store when shown
+  const unsubscribe = store.subscribe((what, origin) => {
+    if (what === 'silences') {
+      silences.reload().catch((err: Error) => log.error({ err: err.message, origin }, 'could not read the silences another replica changed; trying at its next change'));
+    } else if (what === 'config') void reloadLogged(`replica ${origin} reloaded`, false);
+  });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down: finishing the running evaluations and notifications');
@@ -309,12 +333,15 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   process.off('SIGHUP', onHup);
+  unsubscribe();
   ready = false;
   await reloading;
   stopReport();
   await ingestion.stop();
   await evaluator?.stop();
+  // the leases go back now (the others take the groups at their next round); claims end with the sends
   await router.stop();
+  await replica.stop();
   await new Promise((resolve) => server.close(resolve));
   await queryPool.close();
   await embedded?.close();

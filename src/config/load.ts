@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isScalar, isSeq, stringify, visit } from 'yaml';
@@ -8,7 +9,7 @@ import { buildInhibitRules, buildRouteTree, buildTimeIntervals, RoutingConfigErr
 import { compileSchema, formatPath, validateShape, YamlSource, type Diagnostic, type Path } from '../yaml/index.js';
 import { configSchema } from './schema.js';
 import cron from 'node-cron';
-import type { Config, EmbeddedDatasourceConfig, HttpConfig, Receiver, RelabelConfig, ScrapeConfig, TicketConfig } from './types.js';
+import type { ClusterConfig, Config, EmbeddedDatasourceConfig, HttpConfig, Receiver, RelabelConfig, ScrapeConfig, TicketConfig } from './types.js';
 
 const validate = compileSchema(configSchema);
 const ENV_REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -368,10 +369,34 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
   const serverToken = (get(['server', 'bearer_token']) as string | undefined) ?? secretFile(['server', 'bearer_token_file']);
   const flapping = get(['global', 'flapping']) as { enabled?: boolean; min_refires?: number } | undefined;
 
+  /** The cluster block: replicas share one PostgreSQL, so it needs storage.postgres; its timings must fit together. */
+  function clusterConfig(): ClusterConfig | undefined {
+    if (get(['cluster']) === undefined) return undefined;
+    if (get(['storage', 'postgres']) === undefined) report(at(['cluster']), ['cluster'], 'replicas share one PostgreSQL: set storage.postgres too');
+    const positive = (path: Path, fallback: number): number => {
+      const ms = durationAt(path, fallback);
+      if (ms <= 0) report(at(path), path, 'must be longer than 0s');
+      return ms;
+    };
+    const leaseDurationMs = positive(['cluster', 'lease_duration'], 6_000);
+    const leaseRenewIntervalMs = positive(['cluster', 'lease_renew_interval'], Math.max(100, Math.floor(leaseDurationMs / 3)));
+    if (leaseRenewIntervalMs >= leaseDurationMs) {
+      report(at(['cluster', 'lease_renew_interval']), ['cluster', 'lease_renew_interval'], `must be shorter than cluster.lease_duration (${leaseDurationMs / 1000}s), or leases lapse between renewals`);
+    }
+    return {
+      replicaId: (get(['cluster', 'replica_id']) as string | undefined) ?? `${hostname()}-${process.pid}`,
+      leaseDurationMs,
+      leaseRenewIntervalMs,
+      claimTimeoutMs: positive(['cluster', 'claim_timeout'], 10_000),
+      claimFailOpenAfterMs: durationAt(['cluster', 'claim_fail_open_after'], 10_000),
+    };
+  }
+
   const listen = (get(['server', 'listen']) as string | undefined) ?? '127.0.0.1:9095';
   const listenMatch = /^(.*):(\d{1,5})$/.exec(listen);
   if (!listenMatch || Number(listenMatch[2]) > 65535) report(at(['server', 'listen']), ['server', 'listen'], `"${listen}" is not host:port (e.g. 127.0.0.1:9095)`);
 
+  const cluster = clusterConfig();
   const config: Config = {
     file,
     original: stringify(redactSecrets(data, [])),
@@ -425,6 +450,7 @@ export function parseConfig(file: string, text: string, env: NodeJS.ProcessEnv =
       outageToleranceMs: durationAt(['evaluation', 'outage_tolerance'], 3_600_000),
       datasourceDownAfter: (get(['evaluation', 'datasource_down_after']) as number | undefined) ?? 3,
     },
+    ...(cluster ? { cluster } : {}),
   };
   if (diagnostics.length) throw new ConfigError(diagnostics);
   return config;

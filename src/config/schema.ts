@@ -277,5 +277,16 @@ export const configSchema = {
         datasource_down_after: { type: 'integer', minimum: 1 },
       },
     },
+    cluster: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        replica_id: { type: 'string', minLength: 1, maxLength: 200 },
+        lease_duration: duration,
+        lease_renew_interval: duration,
+        claim_timeout: duration,
+        claim_fail_open_after: duration,
+      },
+    },
   },
 } as const;

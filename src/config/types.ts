@@ -169,6 +169,21 @@ export interface Config {
     outageToleranceMs: number;
     datasourceDownAfter: number;
   };
+  /** Several `vigil serve` replicas on one PostgreSQL (storage.postgres); undefined: this replica does everything. */
+  cluster?: ClusterConfig;
+}
+
+export interface ClusterConfig {
+  /** Names this replica in leases, claims and logs; default hostname-pid. */
+  replicaId: string;
+  /** A rule group's lease not renewed for this long goes to another replica. */
+  leaseDurationMs: number;
+  /** How often a replica renews its leases (less than a third of the lease is wise). */
+  leaseRenewIntervalMs: number;
+  /** A flush claim whose holder stopped extending it (died, stalled) is taken over after this long. */
+  claimTimeoutMs: number;
+  /** With the database unreachable, a notification is sent without a claim after this long (a page beats no page). */
+  claimFailOpenAfterMs: number;
 }
 
 export interface Limits {

@@ -261,12 +261,17 @@ export class Router {
     let wake: number | undefined;
     let firing = 0;
     let resolved = 0;
+    let resolvedNotified = false;
     for (const alert of alerts) {
       const held = this.alertsByFp.get(alert.fingerprint);
       if (!held) this.countHeld(alert, 1);
       const merged = held ? mergeAlert(held, alert, now) : alert;
       this.alertsByFp.set(alert.fingerprint, merged);
-      if (this.notified.has(alert.fingerprint)) this.notifiedDirty.add(alert.fingerprint);
+      if (this.notified.has(alert.fingerprint)) {
+        this.notifiedDirty.add(alert.fingerprint);
+        // a resolve is written at once, not with the lazy refreshes: a replica (re)starting from the store must not see it firing
+        if (held && held.endsAt > now && merged.endsAt <= now) resolvedNotified = true;
+      }
       this.track(merged, now, source);
       for (const g of this.dispatcher.insert(alert, now)) {
         const t = g.nextFlushAt();
@@ -280,6 +285,7 @@ export class Router {
     if (resolved) this.opts.metrics?.received(source, 'resolved', resolved);
     this.revision++;
     this.writeEvents();
+    if (resolvedNotified) this.writeNotified(true);
     if (wake !== undefined) this.wakeAt(wake); // only the touched groups can want an earlier tick
   }
 

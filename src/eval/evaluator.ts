@@ -37,6 +37,11 @@ export interface GroupStateStore {
   loadGroupState(groupKey: string): Promise<GroupState | undefined>;
 }
 
+/** The evaluator's view of the cluster's leases: one replica at a time evaluates a group. */
+export interface GroupLeases {
+  holds(groupKey: string): boolean;
+}
+
 export interface EvaluatorOptions {
   datasource: Datasource;
   /** Where state is persisted after every evaluation; none for one-shot use. */
@@ -49,6 +54,8 @@ export interface EvaluatorOptions {
   datasourceDownAfter?: number;
   /** Named in VigilDatasourceDown's labels. */
   datasourceName?: string;
+  /** Which groups this replica evaluates when several replicas share the rules; every group when absent. */
+  leases?: GroupLeases;
   clock?: Clock;
   logger?: Logger;
   onEvaluated?: (group: Group, result: GroupEvaluation) => void;
@@ -72,6 +79,8 @@ export class Evaluator {
   private selfEvaluation: Promise<void> = Promise.resolve();
   private abort?: AbortController;
   private loops: Promise<void>[] = [];
+  /** Groups whose lease this replica held at its last tick (their state in memory is current). */
+  private readonly leased = new Set<string>();
 
   constructor(specs: RuleGroupSpec[], private readonly options: EvaluatorOptions) {
     this.clock = options.clock ?? systemClock;
@@ -148,6 +157,11 @@ export class Evaluator {
         this.log.warn({ group: group.name, rule: r.rule.name, err: r.status.lastError }, 'rule evaluation failed; its alerts keep their state');
       }
     }
+    // a replica that stalled past its lease must not overwrite the state of the replica that took the group over
+    if (!this.holds(group)) {
+      this.log.warn({ group: group.name }, 'lost the lease on this group while evaluating it; the result is dropped');
+      return result;
+    }
     this.report(group, before);
     this.persist(group);
     this.selfEvaluation = this.selfEvaluation
@@ -168,6 +182,46 @@ export class Evaluator {
     this.selfGroup.rules[0].status = { health: 'ok', lastEvaluation: ts, evaluationTimeMs: 0 };
     this.report(this.selfGroup, before);
     this.persist(this.selfGroup);
+  }
+
+  private holds(group: Group): boolean {
+    return this.options.leases?.holds(group.key) ?? true;
+  }
+
+  /**
+   * Whether this replica evaluates the group at this tick. On gaining its lease, the group's state
+   * is read from the store when another replica evaluated it since, so its `for` clocks continue.
+   */
+  private async mayEvaluate(group: Group): Promise<boolean> {
+    if (!this.options.leases) return true;
+    if (!this.holds(group)) {
+      // alerts held here (restored at start, or from before the lease moved) go stale: the API and /metrics show none
+      // rather than old ones; the store has the truth for a regain
+      for (const rule of group.alertingRules()) rule.active.clear();
+      group.lastEvaluation = undefined;
+      if (this.leased.delete(group.key)) this.log.info({ group: group.name }, 'another replica evaluates this group now');
+      return false;
+    }
+    if (this.leased.has(group.key)) return true;
+    const store = this.options.store;
+    try {
+      const state = store ? await Promise.resolve(store.loadGroupState(group.key)) : undefined;
+      const now = this.clock.now();
+      const tolerance = this.options.outageToleranceMs ?? 3_600_000;
+      if (state && state.lastEvaluation > (group.lastEvaluation ?? -Infinity) && now - state.lastEvaluation <= tolerance) {
+        for (const rule of group.alertingRules()) {
+          rule.active.clear();
+          rule.restore(state.alerts.filter((a) => a.rule === rule.name).map((a) => a.alert), now);
+        }
+        group.lastEvaluation = state.lastEvaluation;
+      }
+    } catch (err) {
+      this.log.error({ group: group.name, err: (err as Error).message }, 'gained this group but cannot read its state; trying again at the next tick');
+      return false;
+    }
+    this.leased.add(group.key);
+    this.log.info({ group: group.name }, 'this replica evaluates this group now');
+    return true;
   }
 
   private persist(group: Group): void {
@@ -209,7 +263,7 @@ export class Evaluator {
       await this.clock.sleep(ts - this.clock.now(), signal);
       if (signal.aborted) return;
       try {
-        await this.evaluateGroup(group, ts);
+        if (await this.mayEvaluate(group)) await this.evaluateGroup(group, ts);
       } catch (err) {
         this.log.error({ group: group.name, err: (err as Error).message }, 'group evaluation failed');
       }

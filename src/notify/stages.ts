@@ -18,7 +18,10 @@ export interface IntegrationDelivery {
   result?: IntegrationResult;
 }
 
-export type IntegrationStage = Stage<IntegrationDelivery, IntegrationDelivery | undefined | Promise<IntegrationDelivery | undefined>>;
+export type IntegrationStage = Stage<IntegrationDelivery, IntegrationDelivery | undefined | Promise<IntegrationDelivery | undefined>> & {
+  /** Called once the integration's run has ended (sent, deduped or failed), for every stage that ran: to let go of what `run` took. */
+  done?(t: IntegrationDelivery): void | Promise<void>;
+};
 
 /** Compares with the integration's own log entry (or the receiver's, before it has one); stops when it needs nothing. */
 export class DedupStage implements IntegrationStage {
@@ -77,8 +80,10 @@ export async function fanOut(integrations: readonly Integration[], delivery: Del
   return Promise.all(
     integrations.map(async (integration): Promise<FanOutOutcome> => {
       let t: IntegrationDelivery = { delivery, integration };
+      const ran: IntegrationStage[] = [];
       try {
         for (const s of stages) {
+          ran.push(s);
           const next = await s.run(t, now());
           if (!next) break;
           t = next;
@@ -86,12 +91,13 @@ export async function fanOut(integrations: readonly Integration[], delivery: Del
       } catch (err) {
         t.result = { kind: integration.kind, index: integration.index, ok: false, attempts: 0, error: (err as Error).message };
       }
+      for (const s of ran.reverse()) await Promise.resolve(s.done?.(t)).catch(() => undefined);
       return { integration, delivery: t.delivery, ...(t.result ? { result: t.result } : {}) };
     }),
   );
 }
 
-/** The stages each integration runs, in Alertmanager's order. */
-export function integrationStages(log: IntegrationLog, retry: Omit<DeliverOptions, 'deadline'> = {}): IntegrationStage[] {
-  return [new DedupStage(log), new RetryStage(retry), new LogStage(log)];
+/** The stages each integration runs, in Alertmanager's order; replicas put their flush claim between dedup and retry. */
+export function integrationStages(log: IntegrationLog, retry: Omit<DeliverOptions, 'deadline'> = {}, claim?: IntegrationStage): IntegrationStage[] {
+  return [new DedupStage(log), ...(claim ? [claim] : []), new RetryStage(retry), new LogStage(log)];
 }

@@ -19,6 +19,8 @@ export interface AppDeps {
   metrics: EvaluationMetrics;
   /** Ready once state is restored and the scheduler runs. */
   isReady: () => boolean;
+  /** More lines for /readyz (the database a replica shares with the others, and whether it answers). */
+  readiness?: () => string[];
   /** Alert ingestion, GET /api/v2/alerts and the silences API; without it those endpoints are absent. */
   router?: RouterPort;
   /** server.bearer_token, read per request so a reload applies; unset → writes are open. */
@@ -50,7 +52,9 @@ export function createApp(deps: AppDeps): Express {
     res.type('text/plain').send('vigil is healthy.\n');
   });
   app.get('/readyz', (_req, res) => {
-    if (isReady()) res.type('text/plain').send('vigil is ready.\n');
+    // a replica cut off from its database still routes what it holds: ready, and it says so
+    const more = deps.readiness?.() ?? [];
+    if (isReady()) res.type('text/plain').send(['vigil is ready.', ...more].join('\n') + '\n');
     else res.status(503).type('text/plain').send('vigil is not ready yet.\n');
   });
   app.get('/metrics', async (_req, res) => {

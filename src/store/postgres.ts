@@ -456,7 +456,9 @@ export class PostgresStore implements Store {
       case 'notified': {
         const alerts = lastBy(run as OpOf<'notified'>[], (o) => o.alert.fingerprint).map((o) => o.alert);
         await c.query(
-          'INSERT INTO vigil_notified_alert (fingerprint, alert) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (fingerprint) DO UPDATE SET alert = excluded.alert',
+          // replicas write the same alert: an older copy (a firing refresh written late) never replaces a newer one (its resolve)
+          'INSERT INTO vigil_notified_alert (fingerprint, alert) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (fingerprint) DO UPDATE SET alert = excluded.alert ' +
+            "WHERE (excluded.alert::json->>'updatedAt')::float8 >= (vigil_notified_alert.alert::json->>'updatedAt')::float8",
           [alerts.map((a) => a.fingerprint), alerts.map((a) => JSON.stringify(a))],
         );
         return;

@@ -394,4 +394,19 @@ describe('the router at run time', () => {
     expect(second.sent).toEqual([]);
     await second.router.stop();
   });
+
+  test('the resolve of a notified alert reaches the store at once, not with the lazy refreshes: a router starting from the store (a restarted replica) does not see it firing', async () => {
+    const { router, store } = await setup();
+    const a = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0, T0 + 10 * MIN);
+    router.receive([a], 'api-v2');
+    await advance(MIN);
+    // a firing refresh is written lazily (at most every 5 s); the resolve that follows within that time is not held back
+    router.receive([{ ...a, endsAt: T0 + 20 * MIN, updatedAt: T0 + MIN }], 'api-v2');
+    await jest.advanceTimersByTimeAsync(S);
+    expect((await store.loadNotifiedAlerts()).map((x) => x.endsAt)).toEqual([T0 + 20 * MIN]);
+    router.receive([{ ...a, endsAt: T0 + MIN + S, updatedAt: T0 + MIN + S }], 'api-v2');
+    await jest.advanceTimersByTimeAsync(100);
+    expect((await store.loadNotifiedAlerts()).map((x) => x.endsAt)).toEqual([T0 + MIN + S]);
+    await router.stop();
+  });
 });

@@ -14,7 +14,7 @@
  * LISTENs on a connection of its own and tells what other replicas changed.
  */
 import { hostname } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
 import type { IntegrationLogEntry, NotificationLogEntry, RoutedAlert, Silence } from '../route/index.js';
 import { decodeAlert, encodeAlert, pageLimit } from './codec.js';
 import { MIGRATIONS } from './postgres-migrations.js';
@@ -99,10 +99,14 @@ const CHANNEL = 'vigil_changes';
 const MIGRATION_LOCK = 0x7669_6769_6c;
 
 /** node-postgres returns bigint as a string; vigil's bigints are unix ms and ids, well within 2^53. */
-const types = {
+const typesOf = (lib: typeof pg) => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
+    oid === lib.types.builtins.INT8 ? (v: string) => Number(v) : lib.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+});
+
+// node-postgres is loaded when PostgreSQL is configured: a replica on SQLite never pays its ~15 MiB of RSS.
+let pgLib: typeof pg | undefined;
+const loadPg = async (): Promise<typeof pg> => (pgLib ??= (await import('pg')).default);
 
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
 /** node-postgres' own words for a connection that is gone or never came (these errors have no code). */
@@ -150,7 +154,10 @@ export class PostgresStore implements Store {
   private listening: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
 
-  private constructor(options: PostgresStoreOptions) {
+  private constructor(
+    options: PostgresStoreOptions,
+    private readonly lib: typeof pg,
+  ) {
     this.replicaId = options.replicaId ?? `${hostname()}:${process.pid}`;
     this.opts = {
       url: options.url,
@@ -164,13 +171,13 @@ export class PostgresStore implements Store {
     };
     this.onWriteError = options.onWriteError ?? ((err, what) => process.emitWarning(`vigil: could not write ${what}: ${err.message}`));
     this.onInfo = options.onInfo ?? (() => undefined);
-    this.pool = new pg.Pool({
+    this.pool = new lib.Pool({
       connectionString: this.opts.url,
       max: this.opts.poolSize,
       connectionTimeoutMillis: this.opts.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
       application_name: `vigil ${this.replicaId}`,
-      types,
+      types: typesOf(lib),
     });
     // an idle connection that breaks (a database restart) is replaced on next use; it must not crash the process
     this.pool.on('error', () => {
@@ -180,7 +187,7 @@ export class PostgresStore implements Store {
 
   /** Connects, brings the schema up to date (under a lock, so replicas that start together do not race), and returns the store. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
-    const store = new PostgresStore(options);
+    const store = new PostgresStore(options, await loadPg());
     try {
       await store.migrate();
     } catch (err) {
@@ -775,7 +782,7 @@ export class PostgresStore implements Store {
   private async listen(again: boolean): Promise<void> {
     let delay = 100;
     while (!this.closed) {
-      const client = new pg.Client({ connectionString: this.opts.url, connectionTimeoutMillis: this.opts.connectTimeoutMs, application_name: `vigil ${this.replicaId} listen` });
+      const client = new this.lib.Client({ connectionString: this.opts.url, connectionTimeoutMillis: this.opts.connectTimeoutMs, application_name: `vigil ${this.replicaId} listen` });
       client.on('error', () => undefined); // until LISTEN is in place, a failure is the catch below
       try {
         await client.connect();

@@ -136,6 +136,8 @@ function checkTime(t: number): number {
 
 export class TSDB implements SampleStorage {
   readonly head = new Head();
+  /** The head answers select() in label order. */
+  readonly sortedByLabels = true;
   private wal!: WalWriter;
   private readonly retentionMs: number;
   private readonly logger: TSDBLogger;

@@ -131,8 +131,9 @@ export class Evaluator {
 
   select(matchers: LabelMatcher[], mint: number, maxt: number) {
     const sm: SeriesMatcher[] = matchers.map((m) => ({ type: m.op, name: m.name, value: m.value }));
+    const series = this.storage.select(sm, mint, maxt);
     // Sorted by labels, as Prometheus' blocks return them, so results come in the same order whatever order the data was loaded in.
-    return sortByLabels(this.storage.select(sm, mint, maxt), (s) => s.labels as Labels);
+    return this.storage.sortedByLabels ? series : sortByLabels(series, (s) => s.labels as Labels);
   }
 
   private vectorSelector(e: VectorSelector, g: Grid): VectorValue {
@@ -184,7 +185,8 @@ export class Evaluator {
       const labels = sd.labels as Record<string, string>;
       // Without staleness markers in range the window reads the store's arrays in place.
       if (staleCount === 0) {
-        series.push({ labels, ts: ts.subarray(a, b), vals: vals.subarray(a, b), dropName: false });
+        const whole = a === 0 && b === ts.length;
+        series.push({ labels, ts: whole ? ts : ts.subarray(a, b), vals: whole ? vals : vals.subarray(a, b), dropName: false });
         continue;
       }
       const n = b - a - staleCount;

@@ -459,9 +459,12 @@ function variance(vals: Float64Array, lo: number, hi: number): number {
 }
 
 function counterInfo(ev: Evaluator, m: MatrixValue): void {
+  let last: string | undefined;
   for (const s of m.series) {
     const nm = s.labels.__name__;
-    if (!nm || s.dropName) continue;
+    // series come sorted by labels, so one name's series are together: check each name once
+    if (!nm || s.dropName || nm === last) continue;
+    last = nm;
     if (!/(_total|_sum|_count|_bucket)$/.test(nm)) {
       ev.infos.add(`PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "${nm}"`);
     }

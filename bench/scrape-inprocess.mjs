@@ -18,7 +18,7 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { tempDir } from './lib/prometheus.mjs';
+import { tempDir, threadCpuSeconds } from './lib/prometheus.mjs';
 import { env, log, REPO_DIR, summarize, table, vigilCpuSeconds } from './lib/stats.mjs';
 import { datasource, evaluation, loadPack } from './lib/vigil.mjs';
 
@@ -73,8 +73,10 @@ try {
   let r = 0;
   for (; r < PREFILL_ROUNDS; r++) await round(r, false);
   const total = vigilCpuSeconds();
+  const threadsBefore = threadCpuSeconds(process.pid);
   for (let k = 0; k < ROUNDS; k++, r++) await round(r, true);
   const totalS = vigilCpuSeconds() - total;
+  const threadsAfter = threadCpuSeconds(process.pid);
   const s = summarize(scrapeCpu);
   const e = summarize(evalCpu);
   console.log(table([
@@ -83,6 +85,8 @@ try {
     ['evaluation cycle (6 groups)', e.n, e.median.toFixed(1), e.p90.toFixed(1), e.min.toFixed(1)],
   ]));
   console.log(`CPU over the ${ROUNDS} measured rounds: ${totalS.toFixed(2)} s (${((totalS / ROUNDS) * 1000).toFixed(0)} ms per 15 s round, evaluation included); ${db.stats().series} series`);
+  // helper threads: V8's parallel scavenges and concurrent marking, its compiler, libuv's pool (the WAL's fdatasync)
+  console.log(`by thread: ${Object.entries(threadsAfter).map(([n, v]) => `${n} ${(v - (threadsBefore[n] ?? 0)).toFixed(2)}`).join(', ')}`);
   await db.close();
 } finally {
   exporter.kill('SIGKILL');

@@ -152,8 +152,8 @@ export interface HeadStats {
 }
 
 /**
- * The arrays a select decodes into, cut from 1M-sample slabs: a select over 10,000 series then
- * allocates a few dozen buffers instead of 20,000 (each typed array's buffer is a separate
+ * The arrays a select decodes into, cut from slabs sized to the select (at most 1M samples each): a
+ * select over 10,000 series then allocates a few buffers instead of 20,000 (each typed array's buffer is a separate
  * allocation the GC tracks).
  */
 class ReadSlab {
@@ -164,20 +164,21 @@ class ReadSlab {
   private at = 0;
   st = new Uint8Array(0);
   private stAt = 0;
-  /** Slabs start small (a select of one series stays small) and double up to MAX samples. */
-  private next = 4096;
+
+  /** `left`: the samples the select will take in all, so the last slab is no bigger than needed. */
+  constructor(private left: number) {}
 
   /** The offset in this.ts/this.vs of n free samples (the arrays may be new ones). */
   take(n: number): number {
     if (this.at + n > this.ts.length) {
-      const size = Math.max(n, this.next);
-      this.next = Math.min(ReadSlab.MAX, this.next * 2);
+      const size = Math.max(n, Math.min(this.left, ReadSlab.MAX));
       this.ts = new Float64Array(size);
       this.vs = new Float64Array(size);
       this.at = 0;
     }
     const from = this.at;
     this.at += n;
+    this.left -= n;
     return from;
   }
 
@@ -452,8 +453,12 @@ export class Head {
 
   select(matchers: readonly SeriesMatcher[], mint: number, maxt: number): SeriesData[] {
     const out: SeriesData[] = [];
-    const slab = new ReadSlab();
-    for (const s of this.matching(matchers, mint, maxt)) {
+    const series = this.matching(matchers, mint, maxt);
+    // the samples to decode, counted first: the slabs are then cut to size, not doubled into
+    let total = 0;
+    for (const s of series) total += this.countIn(s, mint, maxt);
+    const slab = new ReadSlab(total);
+    for (const s of series) {
       const data = this.read(s, mint, maxt, slab);
       if (data) out.push(data);
     }
@@ -542,6 +547,20 @@ export class Head {
   }
 
   /** Decodes the chunks of s that overlap [mint, maxt], then narrows to that range (views). */
+  /** How many samples read() decodes for s: those of the chunks overlapping [mint, maxt]. */
+  private countIn(s: HeadSeries, mint: number, maxt: number): number {
+    const arena = this.arena;
+    let i = 0;
+    while (i < s.nClosed && s.chunkMaxT(i) < mint) i++;
+    let n = 0;
+    for (; i < s.nClosed && s.chunkMinT(i) <= maxt; i++) {
+      const place = s.chunkPlace(i);
+      n += chunkCount(arena.page(place), arena.offset(place));
+    }
+    if (s.open.count > 0 && i === s.nClosed && s.open.minT <= maxt && s.open.maxT >= mint) n += s.open.count;
+    return n;
+  }
+
   private read(s: HeadSeries, mint: number, maxt: number, slab: ReadSlab): SeriesData | undefined {
     const arena = this.arena;
     let first = 0;

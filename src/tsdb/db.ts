@@ -15,7 +15,7 @@ import {
   chunkFileName, decodeChunkFile, decodeSnapshot, encodeChunkFile, encodeSnapshot, writeFileAtomic,
   type ChunkEntry, type ChunkFileRef, type Snapshot,
 } from './snapshot.js';
-import type { Appender, CommitResult, Labels, SampleStorage } from './storage.js';
+import type { Appender, CommitResult, Labels, SampleStorage, SeriesHandle } from './storage.js';
 import { frame, listSegments, replayWal, WalWriter, type TSDBLogger } from './wal.js';
 
 export type { TSDBLogger } from './wal.js';
@@ -97,6 +97,14 @@ export class TSDBAppender implements Appender {
 
   append(labels: Labels, timestampMs: number, value: number): void {
     this.batch.push(this.db.head.getOrCreate(labels), checkTime(timestampMs), value, isStaleNaN(value));
+  }
+
+  appendHandle(labels: Labels, handle: SeriesHandle | undefined, timestampMs: number, value: number): SeriesHandle {
+    let s = handle as HeadSeries | undefined;
+    // a series retention removed is looked up (and created) again
+    if (s === undefined || s.removed) s = this.db.head.getOrCreate(labels);
+    this.batch.push(s, checkTime(timestampMs), value, isStaleNaN(value));
+    return s;
   }
 
   markStale(labels: Labels, timestampMs: number): void {

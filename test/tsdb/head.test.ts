@@ -208,3 +208,26 @@ describe('the rules ask the same selectors every minute', () => {
     }
   });
 });
+
+describe('a scrape loop keeps the handle appendHandle() returned', () => {
+  test('the handle appends without a lookup, and after retention removed its series the sample lands in a new one', async () => {
+    const db = await TSDB.open(await mkdtemp(join(tmpdir(), 'vigil-handle-')), { logger: quiet, checkpointIntervalMs: 0 });
+    try {
+      const labels = Object.freeze({ __name__: 'up', job: 'agents' });
+      const a = db.appender();
+      const h1 = a.appendHandle(labels, undefined, 1_000, 1);
+      await a.commit();
+      const b = db.appender();
+      expect(b.appendHandle(labels, h1, 2_000, 1)).toBe(h1);
+      await b.commit();
+      expect(db.head.truncateBefore(3_000)).toBe(1);
+      const c = db.appender();
+      const h2 = c.appendHandle(labels, h1, 4_000, 0);
+      await c.commit();
+      expect(h2).not.toBe(h1);
+      expect(db.select([{ type: '=', name: 'job', value: 'agents' }], 0, 10_000).map(plain)).toEqual([{ labels, t: [4_000], v: [0], stale: [] }]);
+    } finally {
+      await db.close();
+    }
+  });
+});

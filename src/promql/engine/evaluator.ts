@@ -62,7 +62,10 @@ export class Evaluator {
       if (!this.opts.delayedNameRemoval && v.type === 'vector' && (e.type === 'Call' || e.type === 'BinaryExpr' || e.type === 'UnaryExpr')) {
         // A function over a range vector refuses equal label sets outright, as Prometheus does.
         const strict = e.type === 'Call' && FUNCTIONS[e.func]?.argTypes.includes('matrix') === true;
-        v = { type: 'vector', series: dropNames(v.series, g.n, strict, e.type === 'Call' && e.args.length === 1 && selectsOneName(e.args[0])) };
+        const oneArg = e.type === 'Call' && e.args.length === 1;
+        // a range function over a range selector made every series it returns (none is memoized elsewhere)
+        const fresh = oneArg && unwrapParens(e.args[0]).type === 'MatrixSelector';
+        v = { type: 'vector', series: dropNames(v.series, g.n, strict, oneArg && selectsOneName(e.args[0]), fresh) };
       }
       this.memo.set(key, v);
     }
@@ -275,6 +278,10 @@ export function lowerBound(a: Float64Array, x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+function unwrapParens(e: Expr): Expr {
+  return e.type === 'ParenExpr' ? unwrapParens(e.expr) : e;
 }
 
 /** True for a plain selector (or range selector) with an equality matcher on the metric name. */

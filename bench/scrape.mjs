@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort, waitReady } from './lib/net.mjs';
 import { loadAverage, processCpuSeconds, processRssMiB, tempDir, threadCpuSeconds, which } from './lib/prometheus.mjs';
-import { env, log, REPO_DIR, saveResult, table } from './lib/stats.mjs';
+import { env, log, REPO_DIR, saveResult, table, vigilNodeArgs } from './lib/stats.mjs';
 
 const AGENTS = env('AGENTS', 1000);
 const TARGETS = env('TARGETS', 10);
@@ -74,7 +74,8 @@ storage: { sqlite: { path: ${join(dir, 'vigil.db')} } }
 server: { listen: 127.0.0.1:${vigilPort} }
 `,
   );
-  const vigil = spawn(process.execPath, [...(process.env.VIGIL_NODE_ARGS ?? '').split(' ').filter(Boolean), join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { stdio: 'ignore' });
+  // bin/vigil.js's own node flags (what users run), then VIGIL_NODE_ARGS
+  const vigil = spawn(process.execPath, [...vigilNodeArgs(), join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { stdio: 'ignore' });
   children.push(vigil);
   const promURL = `http://127.0.0.1:${promPort}`;
   const vigilURL = `http://127.0.0.1:${vigilPort}`;
@@ -100,6 +101,7 @@ server: { listen: 127.0.0.1:${vigilPort} }
     ['prometheus', (after.prom - before.prom).toFixed(2), (((after.prom - before.prom) / rounds) * 1000).toFixed(0), processRssMiB(prom.pid).toFixed(0), await count(promURL, q)],
   ];
   console.log(table(rows));
+  console.log(`vigil's node flags: ${vigilNodeArgs().join(' ') || '(none)'}`);
   console.log(`vigil's CPU s by thread: ${threads.map(([name, s]) => `${name} ${s.toFixed(2)}`).join(', ')}`);
   console.log(`(${rounds} scrape rounds and ${DURATION_S / 60} evaluation cycles of the pack; load average before: ${before.load})`);
   console.log(`results: ${saveResult('scrape', { agents: AGENTS, targets: TARGETS, series, durationS: DURATION_S, rows, vigilThreads: Object.fromEntries(threads) })}`);

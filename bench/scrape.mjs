@@ -15,8 +15,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort, waitReady } from './lib/net.mjs';
-import { loadAverage, processCpuSeconds, processRssMiB, tempDir, which } from './lib/prometheus.mjs';
-import { env, log, REPO_DIR, saveResult, table } from './lib/stats.mjs';
+import { loadAverage, processCpuSeconds, processRssMiB, tempDir, threadCpuSeconds, which } from './lib/prometheus.mjs';
+import { env, log, REPO_DIR, saveResult, table, vigilNodeArgs } from './lib/stats.mjs';
 
 const AGENTS = env('AGENTS', 1000);
 const TARGETS = env('TARGETS', 10);
@@ -74,7 +74,8 @@ storage: { sqlite: { path: ${join(dir, 'vigil.db')} } }
 server: { listen: 127.0.0.1:${vigilPort} }
 `,
   );
-  const vigil = spawn(process.execPath, [...(process.env.VIGIL_NODE_ARGS ?? '').split(' ').filter(Boolean), join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { stdio: 'ignore' });
+  // bin/vigil.js's own node flags (what users run), then VIGIL_NODE_ARGS
+  const vigil = spawn(process.execPath, [...vigilNodeArgs(), join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { stdio: 'ignore' });
   children.push(vigil);
   const promURL = `http://127.0.0.1:${promPort}`;
   const vigilURL = `http://127.0.0.1:${vigilPort}`;
@@ -83,10 +84,15 @@ server: { listen: 127.0.0.1:${vigilPort} }
   log(`warming up ${WARMUP_S}s`);
   await sleep(WARMUP_S * 1000);
 
-  const before = { vigil: processCpuSeconds(vigil.pid), prom: processCpuSeconds(prom.pid), load: loadAverage() };
+  const before = { vigil: processCpuSeconds(vigil.pid), prom: processCpuSeconds(prom.pid), load: loadAverage(), threads: threadCpuSeconds(vigil.pid) };
   log(`measuring ${DURATION_S}s`);
   await sleep(DURATION_S * 1000);
-  const after = { vigil: processCpuSeconds(vigil.pid), prom: processCpuSeconds(prom.pid) };
+  const after = { vigil: processCpuSeconds(vigil.pid), prom: processCpuSeconds(prom.pid), threads: threadCpuSeconds(vigil.pid) };
+  // Where vigil's CPU went by thread: the main thread (JS, and GC's own share), V8's GC and compiler helpers, libuv's pool (gzip, fs).
+  const threads = Object.entries(after.threads)
+    .map(([name, s]) => [name, s - (before.threads[name] ?? 0)])
+    .filter(([, s]) => s >= 0.005)
+    .sort((a, b) => b[1] - a[1]);
   const rounds = DURATION_S / INTERVAL_S;
   const q = 'count({__name__=~"agent_.+"})';
   const rows = [
@@ -95,8 +101,10 @@ server: { listen: 127.0.0.1:${vigilPort} }
     ['prometheus', (after.prom - before.prom).toFixed(2), (((after.prom - before.prom) / rounds) * 1000).toFixed(0), processRssMiB(prom.pid).toFixed(0), await count(promURL, q)],
   ];
   console.log(table(rows));
+  console.log(`vigil's node flags: ${vigilNodeArgs().join(' ') || '(none)'}`);
+  console.log(`vigil's CPU s by thread: ${threads.map(([name, s]) => `${name} ${s.toFixed(2)}`).join(', ')}`);
   console.log(`(${rounds} scrape rounds and ${DURATION_S / 60} evaluation cycles of the pack; load average before: ${before.load})`);
-  console.log(`results: ${saveResult('scrape', { agents: AGENTS, targets: TARGETS, series, durationS: DURATION_S, rows })}`);
+  console.log(`results: ${saveResult('scrape', { agents: AGENTS, targets: TARGETS, series, durationS: DURATION_S, rows, vigilThreads: Object.fromEntries(threads) })}`);
 } finally {
   // SIGTERM first: vigil writes its CPU profile (VIGIL_NODE_ARGS=--cpu-prof) only on a clean exit.
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');

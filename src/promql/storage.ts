@@ -20,6 +20,8 @@ export interface SeriesData {
 }
 
 export interface Queryable {
+  /** True when select() answers in Prometheus' label order already (the engine then does not sort). */
+  readonly sortedByLabels?: boolean;
   /** Series matching every matcher with at least one sample in [mint, maxt] (ms, inclusive); samples outside the range may be included. */
   select(matchers: readonly SeriesMatcher[], mint: number, maxt: number): SeriesData[];
   /** The labels alone of the series select() would return (a storage with an index answers without decoding samples). */

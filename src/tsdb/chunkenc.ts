@@ -362,7 +362,7 @@ const signed = (v: number, nbits: number): number => (v > 1 << (nbits - 1) ? v -
 
 /**
  * Decodes the chunk at `offset` in `bytes` into ts/vs from index `at`; a staleness marker becomes
- * NaN in vs and 1 in stale (when given). Returns the number of samples written. The bit position
+ * NaN in vs and 1 in stale (when given, from index `stAt`). Returns the number of samples written. The bit position
  * is a local and every read a small pure function, so the loop stays in registers.
  */
 export function decodeChunk(
@@ -372,6 +372,7 @@ export function decodeChunk(
   vs: Float64Array,
   stale: Uint8Array | undefined,
   at: number,
+  stAt = at,
 ): number {
   const n = chunkCount(bytes, offset);
   if (n === 0) return 0;
@@ -441,7 +442,7 @@ export function decodeChunk(
         v += vDelta;
         ts[at + i] = t;
         vs[at + i] = v;
-        if (stale) stale[at + i] = 0;
+        if (stale) stale[stAt + i] = 0;
         continue;
       }
       const vcode = bits(bytes, pos, 2);
@@ -478,12 +479,12 @@ export function decodeChunk(
     ts[k] = t;
     if (hi === STALE_NAN_HI && lo === STALE_NAN_LO) {
       vs[k] = NaN;
-      if (stale) stale[k] = 1;
+      if (stale) stale[stAt + i] = 1;
     } else {
       u32[1] = hi;
       u32[0] = lo;
       vs[k] = f64[0];
-      if (stale) stale[k] = 0;
+      if (stale) stale[stAt + i] = 0;
     }
   }
   return n;

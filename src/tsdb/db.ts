@@ -15,7 +15,7 @@ import {
   chunkFileName, decodeChunkFile, decodeSnapshot, encodeChunkFile, encodeSnapshot, writeFileAtomic,
   type ChunkEntry, type ChunkFileRef, type Snapshot,
 } from './snapshot.js';
-import type { Appender, CommitResult, Labels, SampleStorage } from './storage.js';
+import type { Appender, CommitResult, Labels, SampleStorage, SeriesHandle } from './storage.js';
 import { frame, listSegments, replayWal, WalWriter, type TSDBLogger } from './wal.js';
 
 export type { TSDBLogger } from './wal.js';
@@ -75,19 +75,36 @@ class Batch {
     this.n++;
   }
 
+  /** Empties the batch; the arrays stay for the next one (series refs left behind are overwritten, or dropped with a large batch). */
   clear(): void {
+    if (this.n > SPARE_BATCH_SAMPLES) this.series = [];
     this.n = 0;
-    this.series.length = 0;
   }
 }
 
+/** A batch that grew past this many samples (a big remote-write request) is not kept for reuse. */
+const SPARE_BATCH_SAMPLES = 1 << 17;
+
 /** A batch for the TSDB; commit() resolves with what was appended and rejected. */
 export class TSDBAppender implements Appender {
-  private batch = new Batch();
+  /** Taken from the TSDB's spare batches at the first sample, given back at commit or rollback: a scrape grows no new arrays. */
+  private held: Batch | undefined;
   constructor(private readonly db: TSDB) {}
+
+  private get batch(): Batch {
+    return (this.held ??= this.db.takeBatch());
+  }
 
   append(labels: Labels, timestampMs: number, value: number): void {
     this.batch.push(this.db.head.getOrCreate(labels), checkTime(timestampMs), value, isStaleNaN(value));
+  }
+
+  appendHandle(labels: Labels, handle: SeriesHandle | undefined, timestampMs: number, value: number): SeriesHandle {
+    let s = handle as HeadSeries | undefined;
+    // a series retention removed is looked up (and created) again
+    if (s === undefined || s.removed) s = this.db.head.getOrCreate(labels);
+    this.batch.push(s, checkTime(timestampMs), value, isStaleNaN(value));
+    return s;
   }
 
   markStale(labels: Labels, timestampMs: number): void {
@@ -111,12 +128,18 @@ export class TSDBAppender implements Appender {
     try {
       return (this.lastCommit = this.db.commitBatch(this.batch));
     } finally {
-      this.batch.clear();
+      this.release();
     }
   }
 
   rollback(): void {
-    this.batch.clear();
+    this.release();
+  }
+
+  private release(): void {
+    const b = this.held;
+    this.held = undefined;
+    if (b) this.db.giveBackBatch(b);
   }
 }
 
@@ -136,6 +159,8 @@ function checkTime(t: number): number {
 
 export class TSDB implements SampleStorage {
   readonly head = new Head();
+  /** The head answers select() in label order. */
+  readonly sortedByLabels = true;
   private wal!: WalWriter;
   private readonly retentionMs: number;
   private readonly logger: TSDBLogger;
@@ -289,6 +314,19 @@ export class TSDB implements SampleStorage {
 
   appender(): TSDBAppender {
     return new TSDBAppender(this);
+  }
+
+  /** Batches of finished appenders, with the arrays they grew (a few: scrape loops commit one at a time). */
+  private spareBatches: Batch[] = [];
+
+  takeBatch(): Batch {
+    return this.spareBatches.pop() ?? new Batch();
+  }
+
+  giveBackBatch(b: Batch): void {
+    const big = b.ts.length > SPARE_BATCH_SAMPLES;
+    b.clear();
+    if (!big && this.spareBatches.length < 4) this.spareBatches.push(b);
   }
 
   /**

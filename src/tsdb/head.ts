@@ -63,6 +63,9 @@ export class ChunkArena {
   }
 }
 
+/** Series references the selector cache may hold in all (8 bytes each): a few full selects of a large head. */
+const MATCH_CACHE_SERIES = 1 << 20;
+
 /** Stride of a series' closed-chunk table: minT, maxT, place. */
 const STRIDE = 3;
 
@@ -149,42 +152,45 @@ export interface HeadStats {
 }
 
 /**
- * The arrays a select decodes into, cut from 1M-sample slabs: a select over 10,000 series then
- * allocates a few dozen buffers instead of 20,000 (each typed array's buffer is a separate
+ * The arrays a select decodes into, cut from slabs sized to the select (at most 1M samples each): a
+ * select over 10,000 series then allocates a few buffers instead of 20,000 (each typed array's buffer is a separate
  * allocation the GC tracks).
  */
 class ReadSlab {
   private static readonly MAX = 1 << 20;
-  private ts = new Float64Array(0);
-  private vs = new Float64Array(0);
+  /** The current slab: take() hands out ranges of it. */
+  ts = new Float64Array(0);
+  vs = new Float64Array(0);
   private at = 0;
-  private st = new Uint8Array(0);
+  st = new Uint8Array(0);
   private stAt = 0;
-  /** Slabs start small (a select of one series stays small) and double up to MAX samples. */
-  private next = 4096;
 
-  take(n: number): { ts: Float64Array; vs: Float64Array } {
+  /** `left`: the samples the select will take in all, so the last slab is no bigger than needed. */
+  constructor(private left: number) {}
+
+  /** The offset in this.ts/this.vs of n free samples (the arrays may be new ones). */
+  take(n: number): number {
     if (this.at + n > this.ts.length) {
-      const size = Math.max(n, this.next);
-      this.next = Math.min(ReadSlab.MAX, this.next * 2);
+      const size = Math.max(n, Math.min(this.left, ReadSlab.MAX));
       this.ts = new Float64Array(size);
       this.vs = new Float64Array(size);
       this.at = 0;
     }
     const from = this.at;
     this.at += n;
-    return { ts: this.ts.subarray(from, this.at), vs: this.vs.subarray(from, this.at) };
+    this.left -= n;
+    return from;
   }
 
-  /** Staleness flags for n samples (only series that ever had a marker need them). */
-  takeStale(n: number): Uint8Array {
+  /** The offset in this.st of staleness flags for n samples (only series that ever had a marker need them). */
+  takeStale(n: number): number {
     if (this.stAt + n > this.st.length) {
       this.st = new Uint8Array(Math.max(n, 1 << 16));
       this.stAt = 0;
     }
     const from = this.stAt;
     this.stAt += n;
-    return this.st.subarray(from, this.stAt);
+    return from;
   }
 }
 
@@ -208,6 +214,9 @@ export class Head {
   private aliases = new Map<number, HeadSeries>();
   private rank = new Int32Array(0);
   private rankDirty = false;
+  /** matchingAll()'s answers by matcher set, least recently used first, and the series they hold in all. */
+  private matchCache = new Map<string, readonly HeadSeries[]>();
+  private matchCacheSize = 0;
   private live = 0;
   nextRef = 1;
   samples = 0;
@@ -268,6 +277,7 @@ export class Head {
     this.index(s);
     this.live++;
     this.rankDirty = true;
+    this.invalidateMatches();
     for (const k of Object.keys(clean)) this.post(k, clean[k], ref);
     this.onSeriesCreated?.(s);
     return s;
@@ -412,6 +422,7 @@ export class Head {
       }
     }
     this.rankDirty = true;
+    this.invalidateMatches();
   }
 
   /** Copies the live chunks into fresh pages, releasing what retention dropped. */
@@ -442,8 +453,12 @@ export class Head {
 
   select(matchers: readonly SeriesMatcher[], mint: number, maxt: number): SeriesData[] {
     const out: SeriesData[] = [];
-    const slab = new ReadSlab();
-    for (const s of this.matching(matchers, mint, maxt)) {
+    const series = this.matching(matchers, mint, maxt);
+    // the samples to decode, counted first: the slabs are then cut to size, not doubled into
+    let total = 0;
+    for (const s of series) total += this.countIn(s, mint, maxt);
+    const slab = new ReadSlab(total);
+    for (const s of series) {
       const data = this.read(s, mint, maxt, slab);
       if (data) out.push(data);
     }
@@ -479,6 +494,26 @@ export class Head {
 
   /** Series matching every matcher whose samples span overlaps [mint, maxt], in label order. */
   private matching(matchers: readonly SeriesMatcher[], mint: number, maxt: number): HeadSeries[] {
+    const all = this.matchingAll(matchers);
+    const out: HeadSeries[] = [];
+    for (const s of all) if (s.maxT >= mint && s.minT <= maxt) out.push(s);
+    return out;
+  }
+
+  /**
+   * Series matching every matcher, in label order, whatever their time: remembered per matcher set
+   * until a series is created or removed, since the rules ask the same selectors every minute.
+   */
+  private matchingAll(matchers: readonly SeriesMatcher[]): readonly HeadSeries[] {
+    let key = '';
+    for (const m of matchers) key += `${m.type}${m.name}\xff${m.value}\xfe`;
+    const hit = this.matchCache.get(key);
+    if (hit !== undefined) {
+      // most recently used last: the oldest is evicted first
+      this.matchCache.delete(key);
+      this.matchCache.set(key, hit);
+      return hit;
+    }
     const tests = matchers.map((m) => ({ name: m.name, test: valueTest(m) }));
     const candidates = postingsCandidates(this.postings, tests);
     if (candidates?.length === 0) return [];
@@ -489,15 +524,43 @@ export class Head {
     const out: HeadSeries[] = [];
     for (const id of ids) {
       const s = this.series[id];
-      if (!s || s.maxT < mint || s.minT > maxt) continue;
+      if (!s) continue;
       let ok = true;
       for (const { name, test } of tests) if (!test(s.labels[name] ?? '')) ok = false;
       if (ok) out.push(s);
     }
+    this.matchCache.set(key, out);
+    this.matchCacheSize += out.length;
+    for (const [k, v] of this.matchCache) {
+      if (this.matchCacheSize <= MATCH_CACHE_SERIES) break;
+      this.matchCache.delete(k);
+      this.matchCacheSize -= v.length;
+    }
     return out;
   }
 
+  /** Forgets the remembered selector answers: the set of series changed. */
+  private invalidateMatches(): void {
+    if (this.matchCacheSize === 0 && this.matchCache.size === 0) return;
+    this.matchCache.clear();
+    this.matchCacheSize = 0;
+  }
+
   /** Decodes the chunks of s that overlap [mint, maxt], then narrows to that range (views). */
+  /** How many samples read() decodes for s: those of the chunks overlapping [mint, maxt]. */
+  private countIn(s: HeadSeries, mint: number, maxt: number): number {
+    const arena = this.arena;
+    let i = 0;
+    while (i < s.nClosed && s.chunkMaxT(i) < mint) i++;
+    let n = 0;
+    for (; i < s.nClosed && s.chunkMinT(i) <= maxt; i++) {
+      const place = s.chunkPlace(i);
+      n += chunkCount(arena.page(place), arena.offset(place));
+    }
+    if (s.open.count > 0 && i === s.nClosed && s.open.minT <= maxt && s.open.maxT >= mint) n += s.open.count;
+    return n;
+  }
+
   private read(s: HeadSeries, mint: number, maxt: number, slab: ReadSlab): SeriesData | undefined {
     const arena = this.arena;
     let first = 0;
@@ -511,21 +574,25 @@ export class Head {
     const open = s.open.count > 0 && last === s.nClosed && s.open.minT <= maxt && s.open.maxT >= mint;
     if (open) n += s.open.count;
     if (n === 0) return undefined;
-    const { ts, vs } = slab.take(n);
-    const st = s.hasStale ? slab.takeStale(n) : undefined;
+    const base = slab.take(n);
+    const { ts, vs } = slab;
+    const stBase = s.hasStale ? slab.takeStale(n) : 0;
+    const st = s.hasStale ? slab.st : undefined;
+    // decoded straight into the slab; the only views made are the three handed out
     let at = 0;
     for (let i = first; i < last; i++) {
       const place = s.chunkPlace(i);
-      at += decodeChunk(arena.page(place), arena.offset(place), ts, vs, st, at);
+      at += decodeChunk(arena.page(place), arena.offset(place), ts, vs, st, base + at, stBase + at);
     }
-    if (open) decodeChunk(s.open.buf, s.open.off, ts, vs, st, at);
-    let from = 0;
-    while (from < n && ts[from] < mint) from++;
-    let to = n;
+    if (open) decodeChunk(s.open.buf, s.open.off, ts, vs, st, base + at, stBase + at);
+    let from = base;
+    const end = base + n;
+    while (from < end && ts[from] < mint) from++;
+    let to = end;
     while (to > from && ts[to - 1] > maxt) to--;
     if (from >= to) return undefined;
     const data: SeriesData = { labels: s.labels, timestamps: ts.subarray(from, to), values: vs.subarray(from, to) };
-    if (st) data.stale = st.subarray(from, to);
+    if (st) data.stale = st.subarray(stBase + (from - base), stBase + (to - base));
     return data;
   }
 

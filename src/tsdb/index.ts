@@ -4,7 +4,7 @@ export { MemoryStore, type SeriesRef, type StoreStats } from './memory.js';
 export { loadOpenMetrics, loadOpenMetricsFile, OpenMetricsError, type LoadReport } from './openmetrics.js';
 export { expandSeriesValues, parseSeriesLine, parseSeriesSelector, parseNumber, NotationError, type SequenceValue } from './notation.js';
 export { appendSequence } from './sequence.js';
-export type { Appender, CommitResult, Labels, SampleStorage } from './storage.js';
+export type { Appender, CommitResult, Labels, SampleStorage, SeriesHandle } from './storage.js';
 export { ChunkEncoder, decodeChunk, isStaleNaN, STALE_NAN } from './chunkenc.js';
 export { Head, type HeadSeries, type HeadStats } from './head.js';
 export { TSDB, TSDBAppender, type TSDBLogger, type TSDBOptions, type TSDBStats } from './db.js';

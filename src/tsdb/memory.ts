@@ -102,6 +102,8 @@ class MemSeries {
 
 /** Series in memory, selectable by matchers: the storage the embedded engine reads. */
 export class MemoryStore implements SampleStorage {
+  /** select() answers in label order (the rank below). */
+  readonly sortedByLabels = true;
   private series: MemSeries[] = [];
   private byKey = new Map<string, SeriesRef>();
   /** label name → label value → ids of the series that have it, ascending. */

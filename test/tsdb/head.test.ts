@@ -173,3 +173,61 @@ describe('a scrape loop passes the same frozen labels every scrape', () => {
     expect([...s.timestamps]).toEqual([3_000]);
   });
 });
+
+describe('the rules ask the same selectors every minute', () => {
+  test('a selector asked again sees series created and removed since, in label order, with and without staleness markers', async () => {
+    const db = await TSDB.open(await mkdtemp(join(tmpdir(), 'vigil-select-again-')), { logger: quiet, checkpointIntervalMs: 0 });
+    try {
+      const sel = (mint: number, maxt: number) =>
+        db.select([{ type: '=', name: '__name__', value: 'calls' }, { type: '!=', name: 'tool', value: 'mail' }], mint, maxt).map(plain);
+      const a = db.appender();
+      a.append({ __name__: 'calls', tool: 'web' }, 1_000, 1);
+      a.append({ __name__: 'calls', tool: 'mail' }, 1_000, 1);
+      await a.commit();
+      expect(sel(0, 10_000).map((s) => s.labels.tool)).toEqual(['web']);
+      const b = db.appender();
+      b.append({ __name__: 'calls', tool: 'code' }, 2_500, 5);
+      b.markStale({ __name__: 'calls', tool: 'web' }, 2_000);
+      await b.commit();
+      expect(sel(0, 10_000)).toEqual([
+        { labels: { __name__: 'calls', tool: 'code' }, t: [2_500], v: [5], stale: [] },
+        { labels: { __name__: 'calls', tool: 'web' }, t: [1_000, 2_000], v: [1, 'NaN'], stale: [1] },
+      ]);
+      // a time range outside a series' samples leaves it out, though it matches
+      expect(sel(1_500, 10_000).map((s) => s.labels.tool)).toEqual(['code', 'web']);
+      expect(sel(0, 1_500).map((s) => s.labels.tool)).toEqual(['web']);
+      // retention drops "web" and "mail" (their newest samples are older than the cutoff): gone from the answer
+      expect(db.head.truncateBefore(2_001)).toBe(2);
+      const c = db.appender();
+      c.append({ __name__: 'calls', tool: 'code' }, 3_000, 6);
+      c.append({ __name__: 'calls', tool: 'api' }, 3_000, 1);
+      await c.commit();
+      expect(sel(0, 10_000).map((s) => [s.labels.tool, s.t])).toEqual([['api', [3_000]], ['code', [2_500, 3_000]]]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('a scrape loop keeps the handle appendHandle() returned', () => {
+  test('the handle appends without a lookup, and after retention removed its series the sample lands in a new one', async () => {
+    const db = await TSDB.open(await mkdtemp(join(tmpdir(), 'vigil-handle-')), { logger: quiet, checkpointIntervalMs: 0 });
+    try {
+      const labels = Object.freeze({ __name__: 'up', job: 'agents' });
+      const a = db.appender();
+      const h1 = a.appendHandle(labels, undefined, 1_000, 1);
+      await a.commit();
+      const b = db.appender();
+      expect(b.appendHandle(labels, h1, 2_000, 1)).toBe(h1);
+      await b.commit();
+      expect(db.head.truncateBefore(3_000)).toBe(1);
+      const c = db.appender();
+      const h2 = c.appendHandle(labels, h1, 4_000, 0);
+      await c.commit();
+      expect(h2).not.toBe(h1);
+      expect(db.select([{ type: '=', name: 'job', value: 'agents' }], 0, 10_000).map(plain)).toEqual([{ labels, t: [4_000], v: [0], stale: [] }]);
+    } finally {
+      await db.close();
+    }
+  });
+});

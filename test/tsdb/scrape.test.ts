@@ -194,6 +194,73 @@ test('a series that leaves the page is stale at the next scrape: absent from an 
   expect(vectorAt(store, 'agent_tool_calls_total{tool_name="browse"}', after.timestampMs - 1)).toHaveLength(1);
 });
 
+test('a page that changes between scrapes: lines added, removed and moved, comments, duplicates and \\r\\n are read as a fresh page', async () => {
+  const pages = [
+    '# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} 1\na_total{x="2"} 2\nb 3\n',
+    // moved, one removed, one added, a duplicate series (kept once), \r\n endings, blank lines, a timestamp
+    '# HELP a_total A.\r\n# TYPE a_total counter\r\n\r\nb 30\r\na_total{x="3"} 300\r\na_total{x="1"}\t10\r\na_total{x="1"} 11\r\nc 5 1765000000000\r\n',
+    // every line as it was last time, with new values
+    '# HELP a_total A.\r\n# TYPE a_total counter\r\n\r\nb 31\r\na_total{x="3"} 301\r\na_total{x="1"}\t12\r\na_total{x="1"} 13\r\nc 6 1765000001000\r\n',
+  ];
+  let n = 0;
+  const e = await exporter();
+  e.handler = page(TEXT, () => pages[Math.min(n, pages.length - 1)]);
+  await manager.reload([scrapeConfig('changes', [e.address])]);
+  const values = (r: ScrapeResult) => at(r, '{job="changes", __name__=~"a_total|b"}').map(([l, v]) => `${l.__name__}${l.x ?? ''}=${v}`).sort();
+  const first = await nextScrape('changes');
+  expect(values(first)).toEqual(['a_total1=1', 'a_total2=2', 'b=3']);
+  n = 1;
+  const second = await nextScrape('changes');
+  // x="2" left the page: stale at once; the duplicate x="1" line is not stored again
+  expect(values(second)).toEqual(['a_total1=10', 'a_total3=300', 'b=30']);
+  expect(second).toMatchObject({ samplesScraped: 5, samplesPostRelabeling: 4, seriesAdded: 2 });
+  n = 2;
+  const third = await nextScrape('changes');
+  expect(values(third)).toEqual(['a_total1=12', 'a_total3=301', 'b=31']);
+  expect(third).toMatchObject({ samplesScraped: 5, samplesPostRelabeling: 4, seriesAdded: 0 });
+  expect(vectorAt(store, 'c', 1765000001000)).toEqual([[{ __name__: 'c', instance: e.address, job: 'changes' }, 6]]);
+});
+
+test('a line that breaks on a later scrape fails it, though the same series read fine before', async () => {
+  let body = '# TYPE a gauge\na{x="1"} 1\n';
+  const e = await exporter();
+  e.handler = page(TEXT, () => body);
+  await manager.reload([scrapeConfig('breaks', [e.address])]);
+  expect((await nextScrape('breaks')).up).toBe(true);
+  for (const [bad, error] of [
+    ['# TYPE a gauge\na{x="1"} 1x\n', 'line 2: "1x" is not a number (after a{x="1"})'],
+    ['# TYPE a gauge\na{x="1"} 1 2 3\n', 'line 2: expected "value [timestamp]" after a{x="1"}, got "1 2 3"'],
+    ['# TYPE a gauge\na{x="1"}\n', 'line 2: no value after a{x="1"}'],
+    ['# TYPE a gauges\na{x="1"} 1\n', 'line 1: unknown metric type "gauges" for a'],
+  ]) {
+    body = bad;
+    expect(await nextScrape('breaks')).toMatchObject({ up: false, error });
+    body = '# TYPE a gauge\na{x="1"} 1\n';
+    expect((await nextScrape('breaks')).up).toBe(true);
+  }
+});
+
+test('numbers read from a known line equal what Number() and Go read: decimals, exponents, long mantissas, Inf and NaN', async () => {
+  const texts = [
+    '0', '-0', '7', '+7', '12345678901234', '123456789012345', '1234567890123456789', '9007199254740993', '0.1', '0.3', '-2.5', '.5', '5.', '1e3',
+    '1E-7', '2.5e+10', '1.7976931348623157e308', '5e-324', '4.9e-325', '123.456e-5', '0.30000000000000004', '3.141592653589793', '1e22', '1e23',
+    '+Inf', '-Inf', 'NaN', 'inf', '00012', '1.000000000000000000001',
+  ];
+  const body = () => texts.map((t, i) => `n{i="${i}"} ${t}\n`).join('');
+  const e = await exporter();
+  e.handler = page(TEXT, body);
+  await manager.reload([scrapeConfig('numbers', [e.address])]);
+  await nextScrape('numbers');
+  // the second scrape reads every line through the cache's own number parser
+  const r = await nextScrape('numbers');
+  const got = new Map(at(r, 'n').map(([l, v]) => [Number(l.i), v]));
+  texts.forEach((t, i) => {
+    const lower = t.toLowerCase();
+    const want = lower.endsWith('nan') ? NaN : lower.endsWith('inf') ? (t.startsWith('-') ? -Infinity : Infinity) : Number(t);
+    expect([t, got.get(i)]).toEqual([t, want]);
+  });
+});
+
 test('a target removed by reload ends with staleness markers; an unchanged one keeps scraping', async () => {
   const a = await exporter();
   const b = await exporter();

@@ -62,7 +62,10 @@ export class Evaluator {
       if (!this.opts.delayedNameRemoval && v.type === 'vector' && (e.type === 'Call' || e.type === 'BinaryExpr' || e.type === 'UnaryExpr')) {
         // A function over a range vector refuses equal label sets outright, as Prometheus does.
         const strict = e.type === 'Call' && FUNCTIONS[e.func]?.argTypes.includes('matrix') === true;
-        v = { type: 'vector', series: dropNames(v.series, g.n, strict, e.type === 'Call' && e.args.length === 1 && selectsOneName(e.args[0])) };
+        const oneArg = e.type === 'Call' && e.args.length === 1;
+        // a range function over a range selector made every series it returns (none is memoized elsewhere)
+        const fresh = oneArg && unwrapParens(e.args[0]).type === 'MatrixSelector';
+        v = { type: 'vector', series: dropNames(v.series, g.n, strict, oneArg && selectsOneName(e.args[0]), fresh) };
       }
       this.memo.set(key, v);
     }
@@ -131,8 +134,9 @@ export class Evaluator {
 
   select(matchers: LabelMatcher[], mint: number, maxt: number) {
     const sm: SeriesMatcher[] = matchers.map((m) => ({ type: m.op, name: m.name, value: m.value }));
+    const series = this.storage.select(sm, mint, maxt);
     // Sorted by labels, as Prometheus' blocks return them, so results come in the same order whatever order the data was loaded in.
-    return sortByLabels(this.storage.select(sm, mint, maxt), (s) => s.labels as Labels);
+    return this.storage.sortedByLabels ? series : sortByLabels(series, (s) => s.labels as Labels);
   }
 
   private vectorSelector(e: VectorSelector, g: Grid): VectorValue {
@@ -184,7 +188,8 @@ export class Evaluator {
       const labels = sd.labels as Record<string, string>;
       // Without staleness markers in range the window reads the store's arrays in place.
       if (staleCount === 0) {
-        series.push({ labels, ts: ts.subarray(a, b), vals: vals.subarray(a, b), dropName: false });
+        const whole = a === 0 && b === ts.length;
+        series.push({ labels, ts: whole ? ts : ts.subarray(a, b), vals: whole ? vals : vals.subarray(a, b), dropName: false });
         continue;
       }
       const n = b - a - staleCount;
@@ -273,6 +278,10 @@ export function lowerBound(a: Float64Array, x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+function unwrapParens(e: Expr): Expr {
+  return e.type === 'ParenExpr' ? unwrapParens(e.expr) : e;
 }
 
 /** True for a plain selector (or range selector) with an equality matcher on the metric name. */

@@ -331,9 +331,10 @@ type WindowFn = (ts: Float64Array, vals: Float64Array, lo: number, hi: number, e
 /** Applies fn to each series' window at each step; hi is exclusive. `perSeries` prepares fn for one series. */
 function overWindows(ev: Evaluator, m: MatrixValue, g: Grid, fn: WindowFn, keepName: boolean, perSeries?: (s: RangeSeries) => WindowFn): StepSeries[] {
   const out: StepSeries[] = [];
+  const base = fn;
   for (const s of m.series) {
     ev.checkDeadline();
-    if (perSeries) fn = perSeries(s);
+    fn = perSeries ? perSeries(s) : base;
     const o = newStepSeries(s.labels, g.n, keepName ? s.dropName : true);
     let lo = 0;
     let hi = 0;
@@ -459,9 +460,12 @@ function variance(vals: Float64Array, lo: number, hi: number): number {
 }
 
 function counterInfo(ev: Evaluator, m: MatrixValue): void {
+  let last: string | undefined;
   for (const s of m.series) {
     const nm = s.labels.__name__;
-    if (!nm || s.dropName) continue;
+    // series come sorted by labels, so one name's series are together: check each name once
+    if (!nm || s.dropName || nm === last) continue;
+    last = nm;
     if (!/(_total|_sum|_count|_bucket)$/.test(nm)) {
       ev.infos.add(`PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "${nm}"`);
     }
@@ -486,8 +490,12 @@ function rangeFunction(ev: Evaluator, e: Call, g: Grid): EvalValue {
     case 'rate':
     case 'increase':
       counterInfo(ev, m);
-      fn = extrapolatedRate(m, true, name === 'rate');
-      perSeries = (s) => extrapolatedRate(m, true, name === 'rate', resetCorrections(s.vals), ev.opts.prometheus2);
+      fn = extrapolatedRate(m, true, name === 'rate', undefined, ev.opts.prometheus2);
+      // a closure of its own only for a series whose counter reset in range
+      perSeries = (s) => {
+        const corr = resetCorrections(s.vals);
+        return corr === undefined ? fn : extrapolatedRate(m, true, name === 'rate', corr, ev.opts.prometheus2);
+      };
       break;
     case 'delta': fn = extrapolatedRate(m, false, false, undefined, ev.opts.prometheus2); break;
     case 'irate':

@@ -3,26 +3,46 @@ export type Labels = Record<string, string>;
 
 const SEP = '\xff';
 
+/** Label names in code-unit order, in a buffer reused between calls: keys are built without an array per label set. */
+const names: string[] = [];
+
+/** Fills `names` with l's names (but those in `drop`), sorted; returns how many. */
+function sortedNames(l: Labels, drop?: ReadonlySet<string>): number {
+  let n = 0;
+  for (const k in l) {
+    if (drop !== undefined && drop.has(k)) continue;
+    // insertion sort: label sets are small
+    let i = n++;
+    while (i > 0 && names[i - 1] > k) {
+      names[i] = names[i - 1];
+      i--;
+    }
+    names[i] = k;
+  }
+  return n;
+}
+
 /** A key equal for equal label sets (names sorted, as Prometheus' labels.Labels are). */
 export function labelsKey(l: Labels): string {
-  const names = Object.keys(l).sort();
+  const n = sortedNames(l);
   let k = '';
-  for (const n of names) k += n + SEP + l[n] + SEP;
+  for (let i = 0; i < n; i++) k += names[i] + SEP + l[names[i]] + SEP;
   return k;
 }
 
-/** The key of the labels named in `names` only (missing labels count as empty). */
-export function keyOn(l: Labels, names: readonly string[]): string {
+/** The key of the labels named in `names` only (missing labels count as empty); one name's key is its value. */
+export function keyOn(l: Labels, on: readonly string[]): string {
+  if (on.length === 1) return l[on[0]] ?? '';
   let k = '';
-  for (const n of names) k += (l[n] ?? '') + SEP;
+  for (const n of on) k += (l[n] ?? '') + SEP;
   return k;
 }
 
 /** The key of all labels but those in `drop`. */
 export function keyWithout(l: Labels, drop: ReadonlySet<string>): string {
-  const names = Object.keys(l).filter((n) => !drop.has(n)).sort();
+  const n = sortedNames(l, drop);
   let k = '';
-  for (const n of names) k += n + SEP + l[n] + SEP;
+  for (let i = 0; i < n; i++) k += names[i] + SEP + l[names[i]] + SEP;
   return k;
 }
 

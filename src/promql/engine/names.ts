@@ -8,9 +8,18 @@ import type { StepSeries } from './types.js';
  * Removes the name from series marked dropName. Series that end up with one label set merge
  * when they never share a step; `strict` (range-vector functions) refuses any two.
  */
-export function dropNames(series: StepSeries[], n: number, strict: boolean, oneName = false): StepSeries[] {
+export function dropNames(series: StepSeries[], n: number, strict: boolean, oneName = false, fresh = false): StepSeries[] {
   if (!series.some((s) => s.dropName)) return series;
   // Series read by one selector with one metric name differ in other labels: nothing can collide.
+  if (oneName && fresh) {
+    // `fresh`: the caller's own new series (a range function's), changed in place rather than copied
+    for (const s of series) {
+      if (!s.dropName) continue;
+      s.labels = withoutName(s.labels);
+      s.dropName = false;
+    }
+    return series;
+  }
   if (oneName) return series.map((s) => (s.dropName ? { ...s, labels: withoutName(s.labels), dropName: false } : s));
   const byKey = new Map<string, number>();
   const out: StepSeries[] = [];

@@ -64,6 +64,59 @@ function seriesEnd(text: string, lineNo: number): number {
   throw new ExpositionError(lineNo, 'unterminated label set: no closing "}"');
 }
 
+/** What one line of a page is: a sample, or a line that carries none. */
+export type PageLine = ScrapedLine | 'blank' | 'comment' | 'eof';
+
+/**
+ * One line of a page (line break removed), checked as parseExposition checks it; `eof` says a
+ * `# EOF` came before. Throws ExpositionError naming `lineNo`.
+ */
+export function parseExpositionLine(raw: string, lineNo: number, openMetrics: boolean, eof = false): PageLine {
+  const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  if (eof) {
+    if (line.trim() === '') return 'blank';
+    throw new ExpositionError(lineNo, 'content after "# EOF"');
+  }
+  if (line.trim() === '') return 'blank';
+  if (line.charCodeAt(0) === 35 /* # */) {
+    if (line === '# EOF' && openMetrics) return 'eof';
+    const m = /^#[ \t]+(TYPE|HELP|UNIT)[ \t]+(\S+)(?:[ \t]+(.*))?$/.exec(line);
+    if (!m) return 'comment';
+    if (!METRIC_NAME.test(m[2])) throw new ExpositionError(lineNo, `"${m[2]}" is not a valid metric name`);
+    if (m[1] === 'TYPE' && !TYPES.has((m[3] ?? '').trim())) throw new ExpositionError(lineNo, `unknown metric type "${m[3] ?? ''}" for ${m[2]}`);
+    return 'comment';
+  }
+  const end = seriesEnd(line, lineNo);
+  const series = line.slice(0, end);
+  let rest = line.slice(end);
+  if (openMetrics) {
+    const exemplar = rest.indexOf(' # ');
+    if (exemplar >= 0) rest = rest.slice(0, exemplar);
+  }
+  const fields = rest.split(/[ \t]+/).filter((f) => f !== '');
+  if (fields.length === 0) throw new ExpositionError(lineNo, `no value after ${series}`);
+  if (fields.length > 2) throw new ExpositionError(lineNo, `expected "value [timestamp]" after ${series}, got "${rest.trim()}"`);
+  const value = parseGoFloat(fields[0]);
+  if (value === undefined) throw new ExpositionError(lineNo, `"${fields[0]}" is not a number (after ${series})`);
+  const sample: ScrapedLine = { series, value, line: lineNo };
+  if (fields.length === 2) {
+    if (openMetrics) {
+      const seconds = parseGoFloat(fields[1]);
+      if (seconds === undefined || !Number.isFinite(seconds)) throw new ExpositionError(lineNo, `"${fields[1]}" is not a timestamp in seconds`);
+      sample.timestampMs = Math.round(seconds * 1000);
+    } else {
+      if (!/^-?\d+$/.test(fields[1])) throw new ExpositionError(lineNo, `"${fields[1]}" is not a timestamp in milliseconds`);
+      sample.timestampMs = Number(fields[1]);
+    }
+  }
+  return sample;
+}
+
+/** The error of an OpenMetrics page that ends without `# EOF`, after `lines` lines. */
+export function missingEof(lines: number): ExpositionError {
+  return new ExpositionError(lines + 1, 'no "# EOF" at the end of an OpenMetrics page');
+}
+
 /**
  * Parses a scraped page. `openMetrics` selects OpenMetrics' rules: timestamps in seconds, `# EOF`
  * required last, exemplars after ` # ` skipped.
@@ -76,52 +129,12 @@ export function parseExposition(text: string, openMetrics: boolean): ScrapedLine
   while (at < text.length) {
     let nl = text.indexOf('\n', at);
     if (nl < 0) nl = text.length;
-    let line = text.slice(at, nl);
+    const line = parseExpositionLine(text.slice(at, nl), ++lineNo, openMetrics, eof);
     at = nl + 1;
-    lineNo++;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (eof) {
-      if (line.trim() === '') continue;
-      throw new ExpositionError(lineNo, 'content after "# EOF"');
-    }
-    if (line.trim() === '') continue;
-    if (line.charCodeAt(0) === 35 /* # */) {
-      if (line === '# EOF' && openMetrics) {
-        eof = true;
-        continue;
-      }
-      const m = /^#[ \t]+(TYPE|HELP|UNIT)[ \t]+(\S+)(?:[ \t]+(.*))?$/.exec(line);
-      if (!m) continue;
-      if (!METRIC_NAME.test(m[2])) throw new ExpositionError(lineNo, `"${m[2]}" is not a valid metric name`);
-      if (m[1] === 'TYPE' && !TYPES.has((m[3] ?? '').trim())) throw new ExpositionError(lineNo, `unknown metric type "${m[3] ?? ''}" for ${m[2]}`);
-      continue;
-    }
-    const end = seriesEnd(line, lineNo);
-    const series = line.slice(0, end);
-    let rest = line.slice(end);
-    if (openMetrics) {
-      const exemplar = rest.indexOf(' # ');
-      if (exemplar >= 0) rest = rest.slice(0, exemplar);
-    }
-    const fields = rest.split(/[ \t]+/).filter((f) => f !== '');
-    if (fields.length === 0) throw new ExpositionError(lineNo, `no value after ${series}`);
-    if (fields.length > 2) throw new ExpositionError(lineNo, `expected "value [timestamp]" after ${series}, got "${rest.trim()}"`);
-    const value = parseGoFloat(fields[0]);
-    if (value === undefined) throw new ExpositionError(lineNo, `"${fields[0]}" is not a number (after ${series})`);
-    const sample: ScrapedLine = { series, value, line: lineNo };
-    if (fields.length === 2) {
-      if (openMetrics) {
-        const seconds = parseGoFloat(fields[1]);
-        if (seconds === undefined || !Number.isFinite(seconds)) throw new ExpositionError(lineNo, `"${fields[1]}" is not a timestamp in seconds`);
-        sample.timestampMs = Math.round(seconds * 1000);
-      } else {
-        if (!/^-?\d+$/.test(fields[1])) throw new ExpositionError(lineNo, `"${fields[1]}" is not a timestamp in milliseconds`);
-        sample.timestampMs = Number(fields[1]);
-      }
-    }
-    out.push(sample);
+    if (line === 'eof') eof = true;
+    else if (typeof line === 'object') out.push(line);
   }
-  if (openMetrics && !eof) throw new ExpositionError(lineNo + 1, 'no "# EOF" at the end of an OpenMetrics page');
+  if (openMetrics && !eof) throw missingEof(lineNo);
   return out;
 }
 

@@ -7,10 +7,11 @@ import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
 import type { ScrapeConfig } from '../../config/index.js';
 import type { Appender, Labels, SampleStorage } from '../storage.js';
-import { parseExposition, parseSeriesText } from './exposition.js';
+import { ScrapeCache } from './cache.js';
+import { parseSeriesText } from './exposition.js';
 import { fetchPage, SCRAPE_ACCEPT } from './http.js';
 import { compileRelabel, type Relabel } from './relabel.js';
-import { labelsKey, type ScrapeTarget } from './targets.js';
+import type { ScrapeTarget } from './targets.js';
 
 export interface ScrapeResult {
   target: ScrapeTarget;
@@ -22,11 +23,6 @@ export interface ScrapeResult {
   samplesScraped: number;
   samplesPostRelabeling: number;
   seriesAdded: number;
-}
-
-interface CachedSeries {
-  labels: Labels;
-  key: string;
 }
 
 /** Labels of a scraped sample after the target's labels are attached (Prometheus' mutateSampleLabels). */
@@ -61,10 +57,8 @@ export interface ScrapeLoopOptions {
 }
 
 export class ScrapeLoop {
-  /** Series of the last scrape without explicit timestamps: the ones that get staleness markers. */
-  private previous = new Map<string, Labels>();
-  /** Series text → labels after relabeling; null when metric_relabel_configs drop it. */
-  private cache = new Map<string, CachedSeries | null>();
+  /** The last page's lines and their series; it tracks the series that get staleness markers. */
+  private readonly cache: ScrapeCache;
   private readonly metricRelabel: Relabel;
   private readonly headers: Record<string, string>;
   private timer?: NodeJS.Timeout;
@@ -78,6 +72,11 @@ export class ScrapeLoop {
     private readonly opts: ScrapeLoopOptions,
   ) {
     this.metricRelabel = compileRelabel(config.metricRelabelConfigs);
+    this.cache = new ScrapeCache((text, lineNo) => {
+      const labels = this.metricRelabel(withTargetLabels(parseSeriesText(text, lineNo), this.target.labels, this.config.honorLabels));
+      // frozen: the head then finds the series by this object on every scrape
+      return labels && labels.__name__ ? Object.freeze(labels) : null;
+    });
     this.headers = {
       Accept: SCRAPE_ACCEPT,
       'Accept-Encoding': 'gzip',
@@ -117,9 +116,8 @@ export class ScrapeLoop {
     if (!stale || this.lastResult === undefined) return; // a target never scraped has no series to end
     const app = this.opts.storage.appender();
     const t = this.opts.now();
-    for (const labels of this.previous.values()) app.markStale(labels, t);
+    this.cache.staleAll(app, t);
     for (const name of REPORT_NAMES) app.markStale({ ...this.target.labels, __name__: name }, t);
-    this.previous.clear();
     await app.commit();
   }
 
@@ -130,20 +128,18 @@ export class ScrapeLoop {
     let app: Appender = storage.appender();
     let error: string | undefined;
     let counts = { scraped: 0, kept: 0, added: 0 };
-    let current = new Map<string, Labels>();
     try {
       const page = await fetchPage({ url: this.target.url, timeoutMs: this.config.scrapeTimeoutMs, headers: this.headers }, this.opts.agent);
-      counts = this.appendPage(app, page.body, /^application\/openmetrics-text/i.test(page.contentType), start, current);
+      // appends the samples, and staleness markers for the series of the last scrape missing from this one
+      counts = this.cache.append(app, page.body, /^application\/openmetrics-text/i.test(page.contentType), start);
     } catch (err) {
       error = (err as Error).message;
       app.rollback();
       app = storage.appender();
-      current = new Map();
       counts = { scraped: 0, kept: 0, added: 0 };
+      // a failed scrape ends every series of the last one
+      this.cache.staleAll(app, start);
     }
-    // series of the last scrape missing from this one (all of them when it failed) end now
-    for (const [key, labels] of this.previous) if (!current.has(key)) app.markStale(labels, start);
-    this.previous = current;
     const durationMs = this.opts.now() - start;
     const report: [string, number][] = [
       ['up', error === undefined ? 1 : 0],
@@ -167,32 +163,6 @@ export class ScrapeLoop {
     this.lastResult = result;
     this.opts.onScrape?.(result);
     return result;
-  }
-
-  private appendPage(app: Appender, body: string, openMetrics: boolean, t: number, current: Map<string, Labels>) {
-    const lines = parseExposition(body, openMetrics);
-    const next = new Map<string, CachedSeries | null>();
-    const seen = new Set<string>();
-    let kept = 0;
-    let added = 0;
-    for (const line of lines) {
-      let entry = next.get(line.series) ?? this.cache.get(line.series);
-      if (entry === undefined) {
-        const labels = this.metricRelabel(withTargetLabels(parseSeriesText(line.series, line.line), this.target.labels, this.config.honorLabels));
-        entry = labels && labels.__name__ ? { labels: Object.freeze(labels), key: labelsKey(labels) } : null;
-        if (entry) added++;
-      }
-      next.set(line.series, entry);
-      if (entry === null || seen.has(entry.key)) continue; // dropped, or a duplicate of a series already in this scrape
-      seen.add(entry.key);
-      kept++;
-      if (line.timestampMs === undefined) {
-        app.append(entry.labels, t, line.value);
-        current.set(entry.key, entry.labels);
-      } else app.append(entry.labels, line.timestampMs, line.value); // explicit timestamps are not tracked for staleness, as in Prometheus
-    }
-    this.cache = next;
-    return { scraped: lines.length, kept, added };
   }
 }
 

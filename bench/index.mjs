@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BENCH_DIR } from './lib/stats.mjs';
 
-const ALL = ['state-machine', 'eval-cycle', 'backtest', 'router', 'regex', 'engine', 'query-api', 'remote-write', 'scrape', 'tsdb-memory', 'ui', 'store'];
+const ALL = ['state-machine', 'eval-cycle', 'backtest', 'router', 'regex', 'engine', 'query-api', 'remote-write', 'otlp-decode', 'scrape', 'tsdb-memory', 'ui', 'store'];
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
 for (const name of names) {
   if (!ALL.includes(name)) {

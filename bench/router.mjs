@@ -12,7 +12,8 @@
  * and peak RSS. Both run group_wait 1s and group_interval 1s, so ~1s of every latency is
  * the configured wait, not work. Knobs: ALERTS (10000), GROUPS (100), BATCH (64), CONCURRENCY (4),
  * VIGIL_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile vigil),
- * SERVERS (vigil,alertmanager; one of them to run it alone).
+ * SERVERS (vigil,alertmanager; one of them to run it alone), VIGIL_POSTGRES_URL (vigil as one replica of
+ * a cluster on that PostgreSQL: its Store there, and every notification claimed in it).
  */
 
 import { spawn } from 'node:child_process';
@@ -122,7 +123,10 @@ async function benchVigil(sink) {
     stringify({
       datasource: { prometheus: { url: 'http://127.0.0.1:9' } },
       rule_files: ['rules.yaml'],
-      storage: { sqlite: { path: 'data/vigil.db' } },
+      // VIGIL_POSTGRES_URL: vigil as one replica of a cluster (its store and its flush claims on PostgreSQL)
+      ...(process.env.VIGIL_POSTGRES_URL
+        ? { storage: { postgres: { url: process.env.VIGIL_POSTGRES_URL } }, cluster: { replica_id: 'bench-0' } }
+        : { storage: { sqlite: { path: 'data/vigil.db' } } }),
       server: { listen: `127.0.0.1:${port}` },
       limits: { alerts: 0 }, // the 100k runs hold 200k alerts; Alertmanager has no such limit by default
       route: routeFor(),

@@ -132,6 +132,19 @@ describe('errors: google.rpc.Status in the request\'s encoding, nothing stored',
     expect(status.message).toMatch(/^protobuf: not an ExportMetricsServiceRequest: /);
   });
 
+  test('413: a gzip body that inflates past the limit (JSON) or 4 × it (protobuf, decoded in slices)', async () => {
+    const padded = (bytes: number) => JSON.stringify({ resourceMetrics: [], pad: ' '.repeat(bytes) });
+    const json = await post(gzipSync(padded(80 * 1024)), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(json.status).toBe(413);
+    expect(JSON.parse(Buffer.from(json.body).toString()).message).toBe(`the gzip body inflates past ${64 * 1024} bytes (server.max_request_bytes)`);
+    // the same 80 KiB within JSON's limit once it is protobuf: a skipped field of zeros
+    const proto = new Uint8Array(80 * 1024 + 4);
+    proto.set([(9 << 3) | 2, 0x80, 0x80, 0x05]); // field 9, 81,920 bytes
+    expect((await post(gzipSync(proto), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' })).status).toBe(200);
+    const bomb = await post(gzipSync(new Uint8Array(300 * 1024)), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    expect(bomb.status).toBe(413);
+  });
+
   test('400: a body that says gzip and is not', async () => {
     const r = await postJson({}, { 'content-encoding': 'gzip' });
     expect(r.status).toBe(400);

@@ -16,7 +16,7 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { IntegrationLogEntry, NotificationLogEntry, RoutedAlert, Silence } from '../route/index.js';
-import { decodeAlert, encodeAlert, pageLimit } from './codec.js';
+import { alertEventOf, decodeAlert, encodeAlert, pageLimit } from './codec.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import type {
   AlertEvent,
@@ -667,20 +667,7 @@ export class PostgresStore implements Store {
     await this.olderThan('vigil_alert_event', q.before, w);
     const limit = pageLimit(q.limit);
     const rows = await this.read<Record<string, unknown>>(`SELECT * FROM vigil_alert_event ${w.sql()} ORDER BY at DESC, id DESC LIMIT ${limit + 1}`, w.args);
-    const items = rows.slice(0, limit).map(
-      (r): AlertEvent => ({
-        id: r.id as number,
-        at: r.at as number,
-        fingerprint: r.fingerprint as string,
-        startsAt: r.starts_at as number,
-        alertname: r.alertname as string,
-        severity: r.severity as string,
-        labels: JSON.parse(r.labels as string),
-        kind: r.kind as AlertEvent['kind'],
-        source: r.source as string,
-        ...(r.detail === null ? {} : { detail: JSON.parse(r.detail as string) }),
-      }),
-    );
+    const items = rows.slice(0, limit).map(alertEventOf);
     return { items, next: rows.length > limit ? items[items.length - 1].id : undefined };
   }
 

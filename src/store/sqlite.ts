@@ -14,7 +14,7 @@ import type {
   TicketKind,
   TicketRecord,
 } from './types.js';
-import { decodeAlert, encodeAlert, MAX_PAGE } from './codec.js';
+import { alertEventOf, decodeAlert, encodeAlert, MAX_PAGE } from './codec.js';
 
 /** Versioned migrations: append only; each runs once, in order, in a transaction. */
 const MIGRATIONS: string[] = [
@@ -326,20 +326,7 @@ export class SqliteStore implements Store {
     const rows = this.db
       .prepare(`SELECT * FROM alert_event ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at DESC, id DESC LIMIT ?`)
       .all(...args, limit + 1) as Record<string, unknown>[];
-    const items = rows.slice(0, limit).map(
-      (r): AlertEvent => ({
-        id: r.id as number,
-        at: r.at as number,
-        fingerprint: r.fingerprint as string,
-        startsAt: r.starts_at as number,
-        alertname: r.alertname as string,
-        severity: r.severity as string,
-        labels: JSON.parse(r.labels as string),
-        kind: r.kind as AlertEvent['kind'],
-        source: r.source as string,
-        ...(r.detail === null ? {} : { detail: JSON.parse(r.detail as string) }),
-      }),
-    );
+    const items = rows.slice(0, limit).map(alertEventOf);
     return { items, next: rows.length > limit ? items[items.length - 1].id : undefined };
   }
 

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { startPagerDuty, startSlack, type LoopbackReceiver } from '../support/receivers.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { requirePostgresOrSkip, startPostgres, type PostgresInstance } from './support/postgres.js';
-import { postAlerts, replicas, type ReplicaProcess } from './support/replicas.js';
+import { pagingReplicaConfig, postAlerts, replicas, type ReplicaProcess } from './support/replicas.js';
 
 const describePg = requirePostgresOrSkip('chaos: replicas under kill -9, SIGSTOP and a database restart') ? describe : describe.skip;
 
@@ -41,29 +41,7 @@ describePg('chaos: three replicas, one PostgreSQL', () => {
     root = await mkdtemp(join(tmpdir(), 'vigil-chaos-'));
     // a group the replicas pass around through the disruptions (it never fires)
     await writeFile(join(root, 'rules.yaml'), 'groups:\n  - name: quiet\n    interval: 1s\n    rules:\n      - alert: Never\n        expr: vector(0) > 1\n        labels: { severity: P3 }\n');
-    rs = await replicas(
-      root,
-      3,
-      (id, port) => `datasource: { embedded: { path: tsdb } }
-rule_files: [../rules.yaml]
-storage: { postgres: { url: "${pgServer.url}" } }
-cluster: { replica_id: ${id}, lease_duration: 2s, lease_renew_interval: 500ms, claim_timeout: 3s }
-server: { listen: "127.0.0.1:${port}" }
-global: { resolve_timeout: 1m }
-route:
-  receiver: oncall
-  group_by: [alertname, incident]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: oncall
-    pagerduty_configs:
-      - routing_key: R0UTINGKEY0123456789abcdef012345
-        url: ${pd.url}/v2/enqueue
-    slack_configs: [{ webhook_url: "${slack.url}/hooks/oncall", mention: channel }]
-`,
-    );
+    rs = await replicas(root, 3, pagingReplicaConfig(pgServer.url, pd.url, slack.url));
     await Promise.all(rs.map((r) => r.start()));
   }, 180_000);
 

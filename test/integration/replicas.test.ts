@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { startPagerDuty, startSlack, type LoopbackReceiver, type RecordedRequest } from '../support/receivers.js';
 import { waitFor } from '../support/wait.js';
 import { requirePostgresOrSkip, startPostgres, type PostgresInstance } from './support/postgres.js';
-import { postAlerts, replicas, type ReplicaProcess } from './support/replicas.js';
+import { pagingReplicaConfig, postAlerts, replicas, type ReplicaProcess } from './support/replicas.js';
 
 const describePg = requirePostgresOrSkip('vigil serve replicas') ? describe : describe.skip;
 
@@ -38,32 +38,12 @@ describePg('three vigil serve replicas on one PostgreSQL', () => {
   let root: string;
   let rs: ReplicaProcess[];
 
-  const yaml = (url: string) => (id: string, port: number) => `datasource: { embedded: { path: tsdb } }
-rule_files: [../rules.yaml]
-storage: { postgres: { url: "${url}" } }
-cluster: { replica_id: ${id}, lease_duration: 2s, lease_renew_interval: 500ms, claim_timeout: 3s }
-server: { listen: "127.0.0.1:${port}" }
-global: { resolve_timeout: 1m }
-route:
-  receiver: oncall
-  group_by: [alertname, incident]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: oncall
-    pagerduty_configs:
-      - routing_key: R0UTINGKEY0123456789abcdef012345
-        url: ${pd.url}/v2/enqueue
-    slack_configs: [{ webhook_url: "${slack.url}/hooks/oncall", mention: channel }]
-`;
-
   beforeAll(async () => {
     pgServer = await startPostgres();
     [pd, slack] = await Promise.all([startPagerDuty(), startSlack()]);
     root = await mkdtemp(join(tmpdir(), 'vigil-replicas-'));
     await writeFile(join(root, 'rules.yaml'), RULES);
-    rs = await replicas(root, 3, yaml(pgServer.url));
+    rs = await replicas(root, 3, pagingReplicaConfig(pgServer.url, pd.url, slack.url));
     await Promise.all(rs.map((r) => r.start()));
   }, 180_000);
 

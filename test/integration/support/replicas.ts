@@ -27,6 +27,32 @@ export interface ReplicaProcess {
 }
 
 /** `n` replicas named r0, r1, … whose vigil.yaml is `yaml(id, port)` (relative paths are in the replica's folder). */
+/**
+ * The vigil.yaml of the replica tests: embedded datasource, the shared PostgreSQL, a short lease and
+ * claim timeout, and one receiver paging PagerDuty and posting to Slack (both loopback).
+ */
+export function pagingReplicaConfig(pgUrl: string, pagerdutyUrl: string, slackUrl: string): (id: string, port: number) => string {
+  return (id, port) => `datasource: { embedded: { path: tsdb } }
+rule_files: [../rules.yaml]
+storage: { postgres: { url: "${pgUrl}" } }
+cluster: { replica_id: ${id}, lease_duration: 2s, lease_renew_interval: 500ms, claim_timeout: 3s }
+server: { listen: "127.0.0.1:${port}" }
+global: { resolve_timeout: 1m }
+route:
+  receiver: oncall
+  group_by: [alertname, incident]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: oncall
+    pagerduty_configs:
+      - routing_key: R0UTINGKEY0123456789abcdef012345
+        url: ${pagerdutyUrl}/v2/enqueue
+    slack_configs: [{ webhook_url: "${slackUrl}/hooks/oncall", mention: channel }]
+`;
+}
+
 export async function replicas(root: string, n: number, yaml: (id: string, port: number) => string): Promise<ReplicaProcess[]> {
   const out: ReplicaProcess[] = [];
   for (let i = 0; i < n; i++) {

@@ -8,13 +8,9 @@
  *
  *   npm run build && node bench/ingest-lag.mjs
  */
-import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { processRssMiB, tempDir, which } from './lib/prometheus.mjs';
-import { REPO_DIR, env, log, quantile, table, vigilNodeArgs } from './lib/stats.mjs';
-import { freePort, waitReady } from './lib/net.mjs';
+import { processRssMiB } from './lib/prometheus.mjs';
+import { withAlertmanager, withVigil } from './lib/servers.mjs';
+import { env, log, quantile, table } from './lib/stats.mjs';
 
 const ALERTS = env('ALERTS', 100_000);
 
@@ -54,51 +50,19 @@ async function measure(name, base, health, pid) {
   return row;
 }
 
-async function vigil() {
-  const { dir, remove } = await tempDir('vigil-bench-lag-');
-  const port = await freePort();
-  await writeFile(join(dir, 'rules.yaml'), 'groups: []\n');
-  await writeFile(
-    join(dir, 'vigil.yaml'),
-    stringify({
-      datasource: { prometheus: { url: 'http://127.0.0.1:9' } },
-      rule_files: ['rules.yaml'],
-      storage: { sqlite: { path: 'data/vigil.db' } },
-      server: { listen: `127.0.0.1:${port}`, max_request_bytes: 64 * 2 ** 20 },
-      limits: { alerts: 0, alerts_per_request: 0 },
-      route: { receiver: 'nobody', group_by: ['group'] },
-      receivers: [{ name: 'nobody' }],
-    }),
-  );
-  const nodeArgs = vigilNodeArgs(); // bin/vigil.js's own flags, then VIGIL_NODE_ARGS
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', process.env.VIGIL_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
-  try {
-    await waitReady(`http://127.0.0.1:${port}/readyz`);
-    return await measure('vigil', `http://127.0.0.1:${port}`, '/healthz', child.pid);
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await remove();
-  }
+function vigil() {
+  const config = {
+    server: { max_request_bytes: 64 * 2 ** 20 },
+    limits: { alerts: 0, alerts_per_request: 0 },
+    route: { receiver: 'nobody', group_by: ['group'] },
+    receivers: [{ name: 'nobody' }],
+  };
+  return withVigil({ prefix: 'vigil-bench-lag-', config, stdout: process.env.VIGIL_STDOUT ? 'inherit' : 'ignore' }, ({ url, pid }) => measure('vigil', url, '/healthz', pid));
 }
 
-async function alertmanager() {
-  const bin = which('prometheus-alertmanager') ?? which('alertmanager');
-  if (!bin) throw new Error('prometheus-alertmanager not found (apt-get install prometheus-alertmanager)');
-  const { dir, remove } = await tempDir('vigil-bench-lag-am-');
-  const port = await freePort();
-  await writeFile(join(dir, 'am.yml'), stringify({ route: { receiver: 'nobody', group_by: ['group'] }, receivers: [{ name: 'nobody' }] }));
-  const child = spawn(bin, [`--config.file=${join(dir, 'am.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  try {
-    await waitReady(`http://127.0.0.1:${port}/-/ready`);
-    return await measure('alertmanager', `http://127.0.0.1:${port}`, '/-/healthy', child.pid);
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await remove();
-  }
+function alertmanager() {
+  const config = { route: { receiver: 'nobody', group_by: ['group'] }, receivers: [{ name: 'nobody' }] };
+  return withAlertmanager({ prefix: 'vigil-bench-lag-am-', config }, ({ url, pid }) => measure('alertmanager', url, '/-/healthy', pid));
 }
 
 const rows = [await vigil(), await alertmanager()];

@@ -16,14 +16,12 @@
  * Knobs: ALERTS (2000), LABEL_LENGTH (2000). Needs prometheus-alertmanager.
  */
 
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { processCpuSeconds, tempDir, which } from './lib/prometheus.mjs';
-import { REPO_DIR, env, log, quantile, saveResult, table, vigilNodeArgs } from './lib/stats.mjs';
-import { freePort, waitReady } from './lib/net.mjs';
+import { freePort } from './lib/net.mjs';
+import { processCpuSeconds } from './lib/prometheus.mjs';
+import { withAlertmanager, withVigil } from './lib/servers.mjs';
+import { REPO_DIR, env, log, quantile, saveResult, table } from './lib/stats.mjs';
 
 const ALERTS = env('ALERTS', 2000);
 const LABEL_LENGTH = env('LABEL_LENGTH', 2000);
@@ -127,49 +125,12 @@ async function measure(name, base, healthPath, pid) {
   return row;
 }
 
-async function benchVigil(sink) {
-  const { dir, remove } = await tempDir('vigil-bench-regex-');
-  const port = await freePort();
-  await writeFile(join(dir, 'rules.yaml'), 'groups: []\n');
-  await writeFile(
-    join(dir, 'vigil.yaml'),
-    stringify({
-      datasource: { prometheus: { url: 'http://127.0.0.1:9' } },
-      rule_files: ['rules.yaml'],
-      storage: { sqlite: { path: 'data/vigil.db' } },
-      server: { listen: `127.0.0.1:${port}` },
-      route: route(sink),
-      receivers: receivers(sink),
-    }),
-  );
-  const child = spawn(process.execPath, [...vigilNodeArgs(), join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-  try {
-    await waitReady(`http://127.0.0.1:${port}/readyz`);
-    return await measure('vigil', `http://127.0.0.1:${port}`, '/healthz', child.pid);
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await remove();
-  }
+function benchVigil(sink) {
+  return withVigil({ prefix: 'vigil-bench-regex-', config: { route: route(sink), receivers: receivers(sink) } }, ({ url, pid }) => measure('vigil', url, '/healthz', pid));
 }
 
-async function benchAlertmanager(sink) {
-  const bin = which('prometheus-alertmanager') ?? which('alertmanager');
-  if (!bin) throw new Error('prometheus-alertmanager not found (apt-get install prometheus-alertmanager)');
-  const { dir, remove } = await tempDir('vigil-bench-regex-am-');
-  const port = await freePort();
-  await writeFile(join(dir, 'am.yml'), stringify({ route: route(sink), receivers: receivers(sink) }));
-  const child = spawn(bin, [`--config.file=${join(dir, 'am.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  try {
-    await waitReady(`http://127.0.0.1:${port}/-/ready`);
-    return await measure('alertmanager', `http://127.0.0.1:${port}`, '/-/healthy', child.pid);
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await remove();
-  }
+function benchAlertmanager(sink) {
+  return withAlertmanager({ prefix: 'vigil-bench-regex-am-', config: { route: route(sink), receivers: receivers(sink) } }, ({ url, pid }) => measure('alertmanager', url, '/-/healthy', pid));
 }
 
 /** ns per anchored match: JavaScript's RegExp against src/regex, over a few inputs each. */

@@ -15,15 +15,12 @@
  * symlink to this checkout's); each build runs with the node flags of its own bin/vigil.js. VIGIL_NODE_ARGS adds node flags (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { processCpuSeconds, processRssMiB, tempDir } from './lib/prometheus.mjs';
-import { REPO_DIR, env, log, saveResult, table, vigilNodeArgs } from './lib/stats.mjs';
-import { freePort, waitReady } from './lib/net.mjs';
+import { freePort } from './lib/net.mjs';
+import { processCpuSeconds, processRssMiB } from './lib/prometheus.mjs';
+import { withVigil } from './lib/servers.mjs';
+import { REPO_DIR, env, log, saveResult, table } from './lib/stats.mjs';
 
 const ALERTS = env('ALERTS', 10_000);
 const GROUPS = env('GROUPS', 100);
@@ -59,71 +56,57 @@ async function startSink() {
   return { url: `http://127.0.0.1:${port}/hook`, waitFor, close: () => new Promise((r) => server.close(r)) };
 }
 
-async function runOnce(name, repoDir, sink, round) {
-  const { dir, remove } = await tempDir('vigil-bench-cpu-');
-  const port = await freePort();
-  await writeFile(join(dir, 'rules.yaml'), 'groups: []\n');
-  await writeFile(
-    join(dir, 'vigil.yaml'),
-    stringify({
-      datasource: { prometheus: { url: 'http://127.0.0.1:9' } },
-      rule_files: ['rules.yaml'],
-      storage: { sqlite: { path: 'data/vigil.db' } },
-      server: { listen: `127.0.0.1:${port}` },
-      limits: { alerts: 0 },
-      route: { receiver: 'sink', group_by: ['group'], group_wait: '1s', group_interval: '1s', repeat_interval: '1h' },
-      receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }],
+function runOnce(name, repoDir, sink, round) {
+  const config = {
+    limits: { alerts: 0 },
+    route: { receiver: 'sink', group_by: ['group'], group_wait: '1s', group_interval: '1s', repeat_interval: '1h' },
+    receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }],
+  };
+  return withVigil({ prefix: 'vigil-bench-cpu-', config, repoDir }, ({ url, pid }) => measure(name, url, pid, sink, round));
+}
+
+async function measure(name, url, pid, sink, round) {
+  await new Promise((r) => setTimeout(r, 500));
+  const idleRss = processRssMiB(pid);
+  const run = `${name}-${round}`;
+  const alerts = Array.from({ length: ALERTS }, (_, i) => ({
+    labels: { alertname: 'BenchAlert', group: `${run}-g${i % GROUPS}`, id: `${run}-${i}`, severity: 'P3' },
+    annotations: { summary: `bench alert ${i}` },
+    startsAt: new Date().toISOString(),
+  }));
+  const bodies = [];
+  for (let i = 0; i < alerts.length; i += BATCH) bodies.push(JSON.stringify(alerts.slice(i, i + BATCH)));
+  const cpu0 = processCpuSeconds(pid);
+  const main0 = mainThreadCpuSeconds(pid);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const res = await fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[next++] });
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`${name}: ${res.status}`);
+      }
     }),
   );
-  const child = spawn(process.execPath, [...vigilNodeArgs(repoDir), join(repoDir, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-  try {
-    await waitReady(`http://127.0.0.1:${port}/readyz`);
-    await new Promise((r) => setTimeout(r, 500));
-    const idleRss = processRssMiB(child.pid);
-    const run = `${name}-${round}`;
-    const alerts = Array.from({ length: ALERTS }, (_, i) => ({
-      labels: { alertname: 'BenchAlert', group: `${run}-g${i % GROUPS}`, id: `${run}-${i}`, severity: 'P3' },
-      annotations: { summary: `bench alert ${i}` },
-      startsAt: new Date().toISOString(),
-    }));
-    const bodies = [];
-    for (let i = 0; i < alerts.length; i += BATCH) bodies.push(JSON.stringify(alerts.slice(i, i + BATCH)));
-    const cpu0 = processCpuSeconds(child.pid);
-    const main0 = mainThreadCpuSeconds(child.pid);
-    const t0 = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < bodies.length) {
-          const res = await fetch(`http://127.0.0.1:${port}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[next++] });
-          await res.arrayBuffer();
-          if (!res.ok) throw new Error(`${name}: ${res.status}`);
-        }
-      }),
-    );
-    const postSeconds = (performance.now() - t0) / 1000;
-    const ingestCpu = processCpuSeconds(child.pid) - cpu0;
-    const ingestMain = mainThreadCpuSeconds(child.pid) - main0;
-    const notified = await sink.waitFor(alerts.map((a) => a.labels.id), 60_000);
-    await new Promise((r) => setTimeout(r, 1500)); // the history and the last flushes
-    const per10k = 10_000 / ALERTS;
-    return {
-      build: name,
-      round,
-      alertsPerSecond: Math.round(ALERTS / postSeconds),
-      ingestCpuPer10k: (ingestCpu * per10k),
-      ingestMainPer10k: (ingestMain * per10k),
-      totalCpuPer10k: ((processCpuSeconds(child.pid) - cpu0) * per10k),
-      totalMainPer10k: ((mainThreadCpuSeconds(child.pid) - main0) * per10k),
-      notified,
-      idleRssMiB: Math.round(idleRss),
-      rssMiB: Math.round(processRssMiB(child.pid)),
-    };
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await remove();
-  }
+  const postSeconds = (performance.now() - t0) / 1000;
+  const ingestCpu = processCpuSeconds(pid) - cpu0;
+  const ingestMain = mainThreadCpuSeconds(pid) - main0;
+  const notified = await sink.waitFor(alerts.map((a) => a.labels.id), 60_000);
+  await new Promise((r) => setTimeout(r, 1500)); // the history and the last flushes
+  const per10k = 10_000 / ALERTS;
+  return {
+    build: name,
+    round,
+    alertsPerSecond: Math.round(ALERTS / postSeconds),
+    ingestCpuPer10k: (ingestCpu * per10k),
+    ingestMainPer10k: (ingestMain * per10k),
+    totalCpuPer10k: ((processCpuSeconds(pid) - cpu0) * per10k),
+    totalMainPer10k: ((mainThreadCpuSeconds(pid) - main0) * per10k),
+    notified,
+    idleRssMiB: Math.round(idleRss),
+    rssMiB: Math.round(processRssMiB(pid)),
+  };
 }
 
 const builds = [['this', REPO_DIR], ...(process.env.BASELINE ? [['baseline', process.env.BASELINE]] : [])];

@@ -16,14 +16,11 @@
  * a cluster on that PostgreSQL: its Store there, and every notification claimed in it).
  */
 
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { processCpuSeconds, processRssMiB, tempDir, which } from './lib/prometheus.mjs';
-import { REPO_DIR, env, log, quantile, saveResult, table, vigilNodeArgs } from './lib/stats.mjs';
-import { freePort, waitReady } from './lib/net.mjs';
+import { freePort } from './lib/net.mjs';
+import { processCpuSeconds, processRssMiB } from './lib/prometheus.mjs';
+import { withAlertmanager, withVigil } from './lib/servers.mjs';
+import { env, log, quantile, saveResult, table } from './lib/stats.mjs';
 
 const ALERTS = env('ALERTS', 10_000);
 const GROUPS = env('GROUPS', 100);
@@ -114,54 +111,20 @@ function routeFor() {
   return { receiver: 'sink', group_by: ['group'], group_wait: '1s', group_interval: '1s', repeat_interval: '1h' };
 }
 
-async function benchVigil(sink) {
-  const { dir, remove } = await tempDir('vigil-bench-router-');
-  const port = await freePort();
-  await writeFile(join(dir, 'rules.yaml'), 'groups: []\n');
-  await writeFile(
-    join(dir, 'vigil.yaml'),
-    stringify({
-      datasource: { prometheus: { url: 'http://127.0.0.1:9' } },
-      rule_files: ['rules.yaml'],
-      // VIGIL_POSTGRES_URL: vigil as one replica of a cluster (its store and its flush claims on PostgreSQL)
-      ...(process.env.VIGIL_POSTGRES_URL
-        ? { storage: { postgres: { url: process.env.VIGIL_POSTGRES_URL } }, cluster: { replica_id: 'bench-0' } }
-        : { storage: { sqlite: { path: 'data/vigil.db' } } }),
-      server: { listen: `127.0.0.1:${port}` },
-      limits: { alerts: 0 }, // the 100k runs hold 200k alerts; Alertmanager has no such limit by default
-      route: routeFor(),
-      receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }],
-    }),
-  );
-  const nodeArgs = vigilNodeArgs(); // bin/vigil.js's own flags, then VIGIL_NODE_ARGS
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-  try {
-    await waitReady(`http://127.0.0.1:${port}/readyz`);
-    return await measure('vigil', `http://127.0.0.1:${port}`, child.pid, sink);
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await remove();
-  }
+function benchVigil(sink) {
+  const config = {
+    // VIGIL_POSTGRES_URL: vigil as one replica of a cluster (its store and its flush claims on PostgreSQL)
+    ...(process.env.VIGIL_POSTGRES_URL ? { storage: { postgres: { url: process.env.VIGIL_POSTGRES_URL } }, cluster: { replica_id: 'bench-0' } } : {}),
+    limits: { alerts: 0 }, // the 100k runs hold 200k alerts; Alertmanager has no such limit by default
+    route: routeFor(),
+    receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }],
+  };
+  return withVigil({ prefix: 'vigil-bench-router-', config }, ({ url, pid }) => measure('vigil', url, pid, sink));
 }
 
-async function benchAlertmanager(sink) {
-  const bin = which('prometheus-alertmanager') ?? which('alertmanager');
-  if (!bin) throw new Error('prometheus-alertmanager not found (apt-get install prometheus-alertmanager)');
-  const { dir, remove } = await tempDir('vigil-bench-am-');
-  const port = await freePort();
-  await writeFile(join(dir, 'am.yml'), stringify({ route: routeFor(), receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }] }));
-  const child = spawn(bin, [`--config.file=${join(dir, 'am.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  try {
-    await waitReady(`http://127.0.0.1:${port}/-/ready`);
-    return await measure('alertmanager', `http://127.0.0.1:${port}`, child.pid, sink);
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await remove();
-  }
+function benchAlertmanager(sink) {
+  const config = { route: routeFor(), receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }] };
+  return withAlertmanager({ config }, ({ url, pid }) => measure('alertmanager', url, pid, sink));
 }
 
 const sink = await startSink();

@@ -122,24 +122,26 @@ export class Evaluator {
     let discarded = 0;
     if (!store) return { restored, discarded };
     const now = this.clock.now();
-    const tolerance = this.options.outageToleranceMs ?? 3_600_000;
     const groups = this.allGroups();
     // asked all at once, over the pool's connections: not 10,000 round trips one after another (bench/store.mjs)
     const states = await Promise.all(groups.map((g) => store.loadGroupState(g.key)));
     for (const [i, group] of groups.entries()) {
       const state = states[i];
       if (!state) continue;
-      if (now - state.lastEvaluation > tolerance) {
-        discarded += state.alerts.length;
-        continue;
-      }
-      for (const rule of group.alertingRules()) {
-        const alerts = state.alerts.filter((a) => a.rule === rule.name).map((a) => a.alert);
-        rule.restore(alerts, now);
-        restored += alerts.length;
-      }
+      if (this.restoreGroup(group, state, now)) restored += state.alerts.length;
+      else discarded += state.alerts.length;
     }
     return { restored, discarded };
+  }
+
+  /** Puts a persisted state in place of the group's alerts, unless it is older than the outage tolerance. */
+  private restoreGroup(group: Group, state: GroupState, now: number): boolean {
+    if (now - state.lastEvaluation > (this.options.outageToleranceMs ?? 3_600_000)) return false;
+    for (const rule of group.alertingRules()) {
+      rule.active.clear();
+      rule.restore(state.alerts.filter((a) => a.rule === rule.name).map((a) => a.alert), now);
+    }
+    return true;
   }
 
   /** Evaluates one group at `ts`, then vigil's own rules; persists both. */
@@ -205,14 +207,9 @@ export class Evaluator {
     if (this.leased.has(group.key)) return true;
     const store = this.options.store;
     try {
-      const state = store ? await Promise.resolve(store.loadGroupState(group.key)) : undefined;
-      const now = this.clock.now();
-      const tolerance = this.options.outageToleranceMs ?? 3_600_000;
-      if (state && state.lastEvaluation > (group.lastEvaluation ?? -Infinity) && now - state.lastEvaluation <= tolerance) {
-        for (const rule of group.alertingRules()) {
-          rule.active.clear();
-          rule.restore(state.alerts.filter((a) => a.rule === rule.name).map((a) => a.alert), now);
-        }
+      const state = store ? await store.loadGroupState(group.key) : undefined;
+      // newer than what this replica last evaluated: another replica held the group since
+      if (state && state.lastEvaluation > (group.lastEvaluation ?? -Infinity) && this.restoreGroup(group, state, this.clock.now())) {
         group.lastEvaluation = state.lastEvaluation;
       }
     } catch (err) {

@@ -11,7 +11,7 @@ export function decodeAlert(text: string): Alert {
   return { ...raw, value: Number(raw.value) };
 }
 
-export const MAX_PAGE = 1000;
+const MAX_PAGE = 1000;
 
 /** A page size as asked (default 100), within 1..MAX_PAGE. */
 export const pageLimit = (limit: number | undefined): number => Math.min(Math.max(1, limit ?? 100), MAX_PAGE);

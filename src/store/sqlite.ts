@@ -14,7 +14,7 @@ import type {
   TicketKind,
   TicketRecord,
 } from './types.js';
-import { alertEventOf, decodeAlert, encodeAlert, MAX_PAGE } from './codec.js';
+import { alertEventOf, decodeAlert, encodeAlert, pageLimit } from './codec.js';
 
 /** Versioned migrations: append only; each runs once, in order, in a transaction. */
 const MIGRATIONS: string[] = [
@@ -322,7 +322,7 @@ export class SqliteStore implements Store {
       where.push(`kind IN (${q.kinds.map(() => '?').join(', ')})`);
       args.push(...q.kinds);
     }
-    const limit = Math.min(Math.max(1, q.limit ?? 100), MAX_PAGE);
+    const limit = pageLimit(q.limit);
     const rows = this.db
       .prepare(`SELECT * FROM alert_event ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at DESC, id DESC LIMIT ?`)
       .all(...args, limit + 1) as Record<string, unknown>[];
@@ -371,7 +371,7 @@ export class SqliteStore implements Store {
       args.push(v);
     }
     this.olderThan('notification', q.before, where, args);
-    const limit = Math.min(Math.max(1, q.limit ?? 100), MAX_PAGE);
+    const limit = pageLimit(q.limit);
     const rows = this.db
       .prepare(`SELECT id, record FROM notification ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at DESC, id DESC LIMIT ?`)
       .all(...args, limit + 1) as { id: number; record: string }[];
@@ -426,7 +426,7 @@ export class SqliteStore implements Store {
     }
     const rows = this.db
       .prepare(`SELECT ticket FROM ticket ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY rowid DESC LIMIT ?`)
-      .all(...args, Math.min(Math.max(1, q.limit ?? 100), MAX_PAGE)) as { ticket: string }[];
+      .all(...args, pageLimit(q.limit)) as { ticket: string }[];
     return rows.map((r) => JSON.parse(r.ticket) as TicketRecord);
   }
 

@@ -80,10 +80,11 @@ export async function fanOut(integrations: readonly Integration[], delivery: Del
   return Promise.all(
     integrations.map(async (integration): Promise<FanOutOutcome> => {
       let t: IntegrationDelivery = { delivery, integration };
-      const ran: IntegrationStage[] = [];
+      // the stages that ran and have something to let go of (the flush claim); none for one replica
+      const toRelease: IntegrationStage[] = [];
       try {
         for (const s of stages) {
-          ran.push(s);
+          if (s.done) toRelease.push(s);
           const next = await s.run(t, now());
           if (!next) break;
           t = next;
@@ -91,7 +92,7 @@ export async function fanOut(integrations: readonly Integration[], delivery: Del
       } catch (err) {
         t.result = { kind: integration.kind, index: integration.index, ok: false, attempts: 0, error: (err as Error).message };
       }
-      for (const s of ran.reverse()) await Promise.resolve(s.done?.(t)).catch(() => undefined);
+      for (const s of toRelease.reverse()) await Promise.resolve(s.done!(t)).catch(() => undefined);
       return { integration, delivery: t.delivery, ...(t.result ? { result: t.result } : {}) };
     }),
   );

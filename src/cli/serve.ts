@@ -171,8 +171,10 @@ async function serve(flags: ServeFlags, io: Io): Promise<number> {
       logger: log,
       onEvaluated: (group, result) => {
         metrics.observe(group, result);
-        router.receive(evaluatorAlerts([group, ev.selfGroup], result.ts, datasourceName), 'evaluator');
+        router.receiveEvaluated(group.key, evaluatorAlerts([group], result.ts, datasourceName));
+        router.receiveEvaluated(ev.selfGroup.key, evaluatorAlerts([ev.selfGroup], result.ts, datasourceName));
       },
+      onFollowed: (group, ts) => void router.receiveEvaluated(group.key, evaluatorAlerts([group], ts, datasourceName)),
       onMissed: (group, missed) => metrics.observeMissed(group, missed),
       onTransition: ({ rule, alert, to }) => {
         const fields = { alertname: rule.name, labels: alert.labels, value: alert.value, activeAt: new Date(alert.activeAt).toISOString() };

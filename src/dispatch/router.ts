@@ -142,6 +142,8 @@ export class Router {
   private dispatcher: Dispatcher;
   private receiversByName = new Map<string, Receiver>();
   private readonly alertsByFp = new Map<string, RoutedAlert>();
+  /** The held alerts of each rule group, by fingerprint (evaluated alerts only). */
+  private readonly byRuleGroup = new Map<string, Set<string>>();
   /** Alerts held per alertname, for limits.alerts_per_alertname. */
   private readonly heldPerName = new Map<string, number>();
   private limits: AlertLimits;
@@ -217,6 +219,26 @@ export class Router {
   }
 
   /**
+   * The alerts of one evaluation of a rule group (here, or followed from another replica): the whole
+   * group. A held alert of the group that is missing from it ended where this router did not see it
+   * (another replica evaluated the group and told its resolve, or a new episode began before this
+   * replica read the group again): it resolves now, so that its next episode is notified as new
+   * rather than merged into the old one.
+   */
+  receiveEvaluated(ruleGroup: string, alerts: RoutedAlert[]): ReceiveResult {
+    const held = this.byRuleGroup.get(ruleGroup);
+    if (!held || held.size === 0) return this.receive(alerts, 'evaluator');
+    const now = this.now();
+    const present = new Set(alerts.map((a) => a.fingerprint));
+    const ended: RoutedAlert[] = [];
+    for (const fp of held) {
+      const alert = this.alertsByFp.get(fp);
+      if (!present.has(fp) && alert && alert.endsAt > now) ended.push({ ...alert, endsAt: now, updatedAt: now });
+    }
+    return this.receive(ended.length ? [...alerts, ...ended] : alerts, 'evaluator');
+  }
+
+  /**
    * The first half of `receive`: which alerts a limit refuses, decided now; `commit()` then takes the
    * others in and must be called in the same turn of the event loop. An HTTP handler answers in
    * between, as Alertmanager answers once alerts are stored and routes them after: the poster
@@ -267,6 +289,7 @@ export class Router {
       if (!held) this.countHeld(alert, 1);
       const merged = held ? mergeAlert(held, alert, now) : alert;
       this.alertsByFp.set(alert.fingerprint, merged);
+      if (merged.ruleGroup !== held?.ruleGroup) this.indexRuleGroup(alert.fingerprint, held?.ruleGroup, merged.ruleGroup);
       if (this.notified.has(alert.fingerprint)) {
         this.notifiedDirty.add(alert.fingerprint);
         // a resolve is written at once, not with the lazy refreshes: a replica (re)starting from the store must not see it firing
@@ -302,6 +325,20 @@ export class Router {
       return `limits.alerts_per_alertname (${perName} alerts named ${JSON.stringify(alert.labels.alertname ?? '')} held)`;
     }
     return undefined;
+  }
+
+  /** Moves a held alert from one rule group's index to another's (either undefined: none). */
+  private indexRuleGroup(fp: string, from: string | undefined, to: string | undefined): void {
+    if (from !== undefined) {
+      const set = this.byRuleGroup.get(from);
+      set?.delete(fp);
+      if (set?.size === 0) this.byRuleGroup.delete(from);
+    }
+    if (to !== undefined) {
+      let set = this.byRuleGroup.get(to);
+      if (!set) this.byRuleGroup.set(to, (set = new Set()));
+      set.add(fp);
+    }
   }
 
   private countHeld(alert: RoutedAlert, delta: 1 | -1): void {
@@ -394,8 +431,10 @@ export class Router {
   private restoreNotified(alerts: RoutedAlert[]): void {
     const now = this.now();
     for (const a of alerts) {
-      if (!this.alertsByFp.has(a.fingerprint)) this.countHeld(a, 1);
+      const before = this.alertsByFp.get(a.fingerprint);
+      if (!before) this.countHeld(a, 1);
       this.alertsByFp.set(a.fingerprint, a);
+      if (a.ruleGroup !== before?.ruleGroup) this.indexRuleGroup(a.fingerprint, before?.ruleGroup, a.ruleGroup);
       this.notified.add(a.fingerprint);
       this.firingEpisodes.set(a.fingerprint, a.startsAt); // the history has its firing already; its resolve is written when it comes
       const groups = this.dispatcher.insert(a, now);
@@ -706,6 +745,7 @@ export class Router {
       if (alert.endsAt <= now - RESOLVED_ALERT_RETENTION_MS && !held.has(fp)) {
         this.alertsByFp.delete(fp);
         this.countHeld(alert, -1);
+        if (alert.ruleGroup !== undefined) this.indexRuleGroup(fp, alert.ruleGroup, undefined);
         if (this.notified.delete(fp)) forgotten.push(fp);
       }
     }

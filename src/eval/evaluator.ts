@@ -59,11 +59,20 @@ export interface EvaluatorOptions {
   clock?: Clock;
   logger?: Logger;
   onEvaluated?: (group: Group, result: GroupEvaluation) => void;
+  /**
+   * A group another replica evaluates, as read from the store (or, while the store does not answer,
+   * as last read, at `ts` = now): its alerts are routed here too, as Prometheus sends to every
+   * Alertmanager, so every replica's router holds the same alerts.
+   */
+  onFollowed?: (group: Group, ts: number) => void;
   onMissed?: (group: Group, missed: number) => void;
   onTransition?: (t: AlertTransition) => void;
 }
 
 export const SELF_GROUP = 'vigil-self-monitoring';
+
+/** A replica reads a followed group's state this long after the tick at most (half the interval at least). */
+const FOLLOW_DELAY_MAX_MS = 5_000;
 
 /**
  * Runs rule groups on their intervals, keeps their alerts across restarts, and
@@ -197,20 +206,19 @@ export class Evaluator {
   private async mayEvaluate(group: Group): Promise<boolean> {
     if (!this.options.leases) return true;
     if (!this.holds(group)) {
-      // alerts held here (restored at start, or from before the lease moved) go stale: the API and /metrics show none
-      // rather than old ones; the store has the truth for a regain
-      for (const rule of group.alertingRules()) rule.active.clear();
-      group.lastEvaluation = undefined;
       if (this.leased.delete(group.key)) this.log.info({ group: group.name }, 'another replica evaluates this group now');
+      await this.follow(group);
       return false;
     }
     if (this.leased.has(group.key)) return true;
     const store = this.options.store;
     try {
       const state = store ? await store.loadGroupState(group.key) : undefined;
-      // newer than what this replica last evaluated: another replica held the group since
+      // newer than what this replica last evaluated or read: another replica held the group since
       if (state && state.lastEvaluation > (group.lastEvaluation ?? -Infinity) && this.restoreGroup(group, state, this.clock.now())) {
         group.lastEvaluation = state.lastEvaluation;
+        // routed before this replica's first evaluation: an alert that ended meanwhile resolves, not merges into its next episode
+        this.options.onFollowed?.(group, state.lastEvaluation);
       }
     } catch (err) {
       this.log.error({ group: group.name, err: (err as Error).message }, 'gained this group but cannot read its state; trying again at the next tick');
@@ -219,6 +227,30 @@ export class Evaluator {
     this.leased.add(group.key);
     this.log.info({ group: group.name }, 'this replica evaluates this group now');
     return true;
+  }
+
+  /**
+   * Reads the state of a group another replica evaluates, a little after the tick (by when its
+   * evaluation is written), and routes it when it is newer than the last read.
+   */
+  private async follow(group: Group): Promise<void> {
+    const store = this.options.store;
+    if (!store || !this.abort) return;
+    await this.clock.sleep(Math.min(group.intervalMs / 2, FOLLOW_DELAY_MAX_MS), this.abort.signal);
+    if (this.abort.signal.aborted || this.holds(group)) return;
+    let state: GroupState | undefined;
+    try {
+      state = await store.loadGroupState(group.key);
+    } catch (err) {
+      // the database does not answer: the alerts as last read are kept alive, none resolves for want of news
+      this.log.warn({ group: group.name, err: (err as Error).message }, 'cannot read the state of a group another replica evaluates; keeping it as last read');
+      if (group.lastEvaluation !== undefined) this.options.onFollowed?.(group, this.clock.now());
+      return;
+    }
+    if (!state || state.lastEvaluation <= (group.lastEvaluation ?? -Infinity) || this.holds(group)) return;
+    if (!this.restoreGroup(group, state, this.clock.now())) for (const rule of group.alertingRules()) rule.active.clear();
+    group.lastEvaluation = state.lastEvaluation;
+    this.options.onFollowed?.(group, state.lastEvaluation);
   }
 
   private persist(group: Group): void {

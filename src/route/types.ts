@@ -25,6 +25,8 @@ export interface RoutedAlert {
   generatorURL?: string;
   /** Last time a source sent or updated it. */
   updatedAt: number;
+  /** The rule group (evaluator key) that evaluated it; evaluated alerts only. */
+  ruleGroup?: string;
 }
 
 /** The timing and grouping a route gives the alerts it takes; children inherit what they do not set. */

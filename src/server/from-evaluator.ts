@@ -27,6 +27,7 @@ export function evaluatorAlerts(groups: readonly Group[], ts: number, prometheus
           endsAt: a.state === 'firing' ? ts + validFor : (a.resolvedAt as number),
           generatorURL,
           updatedAt: ts,
+          ruleGroup: group.key,
         });
       }
     }

@@ -150,6 +150,30 @@ describe('the router at run time', () => {
     await router.stop();
   });
 
+  test("a rule group's evaluation is the whole group: an alert missing from it resolves at once, not when its endsAt passes", async () => {
+    const { router, sent } = await setup();
+    const group = 'rules.yaml;agents';
+    const x = { ...alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0), ruleGroup: group };
+    // a group evaluated every 5m: Prometheus' endsAt is four of its intervals ahead
+    const evaluate = (alerts: RoutedAlert[]) => router.receiveEvaluated(group, alerts.map((a) => ({ ...a, endsAt: Date.now() + 20 * MIN, updatedAt: Date.now() })));
+    evaluate([x]);
+    await advance(MIN);
+    // its resolve went to another replica's router, or a new episode replaced it (pending): the next evaluation lacks it
+    evaluate([]);
+    // another group that lacks it resolves nothing of this one
+    router.receiveEvaluated('rules.yaml;other', []);
+    await advance(10 * MIN);
+    expect(sent.map((s) => [s.at - T0, s.delivery.notification.firing.length, s.delivery.notification.resolved.length])).toEqual([
+      [30 * S, 1, 0],
+      [30 * S + 5 * MIN, 0, 1],
+    ]);
+    // the next episode is a new page
+    evaluate([{ ...x, startsAt: Date.now() }]);
+    await advance(6 * MIN);
+    expect(sent.map((s) => s.delivery.notification.firing.length)).toEqual([1, 0, 1]);
+    await router.stop();
+  });
+
   test('inhibition: the agent P1 mutes its P2; another agent P2 still goes out', async () => {
     const { router, sent } = await setup();
     const p1 = alert({ alertname: 'AgentErrorRateSpike', agent_id: 'checkout', severity: 'P1' }, T0);

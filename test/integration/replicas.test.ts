@@ -178,7 +178,7 @@ describePg('three vigil serve replicas on one PostgreSQL', () => {
     const v1 = async (r: ReplicaProcess) => ((await (await fetch(`${r.base}/api/v1/alerts`)).json()) as { data: { alerts: V1Alert[] } }).data.alerts.find((a) => a.labels.alertname === 'ReplicaFailover');
     // an episode that began a little over an evaluation ago (so its pending state is committed: a kill -9 loses the writes of
     // the last flush_interval), with most of its for clock still to run when its replica dies; asked of the replica holding
-    // the group at that moment (only it shows the group's alerts)
+    // the group at that moment
     const { holder, pending } = await waitFor('ReplicaFailover pending', async () => {
       const r = await holderOf();
       const a = r && (await v1(r));
@@ -213,4 +213,37 @@ describePg('three vigil serve replicas on one PostgreSQL', () => {
     expect(pd.requests.filter(episode)).toHaveLength(1);
     await holder.start();
   }, 90_000);
+  test('a replica stopped through the end of an episode, that takes its group back, pages the next episode', async () => {
+    const holders = async () => (await Promise.all(rs.map(async (r) => ((await r.readyz()).includes('1 of 1 rule groups') ? r : undefined)))).filter((r) => r !== undefined);
+    // all three up and the group settled on its preferred replica (it is handed back to it once it has been seen alive a while)
+    let since = Date.now();
+    let last: ReplicaProcess | undefined;
+    const holder = await waitFor('one settled holder', async () => {
+      const [h, ...more] = await holders();
+      if (!h || more.length || h !== last) [last, since] = [h, Date.now()];
+      return h && !more.length && Date.now() - since >= 4_000 ? h : undefined;
+    }, 30_000);
+    const CYCLE = 40_000;
+    const phase = () => (Date.now() % CYCLE) / 1000;
+    const triggers = () => pd.requests.filter((r) => about('failover')(r) && (r.json as PdEvent).event_action === 'trigger');
+    // an episode firing and paged; the holder stops (SIGSTOP) until the next one is pending
+    const cycle = await waitFor('an episode paged, early in its firing', () => {
+      const c = Date.now() - (Date.now() % CYCLE);
+      return phase() >= 30 && phase() < 34 && triggers().some((r) => r.at >= c + 20_000) ? c : undefined;
+    }, 60_000);
+    await holder.signal('SIGSTOP');
+    const next = cycle + CYCLE;
+    try {
+      await waitFor('the next episode pending', () => (Date.now() >= next + 21_000 ? true : undefined), 60_000);
+    } finally {
+      await holder.signal('SIGCONT');
+    }
+    // another replica told the end of the first episode meanwhile
+    const firstKey = (triggers().find((r) => r.at >= cycle + 20_000 && r.at < next)!.json as PdEvent).dedup_key;
+    expect(pd.requests.some((r) => (r.json as PdEvent).dedup_key === firstKey && (r.json as PdEvent).event_action === 'resolve')).toBe(true);
+    await waitFor(`${holder.id} evaluates the group again`, async () => ((await holder.readyz()).includes('1 of 1 rule groups') ? true : undefined), 20_000);
+    const page = await waitFor('the next episode paged', () => triggers().find((r) => r.at >= next + 20_000), 30_000);
+    console.log(`replicas: ${holder.id}, stopped through the end of an episode, took its group back; the next episode paged ${((page.at - next - 20_000) / 1000).toFixed(1)} s after it became active`);
+    expect(triggers().filter((r) => r.at >= next + 20_000)).toHaveLength(1);
+  }, 180_000);
 });

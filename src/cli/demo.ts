@@ -6,7 +6,7 @@
  * evaluates, and routes to loopback stand-ins that print each notification.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,6 +25,8 @@ import { loadRules } from './serve.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'vigil.js');
+/** The node flags on bin/vigil.js's first line: the children run as `./bin/vigil.js` runs, whatever node started the demo. */
+const NODE_FLAGS = /^#!\S*env -S node(.*)$/.exec(readFileSync(BIN, 'utf8').split('\n')[0] ?? '')?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
 const MIN = 60_000;
 /** How far back the rules are replayed at start: longer than the longest `for` (30m) plus its window. */
 const CATCH_UP_MS = 60 * MIN;
@@ -95,7 +97,7 @@ function choosePort(host: string, port: number): Promise<number> {
 
 /** Runs `vigil ARGS` as a child and resolves with its exit code and what it wrote to stderr. */
 function vigilChild(args: string[], readStdout = false): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-8000)));
   if (!readStdout) child.stdout!.resume();

@@ -61,7 +61,7 @@ describePg('replicas coordinated through one PostgreSQL', () => {
     for (const g of groups) expect(rows.find((r) => r.name === g)?.holder).toBe(cs.find((c) => c.holds(g))!.replica);
   }, 60_000);
 
-  test('a replica that stops renewing loses its groups to the others within the lease plus one renewal, never two holders at once', async () => {
+  test('a replica that stops renewing loses its groups to the others within the lease plus two renewal rounds, never two holders at once', async () => {
     const cs = await coordinators('failover', 3);
     await waitFor('every group held, by all three', () => (allHeldOnce(cs) && cs.every((c) => c.heldGroups().length > 0) ? true : undefined), 20_000);
     const [dead, ...alive] = cs;
@@ -75,8 +75,9 @@ describePg('replicas coordinated through one PostgreSQL', () => {
     const ms = await takeover;
     console.log(`cluster: ${itsGroups.length} groups failed over in ${Math.round(ms)} ms (lease ${LEASE_MS} ms, renewal every ${RENEW_MS} ms)`);
     expect(worst).toBe(1);
-    // a round's own time (timer and query, on a busy machine) on top of the lease and one renewal round
-    expect(ms).toBeLessThan(LEASE_MS + RENEW_MS + 500);
+    // the round after the leases lapse still counts the dead replica a member (members are those seen by the round
+    // before), so its groups' new preferred replica takes them at the next: two rounds, plus their own time on a busy machine
+    expect(ms).toBeLessThan(LEASE_MS + 2 * RENEW_MS + 500);
     expect(allHeldOnce(alive)).toBe(true);
   }, 60_000);
 

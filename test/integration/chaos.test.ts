@@ -7,13 +7,11 @@
  * incident, and Slack copies within the stated bound — a notification is sent twice only when
  * the replica sending it was killed or stopped between its request and recording it as sent.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { startPagerDuty, startSlack, type LoopbackReceiver } from '../support/receivers.js';
+import { resolve } from 'node:path';
+import type { LoopbackReceiver } from '../support/receivers.js';
 import { sleep, waitFor } from '../support/wait.js';
-import { requirePostgresOrSkip, startPostgres, type PostgresInstance } from './support/postgres.js';
-import { pagingReplicaConfig, postAlerts, replicas, type ReplicaProcess } from './support/replicas.js';
+import { requirePostgresOrSkip, type PostgresInstance } from './support/postgres.js';
+import { postAlerts, startPagingCluster, type PagingCluster, type ReplicaProcess } from './support/replicas.js';
 
 const describePg = requirePostgresOrSkip('chaos: replicas under kill -9, SIGSTOP and a database restart') ? describe : describe.skip;
 
@@ -29,34 +27,20 @@ interface Incident {
 }
 
 describePg('chaos: three replicas, one PostgreSQL', () => {
+  let cluster: PagingCluster;
   let pgServer: PostgresInstance;
   let pd: LoopbackReceiver;
   let slack: LoopbackReceiver;
-  let root: string;
   let rs: ReplicaProcess[];
 
   beforeAll(async () => {
-    pgServer = await startPostgres();
-    [pd, slack] = await Promise.all([startPagerDuty(), startSlack()]);
-    root = await mkdtemp(join(tmpdir(), 'vigil-chaos-'));
     // a group the replicas pass around through the disruptions (it never fires)
-    await writeFile(join(root, 'rules.yaml'), 'groups:\n  - name: quiet\n    interval: 1s\n    rules:\n      - alert: Never\n        expr: vector(0) > 1\n        labels: { severity: P3 }\n');
-    rs = await replicas(root, 3, pagingReplicaConfig(pgServer.url, pd.url, slack.url));
-    await Promise.all(rs.map((r) => r.start()));
+    const rules = 'groups:\n  - name: quiet\n    interval: 1s\n    rules:\n      - alert: Never\n        expr: vector(0) > 1\n        labels: { severity: P3 }\n';
+    cluster = await startPagingCluster({ n: 3, rules, logs: LOGS, prefix: 'vigil-chaos-' });
+    ({ pg: pgServer, pd, slack, rs } = cluster);
   }, 180_000);
 
-  afterAll(async () => {
-    await mkdir(LOGS, { recursive: true });
-    for (const r of rs ?? []) {
-      await r.signal('SIGCONT').catch(() => undefined);
-      await r.signal('SIGKILL').catch(() => undefined);
-      await writeFile(join(LOGS, `${r.id}.log`), r.output());
-    }
-    await pd?.close();
-    await slack?.close();
-    await pgServer?.stop();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.stop());
 
   test(`${INCIDENTS} incidents through kill -9, SIGSTOP for 30 s and a PostgreSQL restart: 0 lost, one PagerDuty incident each, Slack copies within the bound`, async () => {
     const t0 = Date.now();

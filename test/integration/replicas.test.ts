@@ -5,14 +5,13 @@
  * evaluation fails over when its replica is killed (the for clock continues), and a notification
  * that every replica flushes (Prometheus sends to all of them) reaches each receiver once.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import pg from 'pg';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startPagerDuty, startSlack, type LoopbackReceiver, type RecordedRequest } from '../support/receivers.js';
+import type { LoopbackReceiver, RecordedRequest } from '../support/receivers.js';
 import { waitFor } from '../support/wait.js';
-import { requirePostgresOrSkip, startPostgres, type PostgresInstance } from './support/postgres.js';
-import { pagingReplicaConfig, postAlerts, replicas, type ReplicaProcess } from './support/replicas.js';
+import { requirePostgresOrSkip, type PostgresInstance } from './support/postgres.js';
+import { postAlerts, startPagingCluster, type PagingCluster, type ReplicaProcess } from './support/replicas.js';
 
 const describePg = requirePostgresOrSkip('vigil serve replicas') ? describe : describe.skip;
 
@@ -32,32 +31,18 @@ const RULES = `groups:
 `;
 
 describePg('three vigil serve replicas on one PostgreSQL', () => {
+  let cluster: PagingCluster;
   let pgServer: PostgresInstance;
   let pd: LoopbackReceiver;
   let slack: LoopbackReceiver;
-  let root: string;
   let rs: ReplicaProcess[];
 
   beforeAll(async () => {
-    pgServer = await startPostgres();
-    [pd, slack] = await Promise.all([startPagerDuty(), startSlack()]);
-    root = await mkdtemp(join(tmpdir(), 'vigil-replicas-'));
-    await writeFile(join(root, 'rules.yaml'), RULES);
-    rs = await replicas(root, 3, pagingReplicaConfig(pgServer.url, pd.url, slack.url));
-    await Promise.all(rs.map((r) => r.start()));
+    cluster = await startPagingCluster({ n: 3, rules: RULES, logs: LOGS, prefix: 'vigil-replicas-' });
+    ({ pg: pgServer, pd, slack, rs } = cluster);
   }, 180_000);
 
-  afterAll(async () => {
-    await mkdir(LOGS, { recursive: true });
-    for (const r of rs ?? []) {
-      await r.signal('SIGTERM').catch(() => undefined);
-      await writeFile(join(LOGS, `${r.id}.log`), r.output());
-    }
-    await pd?.close();
-    await slack?.close();
-    await pgServer?.stop();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.stop());
 
   const about = (incident: string) => (req: RecordedRequest) => req.body.includes(incident);
   /** A resolve carries only the dedup_key: the incident's events are those with its trigger's key. */

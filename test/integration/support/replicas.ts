@@ -4,9 +4,12 @@
  * the test process exits first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startPagerDuty, startSlack, type LoopbackReceiver } from '../../support/receivers.js';
 import { waitFor } from '../../support/wait.js';
+import { startPostgres, type PostgresInstance } from './postgres.js';
 import { atExit, freePort } from './prometheus.js';
 
 const BIN = resolve(process.cwd(), 'bin/vigil.js');
@@ -108,4 +111,41 @@ export async function postAlerts(base: string, alerts: { labels: Record<string, 
   } catch {
     return false;
   }
+}
+
+/** `n` paging replicas (pagingReplicaConfig) on their own PostgreSQL, with loopback PagerDuty and Slack. */
+export interface PagingCluster {
+  pg: PostgresInstance;
+  pd: LoopbackReceiver;
+  slack: LoopbackReceiver;
+  rs: ReplicaProcess[];
+  /** Ends the replicas (stopped ones too), keeps each one's output as `<logs>/<id>.log`, stops the rest. */
+  stop(): Promise<void>;
+}
+
+export async function startPagingCluster({ n, rules, logs, prefix }: { n: number; rules: string; logs: string; prefix: string }): Promise<PagingCluster> {
+  const pg = await startPostgres();
+  const [pd, slack] = await Promise.all([startPagerDuty(), startSlack()]);
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  await writeFile(join(root, 'rules.yaml'), rules);
+  const rs = await replicas(root, n, pagingReplicaConfig(pg.url, pd.url, slack.url));
+  await Promise.all(rs.map((r) => r.start()));
+  return {
+    pg,
+    pd,
+    slack,
+    rs,
+    async stop() {
+      await mkdir(logs, { recursive: true });
+      for (const r of rs) {
+        await r.signal('SIGCONT').catch(() => undefined);
+        await r.signal('SIGKILL').catch(() => undefined);
+        await writeFile(join(logs, `${r.id}.log`), r.output());
+      }
+      await pd.close();
+      await slack.close();
+      await pg.stop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
 }

@@ -77,22 +77,77 @@ export async function runWeeklyReport(options: WeeklyReportOptions, now: number)
   return run;
 }
 
+/** A schedule's fields as node-cron's parse expands them; day fields may hold tokens (L, 5#2) besides numbers. */
+type CronFields = ReturnType<typeof cron.parse>;
+const MAX_DAYS = 366 * 8;
+
+/**
+ * The first time after `after` (ms) that `fields` match in UTC, or undefined when a day field has a token
+ * (L, W, #) that only node-cron evaluates. Walked here rather than by node-cron because node-cron reads
+ * every date through Intl, and ICU's data then costs a process ~8 MiB of RSS for a report that runs weekly.
+ */
+export function nextUtcMatch(fields: CronFields, after: number): number | undefined {
+  const numbers = (values: unknown[]) => (values.every((v) => typeof v === 'number') ? new Set(values as number[]) : undefined);
+  const [days, weekdays] = [numbers(fields.dayOfMonth), numbers(fields.dayOfWeek)];
+  if (!days || !weekdays) return undefined;
+  const months = new Set(fields.month);
+  const asc = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const [hours, minutes, seconds] = [asc(fields.hour), asc(fields.minute), asc(fields.second)];
+  const first = Math.floor(after / 1000) * 1000 + 1000;
+  const day0 = Date.UTC(new Date(first).getUTCFullYear(), new Date(first).getUTCMonth(), new Date(first).getUTCDate());
+  for (let d = 0; d < MAX_DAYS; d++) {
+    const midnight = day0 + d * 86_400_000;
+    const date = new Date(midnight);
+    if (!months.has(date.getUTCMonth() + 1) || !days.has(date.getUTCDate()) || !weekdays.has(date.getUTCDay())) continue;
+    for (const h of hours) {
+      for (const m of minutes) {
+        for (const s of seconds) {
+          const t = midnight + h * 3_600_000 + m * 60_000 + s * 1000;
+          if (t >= first) return t;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Schedules the report with config.report.schedule in config.report.timeZone; returns the stop function. */
 export function scheduleWeeklyReport(options: WeeklyReportOptions): () => void {
   const { schedule, timeZone } = options.config.report;
-  const task = cron.schedule(
-    schedule,
-    async () => {
-      try {
-        await runWeeklyReport(options, Date.now());
-      } catch (err) {
-        options.logger.error({ err: (err as Error).message }, 'weekly report failed');
-      }
-    },
-    { timezone: timeZone, name: 'vigil-weekly-report', noOverlap: true },
-  );
+  const run = async () => {
+    try {
+      await runWeeklyReport(options, Date.now());
+    } catch (err) {
+      options.logger.error({ err: (err as Error).message }, 'weekly report failed');
+    }
+  };
+  const fields = timeZone === 'UTC' ? cron.parse(schedule) : undefined;
+  if (fields && nextUtcMatch(fields, Date.now()) !== undefined) return scheduleUtc(fields, run);
+  const task = cron.schedule(schedule, run, { timezone: timeZone, name: 'vigil-weekly-report', noOverlap: true });
   return () => {
     void task.stop();
     void task.destroy();
   };
+}
+
+/** A timer to each next match; a run still going when the next comes makes that one skip (node-cron's noOverlap). */
+function scheduleUtc(fields: CronFields, run: () => Promise<void>): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  // setTimeout holds at most 2^31-1 ms (~24.8 days): a later match is waited for in several steps
+  const wait = (at: number) => (timer = setTimeout(() => fire(at), Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1)));
+  const arm = (after: number) => {
+    const at = nextUtcMatch(fields, after);
+    if (at !== undefined) wait(at);
+  };
+  const fire = (at: number) => {
+    if (at - Date.now() > 1000) return wait(at);
+    if (!running) {
+      running = true;
+      void run().finally(() => (running = false));
+    }
+    arm(at);
+  };
+  arm(Date.now());
+  return () => clearTimeout(timer);
 }

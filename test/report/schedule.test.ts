@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/index.js';
-import { runWeeklyReport, scheduleWeeklyReport } from '../../src/cli/report-schedule.js';
+import cron from 'node-cron';
+import { nextUtcMatch, runWeeklyReport, scheduleWeeklyReport } from '../../src/cli/report-schedule.js';
 import { slackProblem, startSlack, type LoopbackReceiver } from '../support/receivers.js';
 import { TO, seededHistory, writeConfig, type SeededHistory } from '../support/history.js';
 
@@ -49,8 +50,9 @@ test('Slack failing is logged and counted; the files are still written', async (
   expect(logs.some((l) => l.level === 'error' && l.msg === 'weekly report: posting to Slack failed')).toBe(true);
 });
 
-test('scheduleWeeklyReport runs on its cron schedule, and stops', async () => {
-  const config = await loadConfigFile(writeConfig(seeded.dir, { schedule: '* * * * * *' }));
+// UTC is walked by vigil (no Intl), other zones by node-cron
+test.each(['Europe/Berlin', 'UTC'])('scheduleWeeklyReport runs on its cron schedule in %s, and stops', async (timeZone) => {
+  const config = await loadConfigFile(writeConfig(seeded.dir, { schedule: '* * * * * *', timeZone }));
   const posted: unknown[] = [];
   const seen = logs.length;
   const ticks = () => logs.slice(seen).filter((l) => l.msg === 'weekly report written').length;
@@ -67,4 +69,32 @@ test('scheduleWeeklyReport runs on its cron schedule, and stops', async () => {
   expect(ticks()).toBe(after); // stopped: no more runs
   expect(readdirSync(join(seeded.dir, 'reports')).some((f) => /^vigil-report-\d{4}-\d{2}-\d{2}\.html$/.test(f))).toBe(true);
   expect(posted).toEqual([]); // no report receiver: only written
+});
+
+test.each([
+  '0 9 * * 1',
+  '*/15 9-17 * * mon-fri',
+  '30 8 1,15 * *',
+  '0 0 29 2 *',
+  '5 4 * * sun',
+  '0 22 * * 1-5',
+  '*/20 * * * * *',
+  '0 0 31 * *',
+  '59 23 * 12 *',
+])('the UTC walk of "%s" gives the times node-cron gives in UTC', (expr) => {
+  const task = cron.createTask(expr, () => undefined, { timezone: 'UTC' });
+  try {
+    const want = task.getNextRuns(6).map((d) => d.toISOString());
+    const got: string[] = [];
+    let t = Date.now();
+    for (let i = 0; i < 6; i++) got.push(new Date((t = nextUtcMatch(cron.parse(expr), t)!)).toISOString());
+    expect(got).toEqual(want);
+  } finally {
+    void task.destroy();
+  }
+});
+
+test('a day token that only node-cron evaluates (L, #) is left to node-cron', () => {
+  expect(nextUtcMatch(cron.parse('0 9 L * *'), Date.now())).toBeUndefined();
+  expect(nextUtcMatch(cron.parse('0 9 * * 1#2'), Date.now())).toBeUndefined();
 });

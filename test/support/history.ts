@@ -170,7 +170,7 @@ export async function seededHistory(): Promise<SeededHistory> {
 }
 
 /** vigil.yaml beside the seeded store: its rule file, Berlin working hours, and the report to `review` when a Slack URL is given. */
-export function writeConfig(dir: string, opts: { slackUrl?: string; schedule?: string } = {}): string {
+export function writeConfig(dir: string, opts: { slackUrl?: string; schedule?: string; timeZone?: string } = {}): string {
   const path = join(dir, 'vigil.yaml');
   const receivers = opts.slackUrl ? `receivers:\n  - name: review\n    slack_configs: [{ webhook_url: "${opts.slackUrl}", channel: "#alert-review" }]\n` : '';
   writeFileSync(
@@ -180,7 +180,7 @@ rule_files: [rules.yaml]
 storage: { sqlite: { path: vigil.db } }
 ${receivers}report:
   schedule: "${opts.schedule ?? '0 9 * * 1'}"
-  time_zone: ${TIME_ZONE}
+  time_zone: ${opts.timeZone ?? TIME_ZONE}
 ${opts.slackUrl ? '  receiver: review\n' : ''}  out_dir: reports
   working_hours: { start: "09:00", end: "18:00", days: [mon, tue, wed, thu, fri] }
 `,

@@ -119,7 +119,7 @@ function benchVigil(sink) {
     route: routeFor(),
     receivers: [{ name: 'sink', webhook_configs: [{ url: sink.url }] }],
   };
-  return withVigil({ prefix: 'vigil-bench-router-', config }, ({ url, pid }) => measure('vigil', url, pid, sink));
+  return withVigil({ prefix: 'vigil-bench-router-', config, stdout: process.env.VIGIL_STDOUT ? 'inherit' : 'ignore' }, ({ url, pid }) => measure('vigil', url, pid, sink));
 }
 
 function benchAlertmanager(sink) {

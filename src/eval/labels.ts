@@ -10,7 +10,13 @@ export function fingerprint(labels: Labels): string {
   let hi = 0xcbf29ce4;
   let lo = 0x84222325;
   const names = Object.keys(labels);
-  if (names.length > 1) names.sort();
+  // Prometheus and Alertmanager send label sets sorted (Go encodes maps in key order), and sort() copies the array
+  for (let i = 1; i < names.length; i++) {
+    if (names[i - 1] > names[i]) {
+      names.sort();
+      break;
+    }
+  }
   for (let n = 0; n < names.length * 2; n++) {
     const s = n & 1 ? labels[names[n >> 1]] : names[n >> 1];
     for (let i = 0; i <= s.length; i++) {

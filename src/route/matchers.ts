@@ -156,10 +156,20 @@ export function goQuote(s: string): string {
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 const GO_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r' };
 
+/** A label set's names in Go's string order; most label sets come sorted, and sort() copies the array, so it is checked first. */
+export function sortedNames(labels: Labels): string[] {
+  const names = Object.keys(labels);
+  for (let i = 1; i < names.length; i++) {
+    if (compareStrings(names[i - 1], names[i]) > 0) return names.sort(compareStrings);
+  }
+  return names;
+}
+
 /** A label set as Prometheus prints it (model.LabelSet.String): `{a="1", b="2"}`, names sorted. */
 export function formatLabelSet(labels: Labels): string {
-  const names = Object.keys(labels).sort(compareStrings);
-  return `{${names.map((n) => `${n}=${goQuote(labels[n])}`).join(', ')}}`;
+  let out = '{';
+  for (const n of sortedNames(labels)) out += `${out.length > 1 ? ', ' : ''}${n}=${goQuote(labels[n])}`;
+  return out + '}';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // The routing tree as Alertmanager builds and walks it (config/config.go, dispatch/route.go).
 
 import { parseDuration } from '../promql/index.js';
-import { MatcherParseError, compareStrings, isValidLabelName, formatLabelSet, formatMatchers, matchesAll, newMatcher, parseMatchers, sortMatchers } from './matchers.js';
+import { MatcherParseError, compareStrings, isValidLabelName, formatLabelSet, formatMatchers, sortedNames, matchesAll, newMatcher, parseMatchers, sortMatchers } from './matchers.js';
 import { RoutingConfigError, type Labels, type Matcher, type Route, type RouteOptions } from './types.js';
 
 /** A route as written in vigil.yaml, in Alertmanager's words. */
@@ -258,11 +258,18 @@ export function walkRoutes(root: Route, visit: (route: Route) => void): void {
 export function groupLabels(route: Route, labels: Labels): Labels {
   const { groupBy } = route.options;
   const out: Labels = {};
-  for (const name of Object.keys(labels).sort(compareStrings)) {
-    if (groupBy === 'all' || groupBy.includes(name)) out[name] = labels[name];
+  if (groupBy === 'all') {
+    for (const name of sortedNames(labels)) out[name] = labels[name];
+    return out;
   }
+  let names = sortedGroupBy.get(groupBy);
+  if (!names) sortedGroupBy.set(groupBy, (names = [...groupBy].sort(compareStrings)));
+  for (const name of names) if (Object.hasOwn(labels, name)) out[name] = labels[name];
   return out;
 }
+
+/** Each route's group_by in label order, sorted once rather than for every alert. */
+const sortedGroupBy = new WeakMap<readonly string[], string[]>();
 
 /**
  * The aggregation group's identity: route key and group labels, as Alertmanager's

@@ -402,6 +402,13 @@ routes:
     expect(groupLabels(p3, alert)).toEqual({});
   });
 
+  test('group_by in any order gives the labels in label order; a name of Object.prototype is a label like any other', () => {
+    const r = tree(`receiver: observe\ngroup_by: [severity, constructor, alertname]\n`);
+    expect(Object.keys(groupLabels(r, alert))).toEqual(['alertname', 'severity']);
+    expect(Object.entries(groupLabels(r, { ...alert, constructor: 'x' }))).toEqual([['alertname', 'ErrorSpike'], ['constructor', 'x'], ['severity', 'P1']]);
+    expect(groupKey(r, alert)).toBe(groupKey(r, { severity: 'P1', instance: 'b', alertname: 'ErrorSpike' }));
+  });
+
   test('keys are the route key and the group labels, as Alertmanager prints them', () => {
     expect(groupKey(p1, alert)).toBe('{}/{severity="P1"}/0:{agent_id="checkout", alertname="ErrorSpike"}');
     expect(alertmanagerGroupKey(p1, alert)).toBe('{}/{severity="P1"}:{agent_id="checkout", alertname="ErrorSpike"}');

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { EmbeddedDatasource } from '../datasource/index.js';
 import { formatDuration } from '../promql/index.js';
-import { TSDB, type SampleStorage } from '../tsdb/index.js';
+import type { SampleStorage, TSDB } from '../tsdb/index.js';
 
 /**
  * Rules run the engine on the event loop and API queries on one worker thread (QueryPool), both
@@ -32,6 +32,8 @@ export interface Embedded {
 export async function openEmbedded(cfg: EmbeddedDatasourceConfig, log: Logger): Promise<Embedded> {
   let storage: TSDB;
   try {
+    // loaded here: a vigil on Prometheus never needs the TSDB's code
+    const { TSDB } = await import('../tsdb/index.js');
     storage = await TSDB.open(cfg.path, {
       retentionMs: cfg.retentionMs,
       logger: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },

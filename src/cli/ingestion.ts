@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import { ingestionRoutes, IngestionMetrics } from '../server/index.js';
-import { ScrapeManager, type SampleStorage, type TargetHealth } from '../tsdb/index.js';
+import type { SampleStorage, ScrapeManager, TargetHealth } from '../tsdb/index.js';
 
 export interface IngestionOptions {
   /** vigil's /metrics registry: the refused/dropped counters go there. */
@@ -33,6 +33,7 @@ export class Ingestion {
     const configs = (storage && config.datasource.embedded?.scrapeConfigs) || [];
     if (this.scrape && this.scrape.storage !== storage) await this.stop();
     if (!storage || (configs.length === 0 && !this.scrape)) return;
+    const { ScrapeManager } = await import('../tsdb/index.js'); // loaded only with datasource.embedded
     this.scrape ??= {
       storage,
       manager: new ScrapeManager({ storage, userAgent: this.opts.userAgent, logger: this.opts.logger.child({ component: 'scrape' }) }),

@@ -6,10 +6,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
-import {
-  appendMetricsRequest, appendWriteRequest, checkRemoteWriteHeaders, decodeMetricsRequest, decodeWriteRequest, encodeMetricsResponse, encodeRpcStatus,
-  IngestError, otlpEncoding, type OtlpEncoding, type SampleStorage,
-} from '../tsdb/index.js';
+import type { OtlpEncoding, SampleStorage } from '../tsdb/index.js';
 import type { IngestionMetrics } from './ingestion-metrics.js';
 
 export interface IngestionDeps {
@@ -44,6 +41,11 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
 const NOT_EMBEDDED = 'vigil receives metrics only into its embedded TSDB (datasource.embedded); with datasource.prometheus, send them to that Prometheus\n';
 class NotEmbedded extends Error {}
 
+type Tsdb = typeof import('../tsdb/index.js');
+let tsdbModule: Promise<Tsdb> | undefined;
+/** The TSDB's code (decoders, protobuf) is loaded at the first metrics request: a vigil on Prometheus never needs it. */
+const tsdb = (): Promise<Tsdb> => (tsdbModule ??= import('../tsdb/index.js'));
+
 export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, logger }: IngestionDeps): express.Router {
   const r = express.Router();
   // Prometheus' receiver answers in text/plain: 204 on success, 400 so the sender drops bad data, 415, 413, 500.
@@ -53,6 +55,7 @@ export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, 
       res.status(404).type('text/plain').send(NOT_EMBEDDED);
       return;
     }
+    const { appendWriteRequest, checkRemoteWriteHeaders, decodeWriteRequest, IngestError } = await tsdb();
     try {
       checkRemoteWriteHeaders(req.get('content-type'), req.get('content-encoding'));
       const body = await readBody(req, maxRequestBytes);
@@ -77,6 +80,7 @@ export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, 
   // OTLP/HTTP: the response in the request's encoding; errors as google.rpc.Status. Also at
   // Prometheus' own OTLP path, so an exporter set up for Prometheus works unchanged.
   r.post(['/v1/metrics', '/api/v1/otlp/v1/metrics'], async (req, res) => {
+    const { appendMetricsRequest, decodeMetricsRequest, encodeMetricsResponse, encodeRpcStatus, IngestError, otlpEncoding } = await tsdb();
     let encoding: OtlpEncoding = 'json';
     const send = (status: number, body: Uint8Array | string) =>
       res.status(status).type(encoding === 'json' ? 'application/json' : 'application/x-protobuf').send(typeof body === 'string' ? body : Buffer.from(body));
@@ -87,7 +91,7 @@ export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, 
       let body = await readBody(req, maxRequestBytes);
       const contentEncoding = (req.get('content-encoding') ?? '').trim().toLowerCase();
       // JSON.parse is one native call of ~20 ms per MiB: JSON may inflate to the limit, protobuf (decoded in slices) to 4 × it.
-      if (contentEncoding === 'gzip') body = await gunzip(body, maxRequestBytes, encoding === 'json' ? 1 : 4);
+      if (contentEncoding === 'gzip') body = await gunzip(body, maxRequestBytes, encoding === 'json' ? 1 : 4, IngestError);
       else if (contentEncoding !== '' && contentEncoding !== 'identity') {
         throw new IngestError(415, `Content-Encoding ${JSON.stringify(contentEncoding)} is not accepted: send gzip or nothing`, 'media_type');
       }
@@ -118,7 +122,7 @@ export function ingestionRoutes({ storage: storageOf, metrics, maxRequestBytes, 
 const gunzipAsync = promisify(gunzipCallback);
 
 /** A gzip body, inflated off the event loop to at most `times` × the body limit (a zip bomb is refused, not allocated). */
-async function gunzip(body: Buffer, limit: number, times: number): Promise<Buffer> {
+async function gunzip(body: Buffer, limit: number, times: number, IngestError: Tsdb['IngestError']): Promise<Buffer> {
   try {
     return await gunzipAsync(body, { maxOutputLength: times * limit });
   } catch (err) {

@@ -146,7 +146,7 @@ function scheduleUtc(fields: CronFields, run: () => Promise<void>): () => void {
       running = true;
       void run().finally(() => (running = false));
     }
-    arm(at);
+    arm(Math.max(at, Date.now())); // times missed while the process slept are not made up, as node-cron does not
   };
   arm(Date.now());
   return () => clearTimeout(timer);

@@ -136,6 +136,9 @@ export class SqliteStore implements Store {
     // With WAL, NORMAL is durable across process crashes (kill -9); only power loss can drop the last commit.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // SQLite's own default page cache (2,000 KiB): better-sqlite3 is built with 16 MiB, which a router's writes
+    // fill during a burst of alerts and keep (bench/README.md, "Memory of the router"); the OS caches the file anyway
+    this.db.pragma('cache_size = -2000');
     this.migrate();
     const upsertGroup = this.db.prepare('INSERT INTO group_state (group_key, last_evaluation) VALUES (?, ?) ON CONFLICT(group_key) DO UPDATE SET last_evaluation = excluded.last_evaluation');
     const clearAlerts = this.db.prepare('DELETE FROM alert_state WHERE group_key = ?');

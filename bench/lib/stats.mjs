@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shebangNodeFlags } from '../../dist/cli/node-flags.js';
 import { prometheusVersion } from './prometheus.mjs';
 
 export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -30,9 +31,7 @@ export function vigilCpuSeconds() {
  * `node bin/vigil.js` measures what users run.
  */
 export function vigilNodeArgs(repoDir = REPO_DIR) {
-  const shebang = readFileSync(join(repoDir, 'bin/vigil.js'), 'utf8').split('\n')[0];
-  const flags = /^#!\S*env -S node(.*)$/.exec(shebang)?.[1].trim().split(/\s+/).filter(Boolean) ?? [];
-  return [...flags, ...(process.env.VIGIL_NODE_ARGS ? process.env.VIGIL_NODE_ARGS.split(' ') : [])];
+  return [...shebangNodeFlags(join(repoDir, 'bin/vigil.js')), ...(process.env.VIGIL_NODE_ARGS ? process.env.VIGIL_NODE_ARGS.split(' ') : [])];
 }
 
 export function env(name, fallback) {

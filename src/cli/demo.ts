@@ -6,7 +6,7 @@
  * evaluates, and routes to loopback stand-ins that print each notification.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,12 +21,13 @@ import { parseDuration } from '../promql/index.js';
 import { openStore } from './store.js';
 import { datasourceFromFlags } from './datasource.js';
 import type { Io } from './output.js';
+import { shebangNodeFlags } from './node-flags.js';
 import { loadRules } from './serve.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'vigil.js');
-/** The node flags on bin/vigil.js's first line: the children run as `./bin/vigil.js` runs, whatever node started the demo. */
-const NODE_FLAGS = /^#!\S*env -S node(.*)$/.exec(readFileSync(BIN, 'utf8').split('\n')[0] ?? '')?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+/** The children run as `./bin/vigil.js` runs, with its node flags, whatever node started the demo. */
+const NODE_FLAGS = shebangNodeFlags(BIN);
 const MIN = 60_000;
 /** How far back the rules are replayed at start: longer than the longest `for` (30m) plus its window. */
 const CATCH_UP_MS = 60 * MIN;

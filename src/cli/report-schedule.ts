@@ -94,7 +94,7 @@ export function nextUtcMatch(fields: CronFields, after: number): number | undefi
   const asc = (xs: number[]) => [...xs].sort((a, b) => a - b);
   const [hours, minutes, seconds] = [asc(fields.hour), asc(fields.minute), asc(fields.second)];
   const first = Math.floor(after / 1000) * 1000 + 1000;
-  const day0 = Date.UTC(new Date(first).getUTCFullYear(), new Date(first).getUTCMonth(), new Date(first).getUTCDate());
+  const day0 = first - (first % 86_400_000); // UTC days are whole multiples of 86,400 s since the epoch
   for (let d = 0; d < MAX_DAYS; d++) {
     const midnight = day0 + d * 86_400_000;
     const date = new Date(midnight);
@@ -122,7 +122,8 @@ export function scheduleWeeklyReport(options: WeeklyReportOptions): () => void {
     }
   };
   const fields = timeZone === 'UTC' ? cron.parse(schedule) : undefined;
-  if (fields && nextUtcMatch(fields, Date.now()) !== undefined) return scheduleUtc(fields, run);
+  const first = fields && nextUtcMatch(fields, Date.now());
+  if (fields && first !== undefined) return scheduleUtc(fields, first, run);
   const task = cron.schedule(schedule, run, { timezone: timeZone, name: 'vigil-weekly-report', noOverlap: true });
   return () => {
     void task.stop();
@@ -131,7 +132,7 @@ export function scheduleWeeklyReport(options: WeeklyReportOptions): () => void {
 }
 
 /** A timer to each next match; a run still going when the next comes makes that one skip (node-cron's noOverlap). */
-function scheduleUtc(fields: CronFields, run: () => Promise<void>): () => void {
+function scheduleUtc(fields: CronFields, first: number, run: () => Promise<void>): () => void {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   // setTimeout holds at most 2^31-1 ms (~24.8 days): a later match is waited for in several steps
@@ -148,6 +149,6 @@ function scheduleUtc(fields: CronFields, run: () => Promise<void>): () => void {
     }
     arm(Math.max(at, Date.now())); // times missed while the process slept are not made up, as node-cron does not
   };
-  arm(Date.now());
+  wait(first);
   return () => clearTimeout(timer);
 }

@@ -98,6 +98,10 @@ export class PostgresCoordinator implements Coordinator {
 
   private async migrate(): Promise<void> {
     const client = await this.pool.connect();
+    // the pool does not listen on a checked-out client: a connection broken between two queries would emit an
+    // unhandled 'error' and end the process; the next query fails instead, and that is handled below
+    const ignore = () => undefined;
+    client.on('error', ignore);
     try {
       await client.query('BEGIN');
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('vigil_cluster_schema_migrations'))`);
@@ -114,6 +118,7 @@ export class PostgresCoordinator implements Coordinator {
       await client.query('ROLLBACK').catch(() => undefined);
       throw new Error(`cluster: could not migrate its tables: ${(err as Error).message}`);
     } finally {
+      client.off('error', ignore);
       client.release();
     }
   }

@@ -126,6 +126,13 @@ function retryable(err: unknown): boolean {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
+/**
+ * Listens on a pooled client while it is checked out: the pool stops listening then, and a connection that breaks
+ * between two queries of a transaction (a database restart) would emit an unhandled 'error' that ends the process.
+ * Ignoring it is enough: the next query on the client fails, and that failure is handled.
+ */
+const brokenBetweenQueries = (): void => undefined;
+
 export class PostgresStore implements Store {
   readonly replicaId: string;
   private readonly pool: pg.Pool;
@@ -204,6 +211,7 @@ export class PostgresStore implements Store {
 
   private async migrate(): Promise<void> {
     const client = await this.pool.connect();
+    client.on('error', brokenBetweenQueries);
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -222,6 +230,7 @@ export class PostgresStore implements Store {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      client.off('error', brokenBetweenQueries);
       client.release();
     }
   }
@@ -392,6 +401,7 @@ export class PostgresStore implements Store {
   /** One transaction: each run of same-kind writes as one statement, then the change notifications. */
   private async commit(batch: Op[]): Promise<void> {
     const client = await this.pool.connect();
+    client.on('error', brokenBetweenQueries);
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -409,6 +419,7 @@ export class PostgresStore implements Store {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      client.off('error', brokenBetweenQueries);
       client.release(broken);
     }
   }

@@ -278,6 +278,31 @@ describePg('PostgresStore on a real PostgreSQL', () => {
     expect(await stores[1].getSetting('k')).toBe('v');
   });
 
+  test('connections that break in the middle of transactions (a database restart) do not end the process; writes go on after', async () => {
+    const url = await server!.database('broken_connections');
+    const s = await openPg(url);
+    const killer = new pg.Client({ connectionString: url });
+    await killer.connect();
+    let killing = true;
+    const kills = (async () => {
+      while (killing) {
+        await killer.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    })();
+    // a terminated connection is an unhandled 'error' event unless the store listens: jest fails the test on it
+    for (let i = 0; i < 300; i++) {
+      s.recordAlertEvents([event(i, { fingerprint: `fp${i}` }), event(i, { fingerprint: `fq${i}` })]);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    killing = false;
+    await kills;
+    await killer.end();
+    s.recordAlertEvent(event(10_000, { fingerprint: 'after' }));
+    await s.flush();
+    expect((await s.queryAlertEvents({ fingerprint: 'after' })).items.map((e) => e.at)).toEqual([10_000]);
+  }, 60_000);
+
   test('replicas that make a setting at once agree on one value', async () => {
     const url = await server!.database('init_setting');
     const replicas = await Promise.all([1, 2, 3, 4].map(() => openPg(url)));

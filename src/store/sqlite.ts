@@ -109,6 +109,11 @@ const MIGRATIONS: string[] = [
      fingerprint TEXT PRIMARY KEY,
      alert TEXT NOT NULL
    );`,
+  // notified alerts by rowid, without an index on fingerprint: a burst's saves append instead of inserting all over a B-tree
+  `CREATE TABLE notified_alert_by_rowid (fingerprint TEXT NOT NULL, alert TEXT NOT NULL);
+   INSERT INTO notified_alert_by_rowid (fingerprint, alert) SELECT fingerprint, alert FROM notified_alert ORDER BY fingerprint;
+   DROP TABLE notified_alert;
+   ALTER TABLE notified_alert_by_rowid RENAME TO notified_alert;`,
 ];
 
 export interface SqliteStoreOptions {
@@ -270,24 +275,69 @@ export class SqliteStore implements Store {
     return rows.map((r) => JSON.parse(r.entry) as IntegrationLogEntry);
   }
 
+  /**
+   * Each notified alert's rowid. The table has no index on fingerprint: a save of a new alert is
+   * an append, not an insert at a random place of a B-tree, which was two thirds of a burst's
+   * flush (bench/README.md, "Notified alerts by rowid"). Read from the table at the first use.
+   */
+  private notifiedRowid?: Map<string, number>;
+
+  private notifiedRowids(): Map<string, number> {
+    if (this.notifiedRowid) return this.notifiedRowid;
+    const rows = this.db.prepare('SELECT rowid AS id, fingerprint FROM notified_alert ORDER BY rowid').all() as { id: number; fingerprint: string }[];
+    return (this.notifiedRowid = new Map(rows.map((r) => [r.fingerprint, r.id])));
+  }
+
   saveNotifiedAlerts(alerts: readonly RoutedAlert[]): void {
     if (alerts.length === 0) return;
-    const upsert = this.stmt('INSERT INTO notified_alert (fingerprint, alert) VALUES (?, ?) ON CONFLICT(fingerprint) DO UPDATE SET alert = excluded.alert');
+    const known = this.notifiedRowids();
+    const insert = this.stmt('INSERT INTO notified_alert (fingerprint, alert) VALUES (?, ?)');
+    const update = this.stmt('UPDATE notified_alert SET alert = ? WHERE rowid = ?');
+    const added = new Map<string, number>(); // known once committed: a rolled-back insert has no row
     this.db.transaction(() => {
-      for (const a of alerts) upsert.run(a.fingerprint, JSON.stringify(a));
+      for (const a of alerts) {
+        const id = known.get(a.fingerprint) ?? added.get(a.fingerprint);
+        if (id !== undefined) update.run(JSON.stringify(a), id);
+        else added.set(a.fingerprint, Number(insert.run(a.fingerprint, JSON.stringify(a)).lastInsertRowid));
+      }
     })();
+    for (const [fp, id] of added) known.set(fp, id);
   }
 
   deleteNotifiedAlerts(fingerprints: readonly string[]): void {
-    const del = this.stmt('DELETE FROM notified_alert WHERE fingerprint = ?');
+    const known = this.notifiedRowids();
+    const gone = fingerprints.filter((fp) => known.has(fp));
+    if (gone.length === 0) return;
+    const del = this.stmt('DELETE FROM notified_alert WHERE rowid = ?');
     this.db.transaction(() => {
-      for (const fp of fingerprints) del.run(fp);
+      for (const fp of gone) del.run(known.get(fp)!);
     })();
+    for (const fp of gone) known.delete(fp);
   }
 
+  /** Also re-reads the rowids: of a fingerprint saved twice (by another process on the file), the newest row wins and the older is dropped. */
   async loadNotifiedAlerts(): Promise<RoutedAlert[]> {
-    const rows = this.db.prepare('SELECT alert FROM notified_alert ORDER BY fingerprint').all() as { alert: string }[];
-    return rows.map((r) => JSON.parse(r.alert) as RoutedAlert);
+    const rows = this.db.prepare('SELECT rowid AS id, fingerprint, alert FROM notified_alert ORDER BY fingerprint, rowid').all() as { id: number; fingerprint: string; alert: string }[];
+    const known = new Map<string, number>();
+    const alerts: RoutedAlert[] = [];
+    const stale: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      if (i + 1 < rows.length && rows[i + 1].fingerprint === r.fingerprint) {
+        stale.push(r.id);
+        continue;
+      }
+      known.set(r.fingerprint, r.id);
+      alerts.push(JSON.parse(r.alert) as RoutedAlert);
+    }
+    if (stale.length > 0) {
+      const del = this.stmt('DELETE FROM notified_alert WHERE rowid = ?');
+      this.db.transaction(() => {
+        for (const id of stale) del.run(id);
+      })();
+    }
+    this.notifiedRowid = known;
+    return alerts;
   }
 
   recordAlertEvent(e: AlertEvent): void {

@@ -38,12 +38,12 @@ describe('SqliteStore', () => {
   test('migrations are versioned; a database from a newer vigil is refused, not touched', async () => {
     const path = await dbPath();
     const store = new SqliteStore(path);
-    expect(store.schemaVersion).toBe(4);
+    expect(store.schemaVersion).toBe(5);
     await store.close();
     const raw = new Database(path);
     raw.pragma('user_version = 99');
     await raw.close();
-    expect(() => new SqliteStore(path)).toThrow('the database was written by a newer vigil (schema 99, this vigil knows 4); refusing to touch it');
+    expect(() => new SqliteStore(path)).toThrow('the database was written by a newer vigil (schema 99, this vigil knows 5); refusing to touch it');
   });
 
   test('a version-1 database is migrated in place and keeps its alert state', async () => {
@@ -56,9 +56,34 @@ describe('SqliteStore', () => {
     raw.pragma('user_version = 1');
     await raw.close();
     const again = new SqliteStore(path);
-    expect(again.schemaVersion).toBe(4);
+    expect(again.schemaVersion).toBe(5);
     expect((await again.loadGroupState('g'))?.alerts).toHaveLength(1);
     expect(await again.loadSilences()).toEqual([]);
     await again.close();
+  });
+
+  test('a version-4 database keeps its notified alerts when they move to a table keyed by rowid', async () => {
+    const path = await dbPath();
+    const notified = (fingerprint: string, endsAt: number) => ({ fingerprint, labels: { alertname: 'A', id: fingerprint }, annotations: {}, startsAt: 500, endsAt, updatedAt: 500 });
+    await new SqliteStore(path).close();
+    // back to version 4: its notified_alert, keyed by fingerprint, with two alerts in it
+    const raw = new Database(path);
+    raw.exec('DROP TABLE notified_alert; CREATE TABLE notified_alert (fingerprint TEXT PRIMARY KEY, alert TEXT NOT NULL)');
+    raw.prepare('INSERT INTO notified_alert (fingerprint, alert) VALUES (?, ?), (?, ?)').run('f2', JSON.stringify(notified('f2', 2000)), 'f1', JSON.stringify(notified('f1', 1000)));
+    raw.pragma('user_version = 4');
+    raw.close();
+    const again = new SqliteStore(path);
+    expect(again.schemaVersion).toBe(5);
+    expect(await again.loadNotifiedAlerts()).toEqual([notified('f1', 1000), notified('f2', 2000)]);
+    // saved again (an update in place), forgotten, and new (twice in one save): the next process reads exactly that
+    again.saveNotifiedAlerts([notified('f1', 9000), notified('f3', 3000), notified('f3', 3500)]);
+    again.deleteNotifiedAlerts(['f2', 'never-saved']);
+    await again.close();
+    const next = new SqliteStore(path);
+    expect(await next.loadNotifiedAlerts()).toEqual([notified('f1', 9000), notified('f3', 3500)]);
+    await next.close();
+    const rows = new Database(path, { readonly: true });
+    expect(rows.prepare('SELECT count(*) AS n FROM notified_alert').get()).toEqual({ n: 2 }); // one row per alert: none left behind
+    rows.close();
   });
 });

@@ -576,7 +576,6 @@ export class Router {
   }
 
   private async send(dispatcher: Dispatcher, pipeline: NotifyPipeline, n: Notification): Promise<void> {
-    const log = this.opts.logger.child({ receiver: n.receiver, group: n.groupLabels, reason: n.reason });
     if (!this.receiversByName.has(n.receiver)) {
       dispatcher.ack(n, 'failure'); // the receiver went away in a reload; the next tick routes anew
       return;
@@ -601,8 +600,11 @@ export class Router {
     dispatcher.ack(n, ok ? 'success' : 'failure');
     const fields = { firing: n.firing.length, resolved: n.resolved.length, new: n.changes.new.length, storm: guarded.storm !== undefined };
     const deduped = outcomes.length - results.length;
-    if (ok) log.info({ ...fields, integrations: results.length, deduped }, results.length ? 'notified' : 'nothing new for any integration');
-    else log.warn({ ...fields, failed: results.filter((r) => !r.ok) }, 'notification failed; the failed integrations retry at the next group_interval');
+    // a child logger's fields, without a child: pino serializes a child's bindings when it is made, even at a level that logs nothing
+    const about = { receiver: n.receiver, group: n.groupLabels, reason: n.reason };
+    const log = this.opts.logger;
+    if (ok) log.info({ ...about, ...fields, integrations: results.length, deduped }, results.length ? 'notified' : 'nothing new for any integration');
+    else log.warn({ ...about, ...fields, failed: results.filter((r) => !r.ok) }, 'notification failed; the failed integrations retry at the next group_interval');
     this.wakeForGroup(dispatcher, n.groupKey);
   }
 

@@ -134,20 +134,20 @@ export async function deliverOne(integration: Integration, delivery: Delivery, o
 /** One attempt, aborted after `ms`; resolves to the error or undefined. Never waits for a send that ignores its signal. */
 async function attempt(integration: Integration, delivery: Delivery, ms: number, atDeadline: boolean): Promise<NotifyError | undefined> {
   const ctrl = new AbortController();
-  const reason = atDeadline
-    ? new NotifyError(`aborted at the notification deadline after ${ms}ms`, false)
-    : new NotifyError(`timed out after ${ms}ms`, true);
-  const timer = setTimeout(() => ctrl.abort(reason), ms);
+  // made when the timer fires: an Error captures a stack, and almost every attempt ends in time
+  const timer = setTimeout(() => {
+    ctrl.abort(atDeadline ? new NotifyError(`aborted at the notification deadline after ${ms}ms`, false) : new NotifyError(`timed out after ${ms}ms`, true));
+  }, ms);
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(reason);
+    onAbort = () => reject(ctrl.signal.reason);
     ctrl.signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
     await Promise.race([integration.send(delivery, ctrl.signal), aborted]);
     return undefined;
   } catch (err) {
-    return ctrl.signal.aborted ? reason : classifyError(err);
+    return ctrl.signal.aborted ? (ctrl.signal.reason as NotifyError) : classifyError(err);
   } finally {
     clearTimeout(timer);
     if (onAbort) ctrl.signal.removeEventListener('abort', onAbort);

@@ -121,6 +121,14 @@ const MIN_TICK_GAP_MS = 10;
 const RESOLVE_SCAN_EVERY_MS = 1_000;
 /** How long history events wait to be written together. */
 const HISTORY_WRITE_DELAY_MS = 100;
+/**
+ * While alerts keep arriving, the history waits for a pause of this long between receives: its
+ * commits were a fifth of the event loop's work in a burst (bench/README.md, "History in a pause").
+ */
+const HISTORY_PAUSE_MS = 20;
+/** ...but no event waits longer than this, and no more rows than HISTORY_MAX_PENDING. */
+const HISTORY_MAX_DELAY_MS = 1_000;
+const HISTORY_MAX_PENDING = 20_000;
 /** History rows written per turn of the event loop. */
 const HISTORY_WRITE_CHUNK = 2_000;
 /** How often re-sent notified alerts' endsAt is persisted. */
@@ -170,6 +178,9 @@ export class Router {
   private readonly notifiedDirty = new Set<string>();
   private lastNotifiedWriteAt = 0;
   private historyTimer: NodeJS.Timeout | undefined;
+  /** performance.now() of the last receive, and of the oldest history event not yet written. */
+  private lastReceiveAt = -Infinity;
+  private pendingSince = 0;
   private lastTickAt = -Infinity;
   private lastResolveScanAt = -Infinity;
 
@@ -280,6 +291,7 @@ export class Router {
   /** Holds admitted alerts, routes them into their groups, and notes their history. */
   private take(alerts: RoutedAlert[], source: string): void {
     const now = this.now();
+    this.lastReceiveAt = performance.now();
     let wake: number | undefined;
     let firing = 0;
     let resolved = 0;
@@ -675,10 +687,11 @@ export class Router {
     this.pendingEvents.push(alertEvent(alert, at, kind, source, detail));
   }
 
-  /** The history of many receives goes in one transaction, at most HISTORY_WRITE_DELAY_MS later: a commit per request costs more than the request. */
+  /** The history of many receives goes in one transaction, HISTORY_WRITE_DELAY_MS later or at the next pause: a commit per request costs more than the request. */
   private writeEvents(): void {
     this.writeNotified();
     if ((this.pendingEvents.length === 0 && this.pendingRecords.length === 0) || this.historyTimer) return;
+    this.pendingSince = performance.now();
     this.historyTimer = setTimeout(() => this.flushEvents(), HISTORY_WRITE_DELAY_MS);
   }
 
@@ -686,6 +699,12 @@ export class Router {
   private flushEvents(all = false): void {
     if (this.historyTimer) clearTimeout(this.historyTimer);
     this.historyTimer = undefined;
+    const t = performance.now();
+    const busy = t - this.lastReceiveAt < HISTORY_PAUSE_MS;
+    if (!all && busy && t - this.pendingSince < HISTORY_MAX_DELAY_MS && this.pendingEvents.length + this.pendingRecords.length < HISTORY_MAX_PENDING) {
+      this.historyTimer = setTimeout(() => this.flushEvents(), HISTORY_PAUSE_MS);
+      return;
+    }
     const max = all ? Infinity : HISTORY_WRITE_CHUNK;
     if (this.pendingRecords.length > 0) {
       const records = this.pendingRecords.splice(0, max);

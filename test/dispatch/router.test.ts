@@ -335,6 +335,27 @@ describe('the router at run time', () => {
     await router.stop();
   });
 
+  test('history under a stream of receives: written at its first pause, and never more than a second after the event', async () => {
+    const { router, store } = await setup();
+    const firing = async () => (await store.queryAlertEvents({ kinds: ['firing'], limit: 1000 })).items.length;
+    let n = 0;
+    const receiveFor = async (ms: number) => {
+      for (let t = 0; t < ms; t += 10) {
+        router.receive([alert({ alertname: 'Burst', agent_id: `a${n++}`, severity: 'P3' }, Date.now())], 'api-v2');
+        await jest.advanceTimersByTimeAsync(10);
+      }
+    };
+    await receiveFor(500);
+    expect(await firing()).toBe(0); // a burst's history waits for its pause...
+    await receiveFor(700);
+    const written = await firing(); // ...but not longer than a second
+    expect(written).toBeGreaterThanOrEqual(100);
+    expect(written).toBeLessThan(n);
+    await jest.advanceTimersByTimeAsync(150); // the pause
+    expect(await firing()).toBe(n);
+    await router.stop();
+  });
+
   test('per-integration log: while PagerDuty fails, Slack is told once; PagerDuty retries alone, also across a restart', async () => {
     let pdDown = true;
     const fail = (_r: Receiver, kind: string) => kind === 'pagerduty' && pdDown;

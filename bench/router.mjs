@@ -10,7 +10,10 @@
  * as one Prometheus does, and CONCURRENCY at a time), ingest-to-notify latency p50/p99
  * (from the POST that carried an alert to the first webhook that contains it), CPU seconds
  * and peak RSS. Both run group_wait 1s and group_interval 1s, so ~1s of every latency is
- * the configured wait, not work. Knobs: ALERTS (10000), GROUPS (100), BATCH (64), CONCURRENCY (4),
+ * the configured wait, not work. Each server first takes one unmeasured pass of WARMUP alerts
+ * (10000; 0 for a cold start), as a server that has run a while: vigil's JIT compiles on the
+ * first requests, which cost the first measured run 40–100 ms of p99 (bench/README.md, "Cold and
+ * warm"). Knobs: ALERTS (10000), GROUPS (100), BATCH (64), CONCURRENCY (4), WARMUP,
  * VIGIL_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile vigil),
  * SERVERS (vigil,alertmanager; one of them to run it alone), VIGIL_POSTGRES_URL (vigil as one replica of
  * a cluster on that PostgreSQL: its Store there, and every notification claimed in it).
@@ -26,6 +29,7 @@ const ALERTS = env('ALERTS', 10_000);
 const GROUPS = env('GROUPS', 100);
 const BATCH = env('BATCH', 64);
 const CONCURRENCY = env('CONCURRENCY', 4);
+const WARMUP = env('WARMUP', 10_000);
 
 /** A webhook receiver that notes when each alert (by its `id` label) first arrives firing. */
 async function startSink() {
@@ -79,16 +83,26 @@ async function post(url, alerts, concurrency, postedAt) {
   return performance.now() - t0;
 }
 
+/** Posts `alerts` and waits until each was notified (or a minute passed). */
+async function postAndWait(base, alerts, concurrency, postedAt, sink) {
+  const wallMs = await post(`${base}/api/v2/alerts`, alerts, concurrency, postedAt);
+  const deadline = Date.now() + 60_000;
+  while (alerts.some((a) => !sink.firstSeen.has(a.labels.id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return wallMs;
+}
+
 async function measure(name, base, pid, sink) {
   const rows = [];
+  if (WARMUP > 0) {
+    await postAndWait(base, makeAlerts(`${name}-warmup`).slice(0, WARMUP), CONCURRENCY, new Map(), sink);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   for (const concurrency of [1, CONCURRENCY]) {
     const run = `${name}-c${concurrency}`;
     const alerts = makeAlerts(run);
     const postedAt = new Map();
     const cpu0 = processCpuSeconds(pid);
-    const wallMs = await post(`${base}/api/v2/alerts`, alerts, concurrency, postedAt);
-    const deadline = Date.now() + 60_000;
-    while (alerts.some((a) => !sink.firstSeen.has(a.labels.id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const wallMs = await postAndWait(base, alerts, concurrency, postedAt, sink);
     const latencies = alerts.filter((a) => sink.firstSeen.has(a.labels.id)).map((a) => sink.firstSeen.get(a.labels.id) - postedAt.get(a.labels.id));
     rows.push({
       server: name,
@@ -137,4 +151,4 @@ console.log(
     ...rows.map((r) => [r.server, r.concurrency, r.alertsPerSecond, `${r.notified}/${ALERTS}`, r.p50ms, r.p99ms, r.cpuSeconds, r.rssMiB]),
   ]),
 );
-console.log(`results: ${saveResult('router', { alerts: ALERTS, groups: GROUPS, batch: BATCH, rows })}`);
+console.log(`results: ${saveResult('router', { alerts: ALERTS, groups: GROUPS, batch: BATCH, warmup: WARMUP, rows })}`);

@@ -293,15 +293,22 @@ export class SqliteStore implements Store {
     const known = this.notifiedRowids();
     const insert = this.stmt('INSERT INTO notified_alert (fingerprint, alert) VALUES (?, ?)');
     const update = this.stmt('UPDATE notified_alert SET alert = ? WHERE rowid = ?');
-    const added = new Map<string, number>(); // known once committed: a rolled-back insert has no row
-    this.db.transaction(() => {
-      for (const a of alerts) {
-        const id = known.get(a.fingerprint) ?? added.get(a.fingerprint);
-        if (id !== undefined) update.run(JSON.stringify(a), id);
-        else added.set(a.fingerprint, Number(insert.run(a.fingerprint, JSON.stringify(a)).lastInsertRowid));
-      }
-    })();
-    for (const [fp, id] of added) known.set(fp, id);
+    const added: string[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const a of alerts) {
+          const id = known.get(a.fingerprint);
+          if (id !== undefined) update.run(JSON.stringify(a), id);
+          else {
+            known.set(a.fingerprint, Number(insert.run(a.fingerprint, JSON.stringify(a)).lastInsertRowid));
+            added.push(a.fingerprint);
+          }
+        }
+      })();
+    } catch (err) {
+      for (const fp of added) known.delete(fp); // rolled back: their rows do not exist
+      throw err;
+    }
   }
 
   deleteNotifiedAlerts(fingerprints: readonly string[]): void {

@@ -86,4 +86,20 @@ describe('SqliteStore', () => {
     expect(rows.prepare('SELECT count(*) AS n FROM notified_alert').get()).toEqual({ n: 2 }); // one row per alert: none left behind
     rows.close();
   });
+
+  test('a save of notified alerts that fails is rolled back whole, and the next save of the same alerts is kept', async () => {
+    const path = await dbPath();
+    const store = new SqliteStore(path);
+    const notified = (fingerprint: string, endsAt: number) => ({ fingerprint, labels: { alertname: 'A', id: fingerprint }, annotations: {}, startsAt: 500, endsAt, updatedAt: 500 });
+    const unwritable = { ...notified('f2', 1000), annotations: { summary: 1n as unknown as string } }; // JSON.stringify throws on a BigInt
+    expect(() => store.saveNotifiedAlerts([notified('f1', 1000), unwritable])).toThrow(/BigInt/);
+    expect(await store.loadNotifiedAlerts()).toEqual([]);
+    store.saveNotifiedAlerts([notified('f3', 1000)]);
+    expect(() => store.saveNotifiedAlerts([notified('f1', 1000), unwritable])).toThrow(/BigInt/);
+    store.saveNotifiedAlerts([notified('f1', 2000)]); // its row from the failed save was rolled back: it is inserted, not updated
+    await store.close();
+    const next = new SqliteStore(path);
+    expect(await next.loadNotifiedAlerts()).toEqual([notified('f1', 2000), notified('f3', 1000)]);
+    await next.close();
+  });
 });

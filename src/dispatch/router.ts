@@ -123,7 +123,7 @@ const RESOLVE_SCAN_EVERY_MS = 1_000;
 const HISTORY_WRITE_DELAY_MS = 100;
 /**
  * While alerts keep arriving, the history waits for a pause of this long between receives: its
- * commits were a fifth of the event loop's work in a burst (bench/README.md, "History in a pause").
+ * commits were a fifth of the event loop's work in a burst (bench/README.md, "The history waits for a pause").
  */
 const HISTORY_PAUSE_MS = 20;
 /** ...but no event waits longer than this, and no more rows than HISTORY_MAX_PENDING. */

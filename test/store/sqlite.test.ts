@@ -102,4 +102,21 @@ describe('SqliteStore', () => {
     expect(await next.loadNotifiedAlerts()).toEqual([notified('f1', 2000), notified('f3', 1000)]);
     await next.close();
   });
+
+  test('notified alerts written by two processes on one file: a rowid the other process reused is not overwritten', async () => {
+    const path = await dbPath();
+    const notified = (fingerprint: string, endsAt: number) => ({ fingerprint, labels: { alertname: 'A', id: fingerprint }, annotations: {}, startsAt: 500, endsAt, updatedAt: 500 });
+    const a = new SqliteStore(path);
+    a.saveNotifiedAlerts([notified('f1', 1000)]);
+    const b = new SqliteStore(path);
+    expect(await b.loadNotifiedAlerts()).toEqual([notified('f1', 1000)]);
+    b.deleteNotifiedAlerts(['f1']);
+    b.saveNotifiedAlerts([notified('f2', 2000)]); // the table was empty: SQLite gives f2 the rowid f1 had
+    a.saveNotifiedAlerts([notified('f1', 3000)]); // a still knows f1 by that rowid
+    await a.close();
+    await b.close();
+    const c = new SqliteStore(path);
+    expect(await c.loadNotifiedAlerts()).toEqual([notified('f1', 3000), notified('f2', 2000)]);
+    await c.close();
+  });
 });

@@ -6,13 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { IntegrationLogEntry } from '../route/index.js';
+import { checkout, loadPg } from '../postgres/index.js';
 import type { ClaimKey, ClaimOutcome, Coordinator, HeldClaim } from './coordinator.js';
 import { MIGRATIONS } from './migrations.js';
 import { preferredReplica } from './placement.js';
 
-// node-postgres is loaded when a cluster is configured: one replica never pays its ~15 MiB of RSS.
-let pgLib: typeof pg | undefined;
-const loadPg = async (): Promise<typeof pg> => (pgLib ??= (await import('pg')).default);
 
 export interface ClusterLogger {
   info(obj: object, msg: string): void;
@@ -97,11 +95,7 @@ export class PostgresCoordinator implements Coordinator {
   }
 
   private async migrate(): Promise<void> {
-    const client = await this.pool.connect();
-    // the pool does not listen on a checked-out client: a connection broken between two queries would emit an
-    // unhandled 'error' and end the process; the next query fails instead, and that is handled below
-    const ignore = () => undefined;
-    client.on('error', ignore);
+    const { client, release } = await checkout(this.pool);
     try {
       await client.query('BEGIN');
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('vigil_cluster_schema_migrations'))`);
@@ -118,8 +112,7 @@ export class PostgresCoordinator implements Coordinator {
       await client.query('ROLLBACK').catch(() => undefined);
       throw new Error(`cluster: could not migrate its tables: ${(err as Error).message}`);
     } finally {
-      client.off('error', ignore);
-      client.release();
+      release();
     }
   }
 

@@ -16,6 +16,7 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { IntegrationLogEntry, NotificationLogEntry, RoutedAlert, Silence } from '../route/index.js';
+import { checkout, loadPg } from '../postgres/index.js';
 import { alertEventOf, decodeAlert, encodeAlert, pageLimit } from './codec.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import type {
@@ -104,9 +105,6 @@ const typesOf = (lib: typeof pg) => ({
     oid === lib.types.builtins.INT8 ? (v: string) => Number(v) : lib.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 });
 
-// node-postgres is loaded when PostgreSQL is configured: a replica on SQLite never pays its ~15 MiB of RSS.
-let pgLib: typeof pg | undefined;
-const loadPg = async (): Promise<typeof pg> => (pgLib ??= (await import('pg')).default);
 
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
 /** node-postgres' own words for a connection that is gone or never came (these errors have no code). */
@@ -126,12 +124,6 @@ function retryable(err: unknown): boolean {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
-/**
- * Listens on a pooled client while it is checked out: the pool stops listening then, and a connection that breaks
- * between two queries of a transaction (a database restart) would emit an unhandled 'error' that ends the process.
- * Ignoring it is enough: the next query on the client fails, and that failure is handled.
- */
-const brokenBetweenQueries = (): void => undefined;
 
 export class PostgresStore implements Store {
   readonly replicaId: string;
@@ -210,8 +202,7 @@ export class PostgresStore implements Store {
   }
 
   private async migrate(): Promise<void> {
-    const client = await this.pool.connect();
-    client.on('error', brokenBetweenQueries);
+    const { client, release } = await checkout(this.pool);
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -230,8 +221,7 @@ export class PostgresStore implements Store {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.off('error', brokenBetweenQueries);
-      client.release();
+      release();
     }
   }
 
@@ -400,8 +390,7 @@ export class PostgresStore implements Store {
 
   /** One transaction: each run of same-kind writes as one statement, then the change notifications. */
   private async commit(batch: Op[]): Promise<void> {
-    const client = await this.pool.connect();
-    client.on('error', brokenBetweenQueries);
+    const { client, release } = await checkout(this.pool);
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -419,8 +408,7 @@ export class PostgresStore implements Store {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.off('error', brokenBetweenQueries);
-      client.release(broken);
+      release(broken);
     }
   }
 

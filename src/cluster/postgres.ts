@@ -11,7 +11,6 @@ import type { ClaimKey, ClaimOutcome, Coordinator, HeldClaim } from './coordinat
 import { MIGRATIONS } from './migrations.js';
 import { preferredReplica } from './placement.js';
 
-
 export interface ClusterLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;

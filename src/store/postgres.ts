@@ -105,7 +105,6 @@ const typesOf = (lib: typeof pg) => ({
     oid === lib.types.builtins.INT8 ? (v: string) => Number(v) : lib.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 });
 
-
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
 /** node-postgres' own words for a connection that is gone or never came (these errors have no code). */
 const CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to connect|connection error|not queryable|Query read timeout/i;
@@ -123,7 +122,6 @@ function retryable(err: unknown): boolean {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
 
 export class PostgresStore implements Store {
   readonly replicaId: string;

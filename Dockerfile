@@ -39,6 +39,6 @@ VOLUME ["/app/data"]
 EXPOSE 9095
 USER node
 HEALTHCHECK --interval=30s --timeout=5s CMD ["node", "-e", "fetch('http://127.0.0.1:9095/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# the node flags of bin/vigil.js's first line (why: there, and bench/README.md "Node's garbage collector flags")
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--no-memory-reducer", "--no-concurrent-marking", "--heap-growing-percent=50", "/app/bin/vigil.js"]
+# run through its first line (`env -S node <flags>`, coreutils 9 in bookworm), so the node flags live in one place
+ENTRYPOINT ["/app/bin/vigil.js"]
 CMD ["serve", "--config", "/app/vigil.yaml"]

@@ -299,8 +299,9 @@ export class SqliteStore implements Store {
       this.db.transaction(() => {
         for (const a of alerts) {
           const id = known.get(a.fingerprint);
-          if (id === undefined || update.run(JSON.stringify(a), id, a.fingerprint).changes === 0) {
-            known.set(a.fingerprint, Number(insert.run(a.fingerprint, JSON.stringify(a)).lastInsertRowid));
+          const json = JSON.stringify(a);
+          if (id === undefined || update.run(json, id, a.fingerprint).changes === 0) {
+            known.set(a.fingerprint, Number(insert.run(a.fingerprint, json).lastInsertRowid));
             added.push(a.fingerprint);
           }
         }

@@ -11,7 +11,8 @@ import { REPO_DIR, vigilNodeArgs } from './stats.mjs';
 /**
  * Runs `fn({ url, pid, dir, port })` against a `vigil serve` of `repoDir` (bin/vigil.js's node flags,
  * then VIGIL_NODE_ARGS) with no rules, a Prometheus datasource that never answers and SQLite,
- * `config` merged over that (its `server` over `server.listen`); stops it after.
+ * `config` merged over that (its `server` over `server.listen`); stops it after. BENCH_VIGIL_STDOUT=1
+ * shows its stdout (with VIGIL_NODE_ARGS=--trace-gc, where its collections fall).
  */
 export async function withVigil({ prefix = 'vigil-bench-', config, repoDir = REPO_DIR, stdout = 'ignore' }, fn) {
   const { dir, remove } = await tempDir(prefix);
@@ -29,7 +30,7 @@ export async function withVigil({ prefix = 'vigil-bench-', config, repoDir = REP
     }),
   );
   const args = [...vigilNodeArgs(repoDir), join(repoDir, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'];
-  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', stdout, 'inherit'] });
+  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', process.env.BENCH_VIGIL_STDOUT ? 'inherit' : stdout, 'inherit'] });
   return await running(child, `http://127.0.0.1:${port}`, '/readyz', remove, () => fn({ url: `http://127.0.0.1:${port}`, pid: child.pid, dir, port }));
 }
 

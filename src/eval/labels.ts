@@ -60,7 +60,14 @@ export function fingerprint(labels: Labels): string {
       }
     }
   }
-  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+  return hex32(hi) + hex32(lo);
+}
+
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Eight hex digits from a table: toString(16) and padStart were half of a fingerprint's time on ingest. */
+function hex32(x: number): string {
+  return HEX_BYTE[x >>> 24] + HEX_BYTE[(x >>> 16) & 0xff] + HEX_BYTE[(x >>> 8) & 0xff] + HEX_BYTE[x & 0xff];
 }
 
 /** A label set in Prometheus' notation, for messages: {a="1", b="2"}. */

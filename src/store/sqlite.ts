@@ -116,6 +116,9 @@ const MIGRATIONS: string[] = [
    ALTER TABLE notified_alert_by_rowid RENAME TO notified_alert;`,
 ];
 
+/** How often the store looks whether writes have paused (a tick with no change) to checkpoint the WAL. */
+const IDLE_CHECKPOINT_TICK_MS = 100;
+
 export interface SqliteStoreOptions {
   /** Where a failed write of the notification logs goes: they are written after the call returns (see saveNotificationLogEntry). */
   onWriteError?: (err: Error, what: string) => void;
@@ -132,6 +135,7 @@ export class SqliteStore implements Store {
   private insertNotification: Database.Statement | undefined;
   /** Prepared once: the router writes these on every notification. */
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly idleCheckpoint: NodeJS.Timeout | undefined;
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
     this.onWriteError = opts.onWriteError ?? ((err, what) => process.emitWarning(`vigil: could not write ${what}: ${err.message}`));
@@ -145,6 +149,7 @@ export class SqliteStore implements Store {
     // fill during a burst of alerts and keep (bench/README.md, "Memory of the router"); the OS caches the file anyway
     this.db.pragma('cache_size = -2000');
     this.migrate();
+    if (path !== ':memory:') this.idleCheckpoint = this.checkpointWhenIdle();
     const upsertGroup = this.db.prepare('INSERT INTO group_state (group_key, last_evaluation) VALUES (?, ?) ON CONFLICT(group_key) DO UPDATE SET last_evaluation = excluded.last_evaluation');
     const clearAlerts = this.db.prepare('DELETE FROM alert_state WHERE group_key = ?');
     const insertAlert = this.db.prepare('INSERT INTO alert_state (group_key, rule, fingerprint, alert) VALUES (?, ?, ?, ?)');
@@ -153,6 +158,35 @@ export class SqliteStore implements Store {
       clearAlerts.run(state.groupKey);
       for (const { rule, alert } of state.alerts) insertAlert.run(state.groupKey, rule, alert.fingerprint, encodeAlert(alert));
     });
+  }
+
+  /**
+   * Copies the WAL into the database once writes have paused for a tick. SQLite's own checkpoint
+   * (every 1,000 WAL pages) runs inside the commit that crosses it, so a burst's history or the
+   * notified alerts written before a page paid for it; after an idle checkpoint the WAL starts
+   * over and the next burst's commits rarely cross it (bench/README.md, "Checkpoints in the pause").
+   */
+  private checkpointWhenIdle(): NodeJS.Timeout {
+    const changes = this.db.prepare('SELECT total_changes()').pluck();
+    let seen = changes.get() as number;
+    let written = false;
+    const timer = setInterval(() => {
+      if (!this.db.open) return;
+      const now = changes.get() as number;
+      if (now !== seen) {
+        seen = now;
+        written = true;
+      } else if (written) {
+        written = false;
+        try {
+          this.db.pragma('wal_checkpoint(PASSIVE)');
+        } catch (err) {
+          this.onWriteError(err as Error, 'the WAL checkpoint'); // SQLite's own checkpoint still runs in the next commits
+        }
+      }
+    }, IDLE_CHECKPOINT_TICK_MS);
+    timer.unref();
+    return timer;
   }
 
   /** The schema version this database is at. */
@@ -553,6 +587,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.idleCheckpoint) clearInterval(this.idleCheckpoint);
     if (!this.db.open) return;
     this.flushLogWrites();
     this.db.close();

@@ -1,9 +1,10 @@
 import { tmpdir } from 'node:os';
 import { scratchDir } from '../support/scratch.js';
 import { join } from 'node:path';
+import { copyFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Alert } from '../../src/eval/index.js';
-import { SqliteStore } from '../../src/store/index.js';
+import { SqliteStore, alertEvent } from '../../src/store/index.js';
 
 const alert = (over: Partial<Alert> = {}): Alert => ({
   fingerprint: 'f1',
@@ -118,5 +119,29 @@ describe('SqliteStore', () => {
     const c = new SqliteStore(path);
     expect(await c.loadNotifiedAlerts()).toEqual([notified('f1', 3000), notified('f2', 2000)]);
     await c.close();
+  });
+
+  test('once writes pause, the database file itself holds them: the WAL is checkpointed in the pause, not in the next burst', async () => {
+    const path = await dbPath();
+    await new SqliteStore(path).close(); // the schema in the main file: closing checkpoints it
+    const store = new SqliteStore(path);
+    const copy = `${path}.copy`;
+    // the main file alone, as a backup that copies only vigil.db would see it
+    const rowsInMainFile = () => {
+      copyFileSync(path, copy);
+      const db = new Database(copy, { readonly: true });
+      try {
+        return db.prepare('SELECT count(*) FROM alert_event').pluck().get() as number;
+      } finally {
+        db.close();
+      }
+    };
+    const events = Array.from({ length: 50 }, (_, i) => alertEvent({ fingerprint: `f${i}`, labels: { alertname: 'A', id: `${i}` }, startsAt: 1000 }, 1000, 'firing', 'api-v2'));
+    store.recordAlertEvents(events);
+    expect(rowsInMainFile()).toBe(0); // committed to the WAL only: 50 rows are far from SQLite's 1,000-page checkpoint
+    const deadline = Date.now() + 5_000;
+    while (rowsInMainFile() < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(rowsInMainFile()).toBe(50);
+    await store.close();
   });
 });

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
+import { VIGIL } from '../support/vigil-bin.js';
 
 export const REPO = resolve(process.cwd());
-const BIN = resolve(REPO, 'bin/vigil.js');
 
 export interface RunResult {
   code: number;
@@ -22,5 +22,5 @@ export function run(binary: string, args: string[], options: { cwd?: string; env
 
 /** Runs the built `vigil` binary as a user would, from `cwd` (the repo by default). */
 export function vigil(args: string[], cwd = REPO, env: Record<string, string> = {}): Promise<RunResult> {
-  return run(process.execPath, [BIN, ...args], { cwd, env: { NO_COLOR: '1', ...env } });
+  return run(process.execPath, [...VIGIL, ...args], { cwd, env: { NO_COLOR: '1', ...env } });
 }

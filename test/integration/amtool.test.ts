@@ -6,11 +6,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { scratchDir } from '../support/scratch.js';
 import { freePort, requireOrSkip, which } from './support/prometheus.js';
+import { VIGIL } from '../support/vigil-bin.js';
 
-const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const available = requireOrSkip('amtool against vigil serve', ['amtool']);
 const describeIt = available ? describe : describe.skip;
 const SLACK_SECRET = 'T000/B000/xoxb-amtool-secret-part';
@@ -79,7 +79,7 @@ receivers:
     slack_configs: [{ webhook_url: "http://127.0.0.1:1/services/${SLACK_SECRET}", mention: channel }]
 `,
     );
-    child = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     const deadline = Date.now() + 30_000;

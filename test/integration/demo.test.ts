@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { vigil } from '../cli/run.js';
 import { waitFor } from '../support/wait.js';
+import { VIGIL } from '../support/vigil-bin.js';
 
-const BIN = resolve(process.cwd(), 'bin/vigil.js');
 
 
 interface Running {
@@ -21,7 +21,7 @@ interface Running {
 }
 
 function startDemo(args: string[]): Running {
-  const child = spawn(process.execPath, [BIN, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...VIGIL, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -129,7 +129,7 @@ describe('vigil demo', () => {
       // only the port changes, so that a vigil already on 9095 does not fail the test
       await writeFile(join(dir, 'vigil.yaml'), text.replace('listen: 127.0.0.1:9095', 'listen: 127.0.0.1:0'));
       await symlink(resolve(process.cwd(), 'rules'), join(dir, 'rules'));
-      const serve = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const serve = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'vigil.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       serve.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
       serve.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));

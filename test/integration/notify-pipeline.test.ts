@@ -8,13 +8,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { scratchDir } from '../support/scratch.js';
 import { startPagerDuty, startSlack, type LoopbackReceiver } from '../support/receivers.js';
 import { freePort } from './support/prometheus.js';
 import { sleep, waitFor } from '../support/wait.js';
+import { VIGIL } from '../support/vigil-bin.js';
 
-const BIN = resolve(process.cwd(), 'bin/vigil.js');
 describe('the notify pipeline through vigil serve', () => {
   let pd: LoopbackReceiver;
   let slack: LoopbackReceiver;
@@ -44,7 +44,7 @@ receivers:
 `;
 
   function start(): ChildProcess {
-    const c = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     c.stdout!.on('data', (d) => (output += d));
     c.stderr!.on('data', (d) => (output += d));
     return c;

@@ -8,14 +8,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { scratchDir } from '../support/scratch.js';
 import { startSlack, type LoopbackReceiver } from '../support/receivers.js';
 import { vigil as runVigil } from '../cli/run.js';
 import { freePort, requireOrSkip, startPrometheus, type PrometheusInstance } from './support/prometheus.js';
 import { waitFor } from '../support/wait.js';
+import { VIGIL } from '../support/vigil-bin.js';
 
-const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const available = requireOrSkip('catastrophic regexes against vigil serve and a real Prometheus');
 const describeIt = available ? describe : describe.skip;
 
@@ -103,7 +103,7 @@ inhibit_rules:
   - { source_matchers: ['alertname="AgentSource"', 'agent_id=~"x+"'], target_matchers: ['alertname="AgentTarget"'], equal: [] }
 `,
     );
-    child = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     await waitFor('vigil /readyz', async () => {

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { scratchDir } from '../support/scratch.js';
 import { startPagerDuty, startSlack, type LoopbackReceiver } from '../support/receivers.js';
 import { vigil as runVigil } from '../cli/run.js';
@@ -17,8 +17,8 @@ import { startGrafana, type LoopbackGrafana } from '../support/grafana.js';
 import { startAlertmanager, type AlertmanagerInstance } from './support/alertmanager.js';
 import { freePort, requireOrSkip, startPrometheus, type PrometheusInstance } from './support/prometheus.js';
 import { sleep, waitFor } from '../support/wait.js';
+import { VIGIL } from '../support/vigil-bin.js';
 
-const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const available = requireOrSkip('the router against a real Prometheus and Alertmanager', ['prometheus', 'promtool', 'prometheus-alertmanager']);
 const describeIt = available ? describe : describe.skip;
 const TOKEN = 'integration-test-token-0123456789';
@@ -101,7 +101,7 @@ ${extra}`;
   }
 
   function start(): ChildProcess {
-    const c = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     c.stdout!.on('data', (d) => (output += d));
     c.stderr!.on('data', (d) => (output += d));
     return c;

@@ -6,12 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { waitFor } from '../support/wait.js';
 import { freePort, requireOrSkip, which } from './support/prometheus.js';
 import { run } from '../cli/run.js';
+import { VIGIL } from '../support/vigil-bin.js';
 
-const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const describePromtool = requireOrSkip('vigil serve on the embedded datasource', ['promtool']) ? describe : describe.skip;
 
 const RULES = `groups:
@@ -47,7 +47,7 @@ storage: { sqlite: { path: data/vigil.db } }
 server: { listen: 127.0.0.1:${port}, bearer_token: write-secret }
 `,
     );
-    vigil = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    vigil = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     vigil.stdout!.on('data', (d) => (output += d));
     vigil.stderr!.on('data', (d) => (output += d));
     await waitFor('/readyz', async () => ((await fetch(`${base}/readyz`).catch(() => undefined))?.ok ? true : undefined));
@@ -106,13 +106,13 @@ server: { listen: 127.0.0.1:${port}, bearer_token: write-secret }
   });
 
   test('`vigil eval` and `vigil backtest` with --prometheus <vigil serve URL> query it', async () => {
-    const evaluated = await run(process.execPath, [BIN, 'eval', '--prometheus', base, '--rules', join(dir, 'rules.yaml'), '--output', 'json']);
+    const evaluated = await run(process.execPath, [...VIGIL, 'eval', '--prometheus', base, '--rules', join(dir, 'rules.yaml'), '--output', 'json']);
     expect(evaluated.code).toBe(0);
     expect(evaluated.stdout).toContain('NoAgentTraffic');
-    const ranged = await run(process.execPath, [BIN, 'eval', '--prometheus', base, '--expr', 'vector(2)', '--from', '1700000000', '--to', '1700000120', '--step', '1m', '--output', 'json']);
+    const ranged = await run(process.execPath, [...VIGIL, 'eval', '--prometheus', base, '--expr', 'vector(2)', '--from', '1700000000', '--to', '1700000120', '--step', '1m', '--output', 'json']);
     expect(ranged.code).toBe(0);
     expect(JSON.parse(ranged.stdout).result.result).toEqual([{ metric: {}, values: [[1700000000, '2'], [1700000060, '2'], [1700000120, '2']] }]);
-    const backtest = await run(process.execPath, [BIN, 'backtest', '--prometheus', base, '--rules', join(dir, 'rules.yaml'), '--from', '1700000000', '--to', '1700003600', '--output', 'json']);
+    const backtest = await run(process.execPath, [...VIGIL, 'backtest', '--prometheus', base, '--rules', join(dir, 'rules.yaml'), '--from', '1700000000', '--to', '1700003600', '--output', 'json']);
     expect(backtest.code).toBe(0);
     const { episodes } = JSON.parse(backtest.stdout) as { episodes: { alert: string; firedAt: string; resolvedAt: string | null }[] };
     expect(episodes).toEqual([expect.objectContaining({ alert: 'NoAgentTraffic', firedAt: '2023-11-14T22:13:20.000Z', resolvedAt: null })]);
@@ -146,17 +146,17 @@ describe('vigil serve refuses an embedded TSDB it cannot open, naming the settin
       const yaml = (path: string, port: number) =>
         `datasource: { embedded: { path: ${path} } }\nrule_files: [rules.yaml]\nstorage: { sqlite: { path: ${port}.db } }\nserver: { listen: 127.0.0.1:${port} }\n`;
       await writeFile(join(dir, 'bad.yaml'), yaml('rules.yaml/tsdb', await freePort()));
-      const bad = await run(process.execPath, [BIN, 'serve', '--config', join(dir, 'bad.yaml')], { cwd: dir });
+      const bad = await run(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'bad.yaml')], { cwd: dir });
       expect(bad.code).toBe(1);
       expect(bad.stderr).toContain(`datasource.embedded.path: cannot open the TSDB at ${join(dir, 'rules.yaml', 'tsdb')}: ENOTDIR`);
 
       const port = await freePort();
       await writeFile(join(dir, 'first.yaml'), yaml('tsdb', port));
       await writeFile(join(dir, 'second.yaml'), yaml('tsdb', await freePort()));
-      const first = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'first.yaml')], { cwd: dir, stdio: 'ignore' });
+      const first = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'first.yaml')], { cwd: dir, stdio: 'ignore' });
       try {
         await waitFor('the first serve', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok ? true : undefined));
-        const second = await run(process.execPath, [BIN, 'serve', '--config', join(dir, 'second.yaml')], { cwd: dir });
+        const second = await run(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'second.yaml')], { cwd: dir });
         expect(second.code).toBe(1);
         expect(second.stderr).toContain(`datasource.embedded.path: cannot open the TSDB at ${join(dir, 'tsdb')}: tsdb: ${join(dir, 'tsdb')} is in use by process ${first.pid}`);
       } finally {

@@ -9,13 +9,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Counter, Registry } from 'prom-client';
 import { run } from '../cli/run.js';
 import { waitFor } from '../support/wait.js';
 import { freePort, requireOrSkip, which } from './support/prometheus.js';
+import { VIGIL } from '../support/vigil-bin.js';
 
-const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const describePromtool = requireOrSkip('vigil serve scraping into its embedded TSDB', ['promtool']) ? describe : describe.skip;
 
 const RULES = `groups:
@@ -38,7 +38,7 @@ describePromtool('vigil serve scraping into its embedded TSDB', () => {
   let output = '';
 
   const start = async () => {
-    vigil = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    vigil = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     vigil.stdout!.on('data', (d) => (output += d));
     vigil.stderr!.on('data', (d) => (output += d));
     await waitFor('/readyz', async () => ((await fetch(`${base}/readyz`).catch(() => undefined))?.ok ? true : undefined));

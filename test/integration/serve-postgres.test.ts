@@ -4,15 +4,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { vigil } from '../cli/run.js';
 import { startWebhookReceiver, type LoopbackReceiver } from '../support/receivers.js';
 import { scratchDir } from '../support/scratch.js';
 import { waitFor } from '../support/wait.js';
 import { freePort } from './support/prometheus.js';
 import { requirePostgresOrSkip, startPostgres, type PostgresInstance } from './support/postgres.js';
+import { VIGIL } from '../support/vigil-bin.js';
 
-const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const describePg = requirePostgresOrSkip('vigil serve on PostgreSQL') ? describe : describe.skip;
 
 describePg('vigil serve with storage.postgres', () => {
@@ -54,7 +54,7 @@ receivers:
   });
 
   const start = async () => {
-    child = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     await waitFor('vigil serving', async () => ((await fetch(`${base}/readyz`).catch(() => undefined))?.ok ? true : undefined), 30_000);

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { freePort, requireOrSkip, startPrometheus, type PrometheusInstance } from './support/prometheus.js';
+import { VIGIL } from '../support/vigil-bin.js';
 
-const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const available = requireOrSkip('vigil serve against a real Prometheus');
 const describeProm = available ? describe : describe.skip;
 
@@ -64,7 +64,7 @@ describeProm('vigil serve', () => {
   const alert = async (name: string) => (await alerts()).find((a) => a.labels.alertname === name);
 
   function start(): ChildProcess {
-    const child = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     return child;

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { freePort, requireOrSkip, which } from './support/prometheus.js';
+import { VIGIL } from '../support/vigil-bin.js';
 
-const BIN = resolve(process.cwd(), 'bin/vigil.js');
 const SHOTS = resolve(process.cwd(), 'test-output/ui');
 const TOKEN = 'ui-write-secret';
 const describeChromium = requireOrSkip('web UI in Chromium', ['chromium']) ? describe : describe.skip;
@@ -105,7 +105,7 @@ inhibit_rules:
   - { source_matchers: ['severity="P1"'], target_matchers: ['severity="P3"'], equal: [agent_id] }
 `,
     );
-    vigil = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    vigil = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     vigil.stdout!.on('data', (d) => (output += d));
     vigil.stderr!.on('data', (d) => (output += d));
     await waitFor('/readyz', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined));
@@ -392,7 +392,7 @@ inhibit_rules:
     expect(await page.$eval('main', (el) => (el as HTMLElement).innerText)).toMatch(/No weekly review written yet/);
     // what the Monday schedule writes, made here by `vigil report` over the same store
     await mkdir(join(dir, 'reports'), { recursive: true });
-    const report = spawn(process.execPath, [BIN, 'report', '--config', join(dir, 'vigil.yaml'), '--format', 'html', '--out', join(dir, 'reports', 'vigil-report-2026-11-30.html')], { cwd: dir, stdio: 'inherit' });
+    const report = spawn(process.execPath, [...VIGIL, 'report', '--config', join(dir, 'vigil.yaml'), '--format', 'html', '--out', join(dir, 'reports', 'vigil-report-2026-11-30.html')], { cwd: dir, stdio: 'inherit' });
     expect(await new Promise((r) => report.once('exit', r))).toBe(0);
     await page.goto(`${base}/review`);
     const frame = await (await page.waitForSelector('iframe#review'))!.contentFrame();

@@ -6,13 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startPagerDuty, startSlack, type LoopbackReceiver } from '../../support/receivers.js';
 import { waitFor } from '../../support/wait.js';
 import { startPostgres, type PostgresInstance } from './postgres.js';
 import { atExit, freePort } from './prometheus.js';
+import { VIGIL } from '../../support/vigil-bin.js';
 
-const BIN = resolve(process.cwd(), 'bin/vigil.js');
 
 export interface ReplicaProcess {
   readonly id: string;
@@ -76,7 +76,7 @@ export async function replicas(root: string, n: number, yaml: (id: string, port:
       output: () => printed,
       running,
       async start() {
-        const c = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'info'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        const c = spawn(process.execPath, [...VIGIL, 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'info'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
         child = c;
         c.stdout!.on('data', (d) => (printed += d));
         c.stderr!.on('data', (d) => (printed += d));

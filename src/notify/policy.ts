@@ -100,13 +100,17 @@ export async function deliverOne(integration: Integration, delivery: Delivery, o
   const now = opts.now ?? Date.now;
   let attempts = 0;
   let lastErr: NotifyError | undefined;
+  let errBefore: NotifyError | undefined;
   try {
     await retry(
       async () => {
         attempts++;
         const remaining = opts.deadline - now();
         const err = await attempt(integration, delivery, Math.min(integration.timeoutMs, remaining), remaining <= integration.timeoutMs);
-        if (err) throw (lastErr = err);
+        if (err) {
+          errBefore = lastErr;
+          throw (lastErr = err);
+        }
         opts.onAttempt?.({ kind, index, attempt: attempts, ok: true });
       },
       {
@@ -124,19 +128,24 @@ export async function deliverOne(integration: Integration, delivery: Delivery, o
     return { kind, index, ok: true, attempts };
   } catch (e) {
     const deadlinePassed = e instanceof DeadlinePassed;
-    const last = deadlinePassed ? (lastErr ?? new NotifyError(e.message, false)) : e instanceof NotifyError ? e : new NotifyError((e as Error).message, false);
+    let last = deadlinePassed ? (lastErr ?? new NotifyError(e.message, false)) : e instanceof NotifyError ? e : new NotifyError((e as Error).message, false);
+    // an attempt the deadline cut short says nothing about the receiver: what the one before met does
+    if (last instanceof DeadlineAbort && errBefore) last = new NotifyError(`${errBefore.message}; then ${last.message}`, false, errBefore.statusCode);
     // the final failure is an attempt without a next one
     if (!deadlinePassed) opts.onAttempt?.({ kind, index, attempt: attempts, ok: false, error: last, nextInMs: undefined });
     return { kind, index, ok: false, attempts, error: last.message, statusCode: last.statusCode };
   }
 }
 
+/** An attempt ended by the notification deadline rather than by the receiver. */
+class DeadlineAbort extends NotifyError {}
+
 /** One attempt, aborted after `ms`; resolves to the error or undefined. Never waits for a send that ignores its signal. */
 async function attempt(integration: Integration, delivery: Delivery, ms: number, atDeadline: boolean): Promise<NotifyError | undefined> {
   const ctrl = new AbortController();
   // made when the timer fires: an Error captures a stack, and almost every attempt ends in time
   const timer = setTimeout(() => {
-    ctrl.abort(atDeadline ? new NotifyError(`aborted at the notification deadline after ${ms}ms`, false) : new NotifyError(`timed out after ${ms}ms`, true));
+    ctrl.abort(atDeadline ? new DeadlineAbort(`aborted at the notification deadline after ${ms}ms`, false) : new NotifyError(`timed out after ${ms}ms`, true));
   }, ms);
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {

@@ -48,6 +48,16 @@ describe('deliver: retries', () => {
     expect(res.error).toContain('ECONNREFUSED');
   });
 
+  test('when the deadline cuts the last attempt short, the result still says what the receiver answered before', async () => {
+    const r = await receiver();
+    r.fail(1, 503);
+    r.hang(1);
+    const [res] = await deliver([webhook(r)], firing, { deadline: Date.now() + 400, baseBackoffMs: 1, maxBackoffMs: 1 });
+    expect(r.requests).toHaveLength(2);
+    expect(res).toMatchObject({ ok: false, attempts: 2, statusCode: 503 });
+    expect(res.error).toMatch(/^503: internal error; then aborted at the notification deadline after \d+ms$/);
+  });
+
   test('backoff is exponential with full jitter, capped, and never shorter than Retry-After', async () => {
     const waits: number[] = [];
     let calls = 0;

@@ -81,6 +81,20 @@ async function startReceiver(handler: Handler, tls: boolean): Promise<LoopbackRe
   const waiters: (() => void)[] = [];
   const cert = tls ? selfSignedCert() : undefined;
 
+  // one 'close' listener per connection, not one per request: a keep-alive connection carries many
+  const bySocket = new WeakMap<object, RecordedRequest[]>();
+  const onSocketClose = (socket: http.IncomingMessage['socket'], rec: RecordedRequest) => {
+    let recs = bySocket.get(socket);
+    if (!recs) {
+      const list: RecordedRequest[] = (recs = []);
+      bySocket.set(socket, list);
+      socket.once('close', () => {
+        const at = Date.now();
+        for (const r of list) r.closedAt = at;
+      });
+    }
+    recs.push(rec);
+  };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -92,7 +106,7 @@ async function startReceiver(handler: Handler, tls: boolean): Promise<LoopbackRe
       } catch {
         // not JSON: the handler decides what that means
       }
-      req.socket.once('close', () => (rec.closedAt = Date.now()));
+      onSocketClose(req.socket, rec);
       requests.push(rec);
       for (const w of waiters.splice(0)) w();
       const b = queue.shift();

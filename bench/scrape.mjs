@@ -8,6 +8,8 @@
  *
  *   npm run build && node bench/scrape.mjs
  *   AGENTS=100 DURATION_S=120 node bench/scrape.mjs
+ *
+ * BENCH_VIGIL_STDOUT=1 shows vigil's output (with VIGIL_NODE_ARGS=--trace-gc, its collections).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -75,7 +77,7 @@ server: { listen: 127.0.0.1:${vigilPort} }
 `,
   );
   // bin/vigil.js's own node flags (what users run), then VIGIL_NODE_ARGS
-  const vigil = spawn(process.execPath, [...vigilNodeArgs(), join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { stdio: 'ignore' });
+  const vigil = spawn(process.execPath, [...vigilNodeArgs(), join(REPO_DIR, 'bin/vigil.js'), 'serve', '--config', join(dir, 'vigil.yaml'), '--log-level', 'warn'], { stdio: process.env.BENCH_VIGIL_STDOUT ? ['ignore', 'inherit', 'inherit'] : 'ignore' });
   children.push(vigil);
   const promURL = `http://127.0.0.1:${promPort}`;
   const vigilURL = `http://127.0.0.1:${vigilPort}`;

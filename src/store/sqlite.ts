@@ -170,8 +170,8 @@ export class SqliteStore implements Store {
     const changes = this.db.prepare('SELECT total_changes()').pluck();
     let seen = changes.get() as number;
     let written = false;
+    // cleared by close() before the database is closed
     const timer = setInterval(() => {
-      if (!this.db.open) return;
       const now = changes.get() as number;
       if (now !== seen) {
         seen = now;

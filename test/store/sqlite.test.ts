@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { scratchDir } from '../support/scratch.js';
+import { waitFor } from '../support/wait.js';
 import { join } from 'node:path';
 import { copyFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -15,6 +16,19 @@ const alert = (over: Partial<Alert> = {}): Alert => ({
   activeAt: 1000,
   ...over,
 });
+
+/** A notified alert as the router saves it. */
+const notified = (fingerprint: string, endsAt: number) => ({ fingerprint, labels: { alertname: 'A', id: fingerprint }, annotations: {}, startsAt: 500, endsAt, updatedAt: 500 });
+
+/** The notified alerts a new process on the file reads at start. */
+async function notifiedOnRestart(path: string) {
+  const store = new SqliteStore(path);
+  try {
+    return await store.loadNotifiedAlerts();
+  } finally {
+    await store.close();
+  }
+}
 
 async function dbPath(): Promise<string> {
   return join(await scratchDir(join(tmpdir(), 'vigil-store-')), 'nested', 'vigil.db');
@@ -65,7 +79,6 @@ describe('SqliteStore', () => {
 
   test('a version-4 database keeps its notified alerts when they move to a table keyed by rowid', async () => {
     const path = await dbPath();
-    const notified = (fingerprint: string, endsAt: number) => ({ fingerprint, labels: { alertname: 'A', id: fingerprint }, annotations: {}, startsAt: 500, endsAt, updatedAt: 500 });
     await new SqliteStore(path).close();
     // back to version 4: its notified_alert, keyed by fingerprint, with two alerts in it
     const raw = new Database(path);
@@ -80,9 +93,7 @@ describe('SqliteStore', () => {
     again.saveNotifiedAlerts([notified('f1', 9000), notified('f3', 3000), notified('f3', 3500)]);
     again.deleteNotifiedAlerts(['f2', 'never-saved']);
     await again.close();
-    const next = new SqliteStore(path);
-    expect(await next.loadNotifiedAlerts()).toEqual([notified('f1', 9000), notified('f3', 3500)]);
-    await next.close();
+    expect(await notifiedOnRestart(path)).toEqual([notified('f1', 9000), notified('f3', 3500)]);
     const rows = new Database(path, { readonly: true });
     expect(rows.prepare('SELECT count(*) AS n FROM notified_alert').get()).toEqual({ n: 2 }); // one row per alert: none left behind
     rows.close();
@@ -91,7 +102,6 @@ describe('SqliteStore', () => {
   test('a save of notified alerts that fails is rolled back whole, and the next save of the same alerts is kept', async () => {
     const path = await dbPath();
     const store = new SqliteStore(path);
-    const notified = (fingerprint: string, endsAt: number) => ({ fingerprint, labels: { alertname: 'A', id: fingerprint }, annotations: {}, startsAt: 500, endsAt, updatedAt: 500 });
     const unwritable = { ...notified('f2', 1000), annotations: { summary: 1n as unknown as string } }; // JSON.stringify throws on a BigInt
     expect(() => store.saveNotifiedAlerts([notified('f1', 1000), unwritable])).toThrow(/BigInt/);
     expect(await store.loadNotifiedAlerts()).toEqual([]);
@@ -99,14 +109,11 @@ describe('SqliteStore', () => {
     expect(() => store.saveNotifiedAlerts([notified('f1', 1000), unwritable])).toThrow(/BigInt/);
     store.saveNotifiedAlerts([notified('f1', 2000)]); // its row from the failed save was rolled back: it is inserted, not updated
     await store.close();
-    const next = new SqliteStore(path);
-    expect(await next.loadNotifiedAlerts()).toEqual([notified('f1', 2000), notified('f3', 1000)]);
-    await next.close();
+    expect(await notifiedOnRestart(path)).toEqual([notified('f1', 2000), notified('f3', 1000)]);
   });
 
   test('notified alerts written by two processes on one file: a rowid the other process reused is not overwritten', async () => {
     const path = await dbPath();
-    const notified = (fingerprint: string, endsAt: number) => ({ fingerprint, labels: { alertname: 'A', id: fingerprint }, annotations: {}, startsAt: 500, endsAt, updatedAt: 500 });
     const a = new SqliteStore(path);
     a.saveNotifiedAlerts([notified('f1', 1000)]);
     const b = new SqliteStore(path);
@@ -116,9 +123,7 @@ describe('SqliteStore', () => {
     a.saveNotifiedAlerts([notified('f1', 3000)]); // a still knows f1 by that rowid
     await a.close();
     await b.close();
-    const c = new SqliteStore(path);
-    expect(await c.loadNotifiedAlerts()).toEqual([notified('f1', 3000), notified('f2', 2000)]);
-    await c.close();
+    expect(await notifiedOnRestart(path)).toEqual([notified('f1', 3000), notified('f2', 2000)]);
   });
 
   test('once writes pause, the database file itself holds them: the WAL is checkpointed in the pause, not in the next burst', async () => {
@@ -139,8 +144,7 @@ describe('SqliteStore', () => {
     const events = Array.from({ length: 50 }, (_, i) => alertEvent({ fingerprint: `f${i}`, labels: { alertname: 'A', id: `${i}` }, startsAt: 1000 }, 1000, 'firing', 'api-v2'));
     store.recordAlertEvents(events);
     expect(rowsInMainFile()).toBe(0); // committed to the WAL only: 50 rows are far from SQLite's 1,000-page checkpoint
-    const deadline = Date.now() + 5_000;
-    while (rowsInMainFile() < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the WAL checkpointed into vigil.db', () => (rowsInMainFile() === 50 ? true : undefined), 5_000);
     expect(rowsInMainFile()).toBe(50);
     await store.close();
   });

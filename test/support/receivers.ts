@@ -82,8 +82,9 @@ async function startReceiver(handler: Handler, tls: boolean): Promise<LoopbackRe
   const cert = tls ? selfSignedCert() : undefined;
 
   // one 'close' listener per connection, not one per request: a keep-alive connection carries many
-  const bySocket = new WeakMap<object, RecordedRequest[]>();
-  const onSocketClose = (socket: http.IncomingMessage['socket'], rec: RecordedRequest) => {
+  type Socket = http.IncomingMessage['socket'];
+  const bySocket = new WeakMap<Socket, RecordedRequest[]>();
+  const onSocketClose = (socket: Socket, rec: RecordedRequest) => {
     let recs = bySocket.get(socket);
     if (!recs) {
       const list: RecordedRequest[] = (recs = []);

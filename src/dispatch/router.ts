@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Receiver } from '../config/index.js';
+import { TimeHeap } from '../heap/index.js';
 import { fanOut, type Integration, type IntegrationResult, type IntegrationStage } from '../notify/index.js';
 import {
   Dispatcher,
@@ -107,6 +108,14 @@ export interface RouterOptions {
   now?: () => number;
 }
 
+/** An alert's firing episode as the history knows it: queued at its endsAt, and again each time that moves. */
+interface Episode {
+  fingerprint: string;
+  startsAt: number;
+  /** The endsAt it is queued at; a heap entry at another time is stale. */
+  dueAt: number;
+}
+
 export type AlertStatus = { state: 'active' | 'suppressed' | 'unprocessed'; silencedBy: string[]; inhibitedBy: string[] };
 
 /** How long a resolved alert no group holds any more is kept for the API (Alertmanager's GC runs every 30m). */
@@ -117,8 +126,6 @@ const RESTORE_GRACE_MS = 60_000;
 const TICK_BUDGET_MS = 10;
 /** Least time between two ticks. */
 const MIN_TICK_GAP_MS = 10;
-/** How often the history looks for alerts that resolved by their endsAt alone. */
-const RESOLVE_SCAN_EVERY_MS = 1_000;
 /** How long history events wait to be written together. */
 const HISTORY_WRITE_DELAY_MS = 100;
 /**
@@ -165,8 +172,10 @@ export class Router {
   private stopped = false;
   private lastGcAt = 0;
   private lastRetentionAt = 0;
-  /** Alerts the history knows as firing, by fingerprint → episode start; to write each transition once. */
-  private readonly firingEpisodes = new Map<string, number>();
+  /** Alerts the history knows as firing, by fingerprint; to write each transition once. */
+  private readonly firingEpisodes = new Map<string, Episode>();
+  /** The firing episodes by their alert's endsAt: the ones resolve_timeout ends are found without a walk over every alert. */
+  private readonly episodeEnds = new TimeHeap<Episode>();
   /** Firing alerts muted at the last flush that looked at them, by fingerprint → why; to write each muting once. */
   private readonly mutedWhy = new Map<string, string>();
   /** History events of the current receive or tick, written in one transaction at its end. */
@@ -182,7 +191,6 @@ export class Router {
   private lastReceiveAt = -Infinity;
   private pendingSince = 0;
   private lastTickAt = -Infinity;
-  private lastResolveScanAt = -Infinity;
 
   /** A router that starts from what its store kept: the notification log and the notified alerts (their resolve is still sent). */
   static async open(opts: RouterOptions): Promise<Router> {
@@ -448,7 +456,7 @@ export class Router {
       this.alertsByFp.set(a.fingerprint, a);
       if (a.ruleGroup !== before?.ruleGroup) this.indexRuleGroup(a.fingerprint, before?.ruleGroup, a.ruleGroup);
       this.notified.add(a.fingerprint);
-      this.firingEpisodes.set(a.fingerprint, a.startsAt); // the history has its firing already; its resolve is written when it comes
+      this.startEpisode(a); // the history has its firing already; its resolve is written when it comes
       const groups = this.dispatcher.insert(a, now);
       // its endsAt passed while vigil was down: was the source quiet, or unable to reach us? Give it a resend to tell.
       if (a.endsAt <= now) for (const g of groups) g.holdFirstFlushUntil(now + RESTORE_GRACE_MS);
@@ -516,14 +524,7 @@ export class Router {
     if (this.stopped) return;
     const now = this.now();
     this.lastTickAt = now;
-    if (now - this.lastResolveScanAt >= RESOLVE_SCAN_EVERY_MS) {
-      this.lastResolveScanAt = now;
-      // in place, without a copy of 100,000 keys a second: track() deletes only the entry being visited, which a Map allows
-      for (const fp of this.firingEpisodes.keys()) {
-        const alert = this.alertsByFp.get(fp);
-        if (alert && alert.endsAt <= now) this.track(alert, now, 'router'); // resolved by resolve_timeout: nobody re-sent it (the event keeps its endsAt)
-      }
-    }
+    this.endEpisodesDue(now);
     this.flushDue(this.dispatcher.due(now), now, 0);
   }
 
@@ -674,12 +675,41 @@ export class Router {
     const episode = this.firingEpisodes.get(alert.fingerprint);
     const firing = alert.endsAt > now;
     if (firing && episode === undefined) {
-      this.firingEpisodes.set(alert.fingerprint, alert.startsAt);
+      this.startEpisode(alert);
       this.event(alert, now, 'firing', source);
     } else if (!firing && episode !== undefined) {
       this.firingEpisodes.delete(alert.fingerprint);
       this.mutedWhy.delete(alert.fingerprint);
-      this.event({ ...alert, startsAt: episode }, Math.min(now, alert.endsAt), 'resolved', source);
+      this.event({ ...alert, startsAt: episode.startsAt }, Math.min(now, alert.endsAt), 'resolved', source);
+    } else if (episode !== undefined && alert.endsAt < episode.dueAt) {
+      // an endsAt moved earlier: queue the episode at it (the later entry goes stale); a later one is seen when the entry comes up
+      episode.dueAt = alert.endsAt;
+      this.episodeEnds.push(episode.dueAt, episode);
+    }
+  }
+
+  private startEpisode(alert: RoutedAlert): void {
+    const episode: Episode = { fingerprint: alert.fingerprint, startsAt: alert.startsAt, dueAt: alert.endsAt };
+    this.firingEpisodes.set(alert.fingerprint, episode);
+    this.episodeEnds.push(episode.dueAt, episode);
+  }
+
+  /** Ends the episodes of alerts that nobody re-sent before their endsAt (resolve_timeout); the event keeps that endsAt. */
+  private endEpisodesDue(now: number): void {
+    const heap = this.episodeEnds;
+    while (heap.size > 0 && (heap.peek() as number) <= now) {
+      const at = heap.peek() as number;
+      const episode = heap.peekValue() as Episode;
+      heap.pop();
+      if (this.firingEpisodes.get(episode.fingerprint) !== episode || episode.dueAt !== at) continue; // ended, or queued again since
+      const alert = this.alertsByFp.get(episode.fingerprint);
+      if (!alert) continue;
+      if (alert.endsAt <= now) {
+        this.track(alert, now, 'router');
+      } else {
+        episode.dueAt = alert.endsAt; // re-sent meanwhile with a later endsAt
+        heap.push(episode.dueAt, episode);
+      }
     }
   }
 

@@ -4,6 +4,7 @@
  * nothing here sleeps: the server loops `sleep(nextWakeAt() - now)`, `flush(now)`,
  * delivers, and reports each outcome with `ack`.
  */
+import { TimeHeap } from '../heap/index.js';
 import {
   AggregationGroup,
   FlapDetector,
@@ -55,58 +56,6 @@ export type NotifyOutcome = 'success' | 'failure' | 'suppressed';
 
 const logKey = (groupKey: string, receiver: string) => `${receiver}\u0000${groupKey}`;
 
-/** A binary min-heap of (time, group): the next flush without a scan of every group. */
-class TimerHeap {
-  private readonly ats: number[] = [];
-  private readonly groups: AggregationGroup[] = [];
-
-  get size(): number {
-    return this.ats.length;
-  }
-
-  peek(): number | undefined {
-    return this.ats[0];
-  }
-
-  peekGroup(): AggregationGroup | undefined {
-    return this.groups[0];
-  }
-
-  push(at: number, g: AggregationGroup): void {
-    let i = this.ats.length;
-    this.ats.push(at);
-    this.groups.push(g);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.ats[parent] <= at) break;
-      this.ats[i] = this.ats[parent];
-      this.groups[i] = this.groups[parent];
-      i = parent;
-    }
-    this.ats[i] = at;
-    this.groups[i] = g;
-  }
-
-  pop(): void {
-    const lastAt = this.ats.pop() as number;
-    const lastGroup = this.groups.pop() as AggregationGroup;
-    const n = this.ats.length;
-    if (n === 0) return;
-    let i = 0;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && this.ats[child + 1] < this.ats[child]) child++;
-      if (this.ats[child] >= lastAt) break;
-      this.ats[i] = this.ats[child];
-      this.groups[i] = this.groups[child];
-      i = child;
-    }
-    this.ats[i] = lastAt;
-    this.groups[i] = lastGroup;
-  }
-}
-
 export class Dispatcher {
   private readonly routing: Routing;
   private readonly sendResolved: (receiver: string) => boolean;
@@ -114,7 +63,7 @@ export class Dispatcher {
   private readonly onNotificationLog: ((entry: NotificationLogEntry) => void) | undefined;
   private readonly byKey = new Map<string, AggregationGroup>();
   /** Every live group's next flush time, possibly early (an entry is checked again when it comes up). */
-  private readonly timers = new TimerHeap();
+  private readonly timers = new TimeHeap<AggregationGroup>();
   /** The time each group is queued at; an entry in the heap at any other time is stale. */
   private readonly queuedAt = new Map<AggregationGroup, number>();
   private readonly log = new Map<string, NotificationLogEntry>();
@@ -197,7 +146,7 @@ export class Dispatcher {
   /** Drops heap entries of destroyed groups and superseded times from the top. */
   private dropStale(): void {
     while (this.timers.size > 0) {
-      const g = this.timers.peekGroup() as AggregationGroup;
+      const g = this.timers.peekValue() as AggregationGroup;
       if (this.queuedAt.get(g) === this.timers.peek() && this.byKey.get(g.key) === g) return;
       this.timers.pop();
     }
@@ -213,7 +162,7 @@ export class Dispatcher {
   due(now: number): AggregationGroup[] {
     const popped: AggregationGroup[] = [];
     for (this.dropStale(); this.timers.size > 0 && (this.timers.peek() as number) <= now; this.dropStale()) {
-      popped.push(this.timers.peekGroup() as AggregationGroup);
+      popped.push(this.timers.peekValue() as AggregationGroup);
       this.timers.pop();
       this.queuedAt.delete(popped[popped.length - 1]);
     }

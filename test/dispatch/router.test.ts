@@ -335,6 +335,26 @@ describe('the router at run time', () => {
     await router.stop();
   });
 
+  test('history: an alert resolves at its latest endsAt, whether a re-send moved it later or earlier', async () => {
+    const { router, store } = await setup();
+    const later = alert({ alertname: 'AgentToolFailure', agent_id: 'search', severity: 'P2' }, T0, T0 + 4 * MIN);
+    // held with a start still ahead, then replaced (no overlap) by a newer version that ends sooner
+    const earlier = { ...alert({ alertname: 'AgentToolFailure', agent_id: 'checkout', severity: 'P2' }, T0 + 10 * MIN, T0 + 20 * MIN), updatedAt: T0 };
+    router.receive([later, earlier], 'api-v2');
+    await advance(3 * MIN);
+    router.receive([{ ...later, endsAt: T0 + 10 * MIN, updatedAt: Date.now() }, { ...earlier, startsAt: T0, endsAt: T0 + 5 * MIN, updatedAt: Date.now() }], 'api-v2');
+    const resolved = async () =>
+      (await store.queryAlertEvents({ limit: 100 })).items.filter((e) => e.kind === 'resolved').map((e) => [e.labels.agent_id, e.at - T0]);
+    await advance(5 * MIN); // T0+8m: past the first endsAt of one, and the second endsAt of the other
+    expect(await resolved()).toEqual([['checkout', 5 * MIN]]);
+    await advance(5 * MIN); // T0+13m
+    expect((await resolved()).sort()).toEqual([
+      ['checkout', 5 * MIN],
+      ['search', 10 * MIN],
+    ]);
+    await router.stop();
+  });
+
   test('history under a stream of receives: written at its first pause, and never more than a second after the event', async () => {
     const { router, store } = await setup();
     const firing = async () => (await store.queryAlertEvents({ kinds: ['firing'], limit: 1000 })).items.length;

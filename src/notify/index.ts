@@ -15,7 +15,7 @@ export { PagerdutyIntegration, pagerdutyEvent, pagerdutySeverity, dedupKey, type
 export { SlackIntegration, slackMessage, slackMention, escapeMrkdwn } from './slack.js';
 export { GrafanaAnnotationIntegration, grafanaAnnotation, annotationTags, type GrafanaAnnotation } from './grafana.js';
 export { TicketIntegration, JiraTracker, GithubTracker, alertLabel, groupHash, firedFor, ticketTitle, WONT_FIX } from './ticket.js';
-export { WebhookIntegration, webhookPayload, type WebhookPayloadV4, type WebhookAlert } from './webhook.js';
+export { WebhookIntegration, webhookPayload, webhookBody, type WebhookPayloadV4, type WebhookAlert } from './webhook.js';
 
 /** The integrations of a receiver, numbered per kind as Alertmanager numbers them. */
 export function buildIntegrations(receiver: Receiver, ctx: IntegrationContext = {}): Integration[] {

@@ -45,32 +45,65 @@ function iso(ms: number): string {
   return s;
 }
 
+type Status = 'firing' | 'resolved';
+
 /** Alertmanager's webhook body for a delivery; `maxAlerts` > 0 keeps the first ones and counts the rest in truncatedAlerts. */
 export function webhookPayload(delivery: Delivery, maxAlerts = 0): WebhookPayloadV4 {
+  const { envelope, kept } = payloadParts(delivery, maxAlerts);
+  return { ...envelope, alerts: kept.map(([a, status]) => webhookAlert(a, status)) };
+}
+
+/**
+ * webhookPayload as JSON, the same text as JSON.stringify gives. Each alert's part is printed once
+ * per alert version and status and kept: a group is sent again every group_interval, mostly with the
+ * same alerts, and JSON.stringify of them was the costliest step of a send (bench/README.md).
+ */
+export function webhookBody(delivery: Delivery, maxAlerts = 0): string {
+  const { envelope, kept } = payloadParts(delivery, maxAlerts);
+  const head = JSON.stringify({ ...envelope, alerts: [] }); // ends with "alerts":[]}, the last key
+  let body = head.slice(0, -2);
+  for (let i = 0; i < kept.length; i++) body += (i === 0 ? '' : ',') + alertJson(kept[i][0], kept[i][1]);
+  return body + ']}';
+}
+
+function payloadParts(delivery: Delivery, maxAlerts: number): { envelope: Omit<WebhookPayloadV4, 'alerts'>; kept: (readonly [RoutedAlert, Status])[] } {
   const n = delivery.notification;
-  const all: (readonly [RoutedAlert, 'firing' | 'resolved'])[] = [...n.firing.map((a) => [a, 'firing'] as const), ...n.resolved.map((a) => [a, 'resolved'] as const)];
+  const all: (readonly [RoutedAlert, Status])[] = [...n.firing.map((a) => [a, 'firing'] as const), ...n.resolved.map((a) => [a, 'resolved'] as const)];
   const kept = maxAlerts > 0 ? all.slice(0, maxAlerts) : all;
-  return {
-    version: '4',
+  const envelope = {
+    version: '4' as const,
     groupKey: n.groupKey,
     truncatedAlerts: all.length - kept.length,
-    status: n.firing.length > 0 ? 'firing' : 'resolved',
+    status: n.firing.length > 0 ? ('firing' as const) : ('resolved' as const),
     receiver: n.receiver,
     groupLabels: n.groupLabels,
     // computed over every alert, as Alertmanager does before truncating
     commonLabels: commonLabels(all.map(([a]) => a.labels)),
     commonAnnotations: commonLabels(all.map(([a]) => a.annotations)),
     externalURL: delivery.externalURL,
-    alerts: kept.map(([a, status]) => ({
-      status,
-      labels: a.labels,
-      annotations: a.annotations,
-      startsAt: iso(a.startsAt),
-      endsAt: status === 'firing' ? ZERO_TIME : iso(a.endsAt),
-      generatorURL: a.generatorURL ?? '',
-      fingerprint: a.fingerprint,
-    })),
   };
+  return { envelope, kept };
+}
+
+function webhookAlert(a: RoutedAlert, status: Status): WebhookAlert {
+  return {
+    status,
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: iso(a.startsAt),
+    endsAt: status === 'firing' ? ZERO_TIME : iso(a.endsAt),
+    generatorURL: a.generatorURL ?? '',
+    fingerprint: a.fingerprint,
+  };
+}
+
+/** Each alert's part of the body by status; a held alert is replaced, never changed, so its version is the object itself. */
+const printed: Record<Status, WeakMap<RoutedAlert, string>> = { firing: new WeakMap(), resolved: new WeakMap() };
+
+function alertJson(a: RoutedAlert, status: Status): string {
+  let json = printed[status].get(a);
+  if (json === undefined) printed[status].set(a, (json = JSON.stringify(webhookAlert(a, status))));
+  return json;
 }
 
 export class WebhookIntegration implements Integration {
@@ -86,7 +119,7 @@ export class WebhookIntegration implements Integration {
   }
 
   async send(delivery: Delivery, signal: AbortSignal): Promise<void> {
-    const res = await post(this.config.url, webhookPayload(delivery, this.config.maxAlerts), this.agent, signal);
+    const res = await post(this.config.url, webhookBody(delivery, this.config.maxAlerts), this.agent, signal);
     if (res.status >= 200 && res.status < 300) return;
     throw errorForStatus(res.status, truncate(res.body.trim(), 200), res.headers);
   }

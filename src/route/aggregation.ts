@@ -126,26 +126,26 @@ export function needsNotify(
   now: number,
   repeatIntervalMs: number,
   sendResolved: boolean,
+  lastSets?: EntrySets,
 ): NotifyReason | null {
   if (!last) return candidate.firing.length > 0 ? 'first' : null;
 
-  const knownFlapping = intersect(candidate.flapping, last.flappingFingerprints);
+  const told = lastSets ?? entrySets(last);
+  const knownFlapping = candidate.flapping.length > 0 && told.flapping.size > 0 ? new Set(candidate.flapping.filter((fp) => told.flapping.has(fp))) : NONE;
   const firing = without(candidate.firing, knownFlapping);
-  const lastFiring = knownFlapping.size === 0 ? setOf(last.firingFingerprints) : new Set(without(last.firingFingerprints, knownFlapping));
+  const lastFiring = knownFlapping.size === 0 ? told.firing : new Set(without(last.firingFingerprints, knownFlapping));
 
   if (firing.some((fp) => !lastFiring.has(fp))) {
     return last.firingFingerprints.length === 0 ? 'first' : 'new-alerts';
   }
-  const lastFlapping = new Set(last.flappingFingerprints);
-  if (candidate.flapping.some((fp) => !lastFlapping.has(fp))) return 'flapping';
+  if (candidate.flapping.some((fp) => !told.flapping.has(fp))) return 'flapping';
 
   // muted alerts still fire: the group is not "all resolved", only quiet
   const muted = candidate.muted?.length ?? 0;
   if (candidate.firing.length === 0 && muted === 0) return lastFiring.size > 0 ? 'all-resolved' : null;
 
   if (sendResolved) {
-    const lastResolved = setOf(last.resolvedFingerprints);
-    if (without(candidate.resolved, knownFlapping).some((fp) => !lastResolved.has(fp))) return 'resolved';
+    if (without(candidate.resolved, knownFlapping).some((fp) => !told.resolved.has(fp))) return 'resolved';
   }
   if (candidate.firing.length === 0) return null;
   return now >= last.at + repeatIntervalMs ? 'repeat' : null;
@@ -155,7 +155,7 @@ const NONE: ReadonlySet<string> = new Set();
 
 function intersect(a: readonly string[], b: readonly string[]): ReadonlySet<string> {
   if (a.length === 0 || b.length === 0) return NONE;
-  const bs = setOf(b);
+  const bs = new Set(b);
   return new Set(a.filter((x) => bs.has(x)));
 }
 
@@ -163,13 +163,15 @@ function without(a: readonly string[], drop: ReadonlySet<string>): readonly stri
   return drop.size === 0 ? a : a.filter((x) => !drop.has(x));
 }
 
-/** A log entry's fingerprints as a set, made once per entry: an idle group compares against the same entry every group_interval. */
-const entrySets = new WeakMap<readonly string[], ReadonlySet<string>>();
+/** A log entry's fingerprints as sets, for needsNotify: an idle group compares with the same entry every group_interval, so it keeps them. */
+export interface EntrySets {
+  firing: ReadonlySet<string>;
+  resolved: ReadonlySet<string>;
+  flapping: ReadonlySet<string>;
+}
 
-function setOf(fps: readonly string[]): ReadonlySet<string> {
-  let set = entrySets.get(fps);
-  if (!set) entrySets.set(fps, (set = new Set(fps)));
-  return set;
+export function entrySets(entry: NotificationLogEntry): EntrySets {
+  return { firing: new Set(entry.firingFingerprints), resolved: new Set(entry.resolvedFingerprints), flapping: new Set(entry.flappingFingerprints) };
 }
 
 /** One integration's share of a group notification: why it notifies, what changed for it, and what it logs once sent. */
@@ -418,6 +420,8 @@ export class AggregationGroup {
   hasFlushed = false;
   lastDecision: FlushDecision | undefined;
   private lastNotifiedEntry: NotificationLogEntry | undefined;
+  /** lastNotifiedEntry's fingerprints as sets, made at its first flush and kept until the next entry. */
+  private lastNotifiedSets: EntrySets | undefined;
   private readonly alertsByFp = new Map<string, Held>();
   private readonly flapDetector: FlapDetector | undefined;
   private readonly onLog: ((entry: NotificationLogEntry) => void) | undefined;
@@ -557,7 +561,7 @@ export class AggregationGroup {
 
     const cand = this.unsortedCandidate(now, mute);
     const last = this.lastNotifiedEntry;
-    const reason = needsNotify(last, cand, now, repeatIntervalMs, this.sendResolved);
+    const reason = needsNotify(last, cand, now, repeatIntervalMs, this.sendResolved, last && (this.lastNotifiedSets ??= entrySets(last)));
     const plain =
       cand.flapping.length > 0 || (last?.flappingFingerprints.length ?? 0) > 0
         ? needsNotify(last && { ...last, flappingFingerprints: [] }, { ...cand, flapping: [] }, now, repeatIntervalMs, this.sendResolved)
@@ -625,8 +629,9 @@ export class AggregationGroup {
   private notification(cand: FlushCandidate, reason: NotifyReason, now: number): Notification {
     const last = this.lastNotifiedEntry;
     const knownFlapping = intersect(cand.flapping, last?.flappingFingerprints ?? []);
-    const lastFiring = new Set(last?.firingFingerprints ?? []);
-    const lastResolved = new Set(last?.resolvedFingerprints ?? []);
+    const told = last ? (this.lastNotifiedSets ??= entrySets(last)) : undefined;
+    const lastFiring = told?.firing ?? NONE;
+    const lastResolved = told?.resolved ?? NONE;
     const pick = (fps: string[]) => sortAlerts(fps.map((fp) => (this.alertsByFp.get(fp) as Held).alert));
     // the held alerts themselves, not copies: an insert replaces a held alert, it never changes one in place
     const copy = (a: RoutedAlert): RoutedAlert => a;
@@ -673,6 +678,7 @@ export class AggregationGroup {
 
   private record(entry: NotificationLogEntry): void {
     this.lastNotifiedEntry = entry;
+    this.lastNotifiedSets = undefined;
     this.onLog?.(entry);
   }
 

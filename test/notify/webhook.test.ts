@@ -1,4 +1,4 @@
-import { buildIntegrations, deliver, WebhookIntegration } from '../../src/notify/index.js';
+import { buildIntegrations, deliver, webhookBody, webhookPayload, WebhookIntegration } from '../../src/notify/index.js';
 import type { Receiver, WebhookConfig } from '../../src/config/index.js';
 import { startWebhookReceiver, T0, testAlert, testDelivery, type LoopbackReceiver } from '../support/receivers.js';
 
@@ -71,6 +71,19 @@ describe('webhook: Alertmanager payload version 4', () => {
     expect(body.alerts.map((x: { labels: { n: string } }) => x.labels.n)).toEqual(['0', '1', '2']);
     expect(body.truncatedAlerts).toBe(4);
     expect(body.commonLabels).toEqual({ alertname: 'X' });
+  });
+
+  test('the body sent is JSON.stringify of the payload, byte for byte, also for alerts printed before and for escapes', async () => {
+    const odd = testAlert({ alertname: 'Quote"d', agent_id: 'ch\\eck\nout', note: 'ünïcødé ✓ \u2028' }, { summary: 'says "hi"\t<b>' });
+    const deliveries = [
+      testDelivery({ firing: [a], resolved: [b] }),
+      testDelivery({ firing: [a, b, odd] }), // a printed before, now beside others
+      testDelivery({ firing: [], resolved: [a, odd] }), // the same alerts resolved
+      testDelivery({ firing: [odd, a], resolved: [b] }),
+    ];
+    for (const d of deliveries) for (const max of [0, 1, 2]) expect(webhookBody(d, max)).toBe(JSON.stringify(webhookPayload(d, max)));
+    const { body } = await send(deliveries[1]);
+    expect(body.alerts.map((x: { labels: Record<string, string> }) => x.labels)).toEqual([a.labels, b.labels, odd.labels]);
   });
 });
 

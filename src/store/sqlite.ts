@@ -118,6 +118,10 @@ const MIGRATIONS: string[] = [
 
 /** How often the store looks whether writes have paused (a tick with no change) to checkpoint the WAL. */
 const IDLE_CHECKPOINT_TICK_MS = 100;
+/** While writes go on without a pause, the WAL is checkpointed this often. */
+const BUSY_CHECKPOINT_EVERY_MS = 1_000;
+/** SQLite's own checkpoint, as a bound only: 40 MiB of WAL at 4 KiB pages. */
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
 export interface SqliteStoreOptions {
   /** Where a failed write of the notification logs goes: they are written after the call returns (see saveNotificationLogEntry). */
@@ -148,6 +152,9 @@ export class SqliteStore implements Store {
     // SQLite's own default page cache (2,000 KiB): better-sqlite3 is built with 16 MiB, which a router's writes
     // fill during a burst of alerts and keep (bench/README.md, "Memory of the router"); the OS caches the file anyway
     this.db.pragma('cache_size = -2000');
+    // The WAL is checkpointed by checkpointWhenIdle; SQLite's own checkpoint is only a bound. At its default (1,000 pages) it
+    // ran inside nearly every history commit of a burst and wrote each page of the (fingerprint, at) index back once per commit
+    this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.migrate();
     if (path !== ':memory:') this.idleCheckpoint = this.checkpointWhenIdle();
     const upsertGroup = this.db.prepare('INSERT INTO group_state (group_key, last_evaluation) VALUES (?, ?) ON CONFLICT(group_key) DO UPDATE SET last_evaluation = excluded.last_evaluation');
@@ -161,28 +168,34 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Copies the WAL into the database once writes have paused for a tick. SQLite's own checkpoint
-   * (every 1,000 WAL pages) runs inside the commit that crosses it, so a burst's history or the
-   * notified alerts written before a page paid for it; after an idle checkpoint the WAL starts
-   * over and the next burst's commits rarely cross it (bench/README.md, "Checkpoints in the pause").
+   * Copies the WAL into the database once writes have paused for a tick, and at most every
+   * BUSY_CHECKPOINT_EVERY_MS while they go on: in a turn of the event loop of its own, rather than
+   * inside the commit that crosses SQLite's bound, and once for a page that many commits changed
+   * (bench/README.md, "Checkpoints in the pause" and "The history's checkpoints").
    */
   private checkpointWhenIdle(): NodeJS.Timeout {
     const changes = this.db.prepare('SELECT total_changes()').pluck();
     let seen = changes.get() as number;
     let written = false;
+    let checkpointedAt = performance.now();
+    const checkpoint = () => {
+      written = false;
+      checkpointedAt = performance.now();
+      try {
+        this.db.pragma('wal_checkpoint(PASSIVE)');
+      } catch (err) {
+        this.onWriteError(err as Error, 'the WAL checkpoint'); // SQLite's own checkpoint still runs in the next commits
+      }
+    };
     // cleared by close() before the database is closed
     const timer = setInterval(() => {
       const now = changes.get() as number;
       if (now !== seen) {
         seen = now;
         written = true;
+        if (performance.now() - checkpointedAt >= BUSY_CHECKPOINT_EVERY_MS) checkpoint();
       } else if (written) {
-        written = false;
-        try {
-          this.db.pragma('wal_checkpoint(PASSIVE)');
-        } catch (err) {
-          this.onWriteError(err as Error, 'the WAL checkpoint'); // SQLite's own checkpoint still runs in the next commits
-        }
+        checkpoint();
       }
     }, IDLE_CHECKPOINT_TICK_MS);
     timer.unref();

@@ -35,6 +35,19 @@ async function dbPath(): Promise<string> {
 }
 
 // What every Store does is in conformance.test.ts; here, what is SQLite's own.
+
+/** The history rows in vigil.db alone, without its -wal: what a backup that copies only vigil.db would see. */
+function historyRowsInMainFile(path: string): number {
+  const copy = `${path}.copy`;
+  copyFileSync(path, copy);
+  const db = new Database(copy, { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM alert_event').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
 describe('SqliteStore', () => {
   test('state saved by one process is read back by the next, on a real file in WAL mode', async () => {
     const path = await dbPath();
@@ -130,22 +143,32 @@ describe('SqliteStore', () => {
     const path = await dbPath();
     await new SqliteStore(path).close(); // the schema in the main file: closing checkpoints it
     const store = new SqliteStore(path);
-    const copy = `${path}.copy`;
-    // the main file alone, as a backup that copies only vigil.db would see it
-    const rowsInMainFile = () => {
-      copyFileSync(path, copy);
-      const db = new Database(copy, { readonly: true });
-      try {
-        return db.prepare('SELECT count(*) FROM alert_event').pluck().get() as number;
-      } finally {
-        db.close();
-      }
-    };
+    const rowsInMainFile = () => historyRowsInMainFile(path);
     const events = Array.from({ length: 50 }, (_, i) => alertEvent({ fingerprint: `f${i}`, labels: { alertname: 'A', id: `${i}` }, startsAt: 1000 }, 1000, 'firing', 'api-v2'));
     store.recordAlertEvents(events);
-    expect(rowsInMainFile()).toBe(0); // committed to the WAL only: 50 rows are far from SQLite's 1,000-page checkpoint
+    expect(rowsInMainFile()).toBe(0); // committed to the WAL only: 50 rows are far from SQLite's own checkpoint
     await waitFor('the WAL checkpointed into vigil.db', () => (rowsInMainFile() === 50 ? true : undefined), 5_000);
     expect(rowsInMainFile()).toBe(50);
+    await store.close();
+  });
+
+  test('writes that never pause still reach the database file: the WAL is checkpointed every second meanwhile', async () => {
+    const path = await dbPath();
+    await new SqliteStore(path).close();
+    const store = new SqliteStore(path);
+    const rowsInMainFile = () => historyRowsInMainFile(path);
+    let written = 0;
+    // a row every 20 ms: every 100 ms tick sees a change, so the store never sees a pause
+    const writer = setInterval(() => {
+      store.recordAlertEvents([alertEvent({ fingerprint: `f${written}`, labels: { alertname: 'A', id: `${written}` }, startsAt: 1000 }, 1000, 'firing', 'api-v2')]);
+      written++;
+    }, 20);
+    try {
+      await waitFor('rows in vigil.db while the writes go on', () => (rowsInMainFile() > 0 ? true : undefined), 5_000);
+    } finally {
+      clearInterval(writer);
+    }
+    expect(written).toBeGreaterThan(rowsInMainFile()); // some rows reached the file before the last write: no pause was needed
     await store.close();
   });
 });

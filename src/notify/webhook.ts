@@ -97,12 +97,17 @@ function webhookAlert(a: RoutedAlert, status: Status): WebhookAlert {
   };
 }
 
-/** Each alert's part of the body by status; a held alert is replaced, never changed, so its version is the object itself. */
-const printed: Record<Status, WeakMap<RoutedAlert, string>> = { firing: new WeakMap(), resolved: new WeakMap() };
+/**
+ * Each alert's part of the body by status, kept from its second print on (null after the first): an
+ * alert sent once costs no memory. A held alert is replaced, never changed, so the object is its version.
+ */
+const printed: Record<Status, WeakMap<RoutedAlert, string | null>> = { firing: new WeakMap(), resolved: new WeakMap() };
 
 function alertJson(a: RoutedAlert, status: Status): string {
-  let json = printed[status].get(a);
-  if (json === undefined) printed[status].set(a, (json = JSON.stringify(webhookAlert(a, status))));
+  const kept = printed[status].get(a);
+  if (kept) return kept;
+  const json = JSON.stringify(webhookAlert(a, status));
+  printed[status].set(a, kept === undefined ? null : json);
   return json;
 }
 

@@ -118,7 +118,7 @@ const MIGRATIONS: string[] = [
 
 /** How often the store looks whether writes have paused (a tick with no change) to checkpoint the WAL. */
 const IDLE_CHECKPOINT_TICK_MS = 100;
-/** While writes go on without a pause, the WAL is checkpointed this often. */
+/** While writes go on without a pause (a tick with no change), the WAL is checkpointed this often. */
 const BUSY_CHECKPOINT_EVERY_MS = 1_000;
 /** SQLite's own checkpoint, as a bound only: 40 MiB of WAL at 4 KiB pages. */
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
@@ -193,9 +193,12 @@ export class SqliteStore implements Store {
       if (now !== seen) {
         seen = now;
         written = true;
+        // only writes that went on without a pause for that long: a burst's own pause is the cheaper time
         if (performance.now() - checkpointedAt >= BUSY_CHECKPOINT_EVERY_MS) checkpoint();
       } else if (written) {
         checkpoint();
+      } else {
+        checkpointedAt = performance.now(); // nothing to copy: the WAL is as the last pause left it
       }
     }, IDLE_CHECKPOINT_TICK_MS);
     timer.unref();

@@ -703,7 +703,10 @@ export class Router {
       heap.pop();
       if (this.firingEpisodes.get(episode.fingerprint) !== episode || episode.dueAt !== at) continue; // ended, or queued again since
       const alert = this.alertsByFp.get(episode.fingerprint);
-      if (!alert) continue;
+      if (!alert) {
+        episode.dueAt = Infinity; // queued again by track() when its alert is back
+        continue;
+      }
       if (alert.endsAt <= now) {
         this.track(alert, now, 'router');
       } else {

@@ -170,7 +170,7 @@ export interface EntrySets {
   flapping: ReadonlySet<string>;
 }
 
-export function entrySets(entry: NotificationLogEntry): EntrySets {
+function entrySets(entry: NotificationLogEntry): EntrySets {
   return { firing: new Set(entry.firingFingerprints), resolved: new Set(entry.resolvedFingerprints), flapping: new Set(entry.flappingFingerprints) };
 }
 

@@ -120,8 +120,8 @@ const MIGRATIONS: string[] = [
 const IDLE_CHECKPOINT_TICK_MS = 100;
 /** While writes go on without a pause (a tick with no change), the WAL is checkpointed this often. */
 const BUSY_CHECKPOINT_EVERY_MS = 1_000;
-/** SQLite's own checkpoint, as a bound only: 40 MiB of WAL at 4 KiB pages. */
-const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+/** SQLite's own checkpoint, as a bound only: 16 MiB of WAL at 4 KiB pages (at 10,000, one inside a commit stalled the event loop past 100 ms). */
+const WAL_AUTOCHECKPOINT_PAGES = 4_000;
 
 export interface SqliteStoreOptions {
   /** Where a failed write of the notification logs goes: they are written after the call returns (see saveNotificationLogEntry). */

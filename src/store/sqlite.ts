@@ -171,7 +171,8 @@ export class SqliteStore implements Store {
    * Copies the WAL into the database once writes have paused for a tick, and at most every
    * BUSY_CHECKPOINT_EVERY_MS while they go on: in a turn of the event loop of its own, rather than
    * inside the commit that crosses SQLite's bound, and once for a page that many commits changed
-   * (bench/README.md, "Checkpoints in the pause" and "The history's checkpoints").
+   * (bench/README.md, "Checkpoints in the pause" and "Idle groups, the payload's JSON, a heap of
+   * endsAt and the history's checkpoints").
    */
   private checkpointWhenIdle(): NodeJS.Timeout {
     const changes = this.db.prepare('SELECT total_changes()').pluck();

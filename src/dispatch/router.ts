@@ -108,14 +108,6 @@ export interface RouterOptions {
   now?: () => number;
 }
 
-/** An alert's firing episode as the history knows it: queued at its endsAt, and again each time that moves. */
-interface Episode {
-  fingerprint: string;
-  startsAt: number;
-  /** The endsAt it is queued at; a heap entry at another time is stale. */
-  dueAt: number;
-}
-
 export type AlertStatus = { state: 'active' | 'suppressed' | 'unprocessed'; silencedBy: string[]; inhibitedBy: string[] };
 
 /** How long a resolved alert no group holds any more is kept for the API (Alertmanager's GC runs every 30m). */
@@ -172,10 +164,13 @@ export class Router {
   private stopped = false;
   private lastGcAt = 0;
   private lastRetentionAt = 0;
-  /** Alerts the history knows as firing, by fingerprint; to write each transition once. */
-  private readonly firingEpisodes = new Map<string, Episode>();
-  /** The firing episodes by their alert's endsAt: the ones resolve_timeout ends are found without a walk over every alert. */
-  private readonly episodeEnds = new TimeHeap<Episode>();
+  /** Alerts the history knows as firing, by fingerprint → episode start; to write each transition once. */
+  private readonly firingEpisodes = new Map<string, number>();
+  /**
+   * Fingerprints of firing episodes by their alert's endsAt: the ones resolve_timeout ends are found without
+   * a walk over every alert. No object per episode: an entry is checked against the alert when it comes up.
+   */
+  private readonly episodeEnds = new TimeHeap<string>();
   /** Firing alerts muted at the last flush that looked at them, by fingerprint → why; to write each muting once. */
   private readonly mutedWhy = new Map<string, string>();
   /** History events of the current receive or tick, written in one transaction at its end. */
@@ -310,6 +305,8 @@ export class Router {
       const merged = held ? mergeAlert(held, alert, now) : alert;
       this.alertsByFp.set(alert.fingerprint, merged);
       if (merged.ruleGroup !== held?.ruleGroup) this.indexRuleGroup(alert.fingerprint, held?.ruleGroup, merged.ruleGroup);
+      // an endsAt moved earlier, still ahead: queued at it too (a later one is seen when the entry comes up)
+      if (held && merged.endsAt < held.endsAt && merged.endsAt > now && this.firingEpisodes.has(alert.fingerprint)) this.episodeEnds.push(merged.endsAt, alert.fingerprint);
       if (this.notified.has(alert.fingerprint)) {
         this.notifiedDirty.add(alert.fingerprint);
         // a resolve is written at once, not with the lazy refreshes: a replica (re)starting from the store must not see it firing
@@ -680,39 +677,26 @@ export class Router {
     } else if (!firing && episode !== undefined) {
       this.firingEpisodes.delete(alert.fingerprint);
       this.mutedWhy.delete(alert.fingerprint);
-      this.event({ ...alert, startsAt: episode.startsAt }, Math.min(now, alert.endsAt), 'resolved', source);
-    } else if (episode !== undefined && alert.endsAt < episode.dueAt) {
-      // an endsAt moved earlier: queue the episode at it (the later entry goes stale); a later one is seen when the entry comes up
-      episode.dueAt = alert.endsAt;
-      this.episodeEnds.push(episode.dueAt, episode);
+      this.event({ ...alert, startsAt: episode }, Math.min(now, alert.endsAt), 'resolved', source);
     }
   }
 
   private startEpisode(alert: RoutedAlert): void {
-    const episode: Episode = { fingerprint: alert.fingerprint, startsAt: alert.startsAt, dueAt: alert.endsAt };
-    this.firingEpisodes.set(alert.fingerprint, episode);
-    this.episodeEnds.push(episode.dueAt, episode);
+    this.firingEpisodes.set(alert.fingerprint, alert.startsAt);
+    this.episodeEnds.push(alert.endsAt, alert.fingerprint);
   }
 
   /** Ends the episodes of alerts that nobody re-sent before their endsAt (resolve_timeout); the event keeps that endsAt. */
   private endEpisodesDue(now: number): void {
     const heap = this.episodeEnds;
     while (heap.size > 0 && (heap.peek() as number) <= now) {
-      const at = heap.peek() as number;
-      const episode = heap.peekValue() as Episode;
+      const fp = heap.peekValue() as string;
       heap.pop();
-      if (this.firingEpisodes.get(episode.fingerprint) !== episode || episode.dueAt !== at) continue; // ended, or queued again since
-      const alert = this.alertsByFp.get(episode.fingerprint);
-      if (!alert) {
-        episode.dueAt = Infinity; // queued again by track() when its alert is back
-        continue;
-      }
-      if (alert.endsAt <= now) {
-        this.track(alert, now, 'router');
-      } else {
-        episode.dueAt = alert.endsAt; // re-sent meanwhile with a later endsAt
-        heap.push(episode.dueAt, episode);
-      }
+      if (!this.firingEpisodes.has(fp)) continue; // the episode ended meanwhile
+      const alert = this.alertsByFp.get(fp);
+      if (!alert) this.firingEpisodes.delete(fp); // forgotten: nothing is left to resolve it from
+      else if (alert.endsAt <= now) this.track(alert, now, 'router');
+      else heap.push(alert.endsAt, fp); // re-sent meanwhile with a later endsAt
     }
   }
 

@@ -54,9 +54,10 @@ export function webhookPayload(delivery: Delivery, maxAlerts = 0): WebhookPayloa
 }
 
 /**
- * webhookPayload as JSON, the same text as JSON.stringify gives. Each alert's part is printed once
- * per alert version and status and kept: a group is sent again every group_interval, mostly with the
- * same alerts, and JSON.stringify of them was the costliest step of a send (bench/README.md).
+ * webhookPayload as JSON, the same text as JSON.stringify gives. Each alert's part comes from
+ * alertJson, which keeps it from the alert's second print on: a group is sent again every
+ * group_interval, mostly with the same alerts, and JSON.stringify of them was the costliest step of a
+ * send (bench/README.md).
  */
 export function webhookBody(delivery: Delivery, maxAlerts = 0): string {
   const { envelope, kept } = payloadParts(delivery, maxAlerts);

@@ -131,7 +131,7 @@ export function needsNotify(
   if (!last) return candidate.firing.length > 0 ? 'first' : null;
 
   const told = lastSets ?? entrySets(last);
-  const knownFlapping = candidate.flapping.length > 0 && told.flapping.size > 0 ? new Set(candidate.flapping.filter((fp) => told.flapping.has(fp))) : NONE;
+  const knownFlapping = intersect(candidate.flapping, told.flapping);
   const firing = without(candidate.firing, knownFlapping);
   const lastFiring = knownFlapping.size === 0 ? told.firing : new Set(without(last.firingFingerprints, knownFlapping));
 
@@ -153,10 +153,8 @@ export function needsNotify(
 
 const NONE: ReadonlySet<string> = new Set();
 
-function intersect(a: readonly string[], b: readonly string[]): ReadonlySet<string> {
-  if (a.length === 0 || b.length === 0) return NONE;
-  const bs = new Set(b);
-  return new Set(a.filter((x) => bs.has(x)));
+function intersect(a: readonly string[], b: ReadonlySet<string>): ReadonlySet<string> {
+  return a.length === 0 || b.size === 0 ? NONE : new Set(a.filter((x) => b.has(x)));
 }
 
 function without(a: readonly string[], drop: ReadonlySet<string>): readonly string[] {
@@ -203,7 +201,7 @@ export function decideForIntegration(n: Notification, last: NotificationLogEntry
     at: n.at,
     expiresAt: n.at + 2 * n.repeatIntervalMs,
   };
-  const knownFlapping = intersect(cand.flapping, last?.flappingFingerprints ?? []);
+  const knownFlapping = intersect(cand.flapping, new Set(last?.flappingFingerprints));
   const lastResolved = new Set(last?.resolvedFingerprints ?? []);
   const changes: NotificationChanges = {
     new: cand.firing.filter((fp) => !told.has(fp) && !knownFlapping.has(fp)),
@@ -517,25 +515,21 @@ export class AggregationGroup {
   /**
    * The group's state at `now`, as needsNotify compares it. A muted firing alert is left out;
    * a muted resolved alert too, unless the receiver was told it fired — then its resolution
-   * is still told (Alertmanager never sends it).
+   * is still told (Alertmanager never sends it). In the order the alerts are held: a flush that
+   * notifies nothing (most, at 10,000 groups) needs no sort.
    */
-  candidate(now: number, mute?: MuteFn): FlushCandidate {
-    return sortCandidate(this.unsortedCandidate(now, mute));
-  }
-
-  /** candidate() in the order the alerts are held: a flush that notifies nothing (most, at 10,000 groups) needs no sort. */
-  private unsortedCandidate(now: number, mute?: MuteFn): FlushCandidate {
+  private candidate(now: number, mute?: MuteFn): FlushCandidate {
     const firing: string[] = [];
     const resolved: string[] = [];
     const flapping: string[] = [];
     const muted: string[] = [];
     const mutedResolved: string[] = [];
-    let told: Set<string> | undefined;
+    let told: ReadonlySet<string> | undefined;
     const flaps = this.flapDetector?.anyRefired() ? this.flapDetector : undefined;
     for (const { alert } of this.alertsByFp.values()) {
       const fp = alert.fingerprint;
       const isResolved = alert.endsAt <= now;
-      if (mute && (!isResolved || !(told ??= new Set(this.lastNotifiedEntry?.firingFingerprints)).has(fp)) && mute(alert)) {
+      if (mute && (!isResolved || !(told ??= this.toldSets()?.firing ?? NONE).has(fp)) && mute(alert)) {
         (isResolved ? mutedResolved : muted).push(fp);
         continue;
       }
@@ -559,9 +553,9 @@ export class AggregationGroup {
     this.lastFlushAt = now;
     this.nextTickAt = now + groupIntervalMs;
 
-    const cand = this.unsortedCandidate(now, mute);
+    const cand = this.candidate(now, mute);
     const last = this.lastNotifiedEntry;
-    const reason = needsNotify(last, cand, now, repeatIntervalMs, this.sendResolved, last && (this.lastNotifiedSets ??= entrySets(last)));
+    const reason = needsNotify(last, cand, now, repeatIntervalMs, this.sendResolved, this.toldSets());
     const plain =
       cand.flapping.length > 0 || (last?.flappingFingerprints.length ?? 0) > 0
         ? needsNotify(last && { ...last, flappingFingerprints: [] }, { ...cand, flapping: [] }, now, repeatIntervalMs, this.sendResolved)
@@ -572,7 +566,7 @@ export class AggregationGroup {
     const resolvedRevs = new Map([...cand.resolved, ...(cand.mutedResolved ?? [])].map((fp) => [fp, (this.alertsByFp.get(fp) as Held).rev]));
     if (reason === null) {
       // a resolved alert known to flap stays until it stops flapping, so that its final resolution is still told
-      const knownFlapping = intersect(cand.flapping, last?.flappingFingerprints ?? []);
+      const knownFlapping = intersect(cand.flapping, this.toldSets()?.flapping ?? NONE);
       for (const fp of knownFlapping) resolvedRevs.delete(fp);
       this.deleteResolved(resolvedRevs);
       return undefined;
@@ -582,7 +576,7 @@ export class AggregationGroup {
       groupKey: this.key,
       receiver: this.receiver,
       // a muted alert the receiver was told fires stays told, so that its resolution is told too
-      firingFingerprints: [...cand.firing, ...(cand.muted ?? []).filter((fp) => last?.firingFingerprints.includes(fp))].sort(),
+      firingFingerprints: [...cand.firing, ...(cand.muted ?? []).filter((fp) => this.toldSets()?.firing.has(fp))].sort(),
       resolvedFingerprints: cand.resolved,
       flappingFingerprints: cand.flapping,
       at: now,
@@ -628,8 +622,8 @@ export class AggregationGroup {
 
   private notification(cand: FlushCandidate, reason: NotifyReason, now: number): Notification {
     const last = this.lastNotifiedEntry;
-    const knownFlapping = intersect(cand.flapping, last?.flappingFingerprints ?? []);
-    const told = last ? (this.lastNotifiedSets ??= entrySets(last)) : undefined;
+    const told = this.toldSets();
+    const knownFlapping = intersect(cand.flapping, told?.flapping ?? NONE);
     const lastFiring = told?.firing ?? NONE;
     const lastResolved = told?.resolved ?? NONE;
     const pick = (fps: string[]) => sortAlerts(fps.map((fp) => (this.alertsByFp.get(fp) as Held).alert));
@@ -674,6 +668,12 @@ export class AggregationGroup {
     this.hasFlushed = true;
     this.lastFlushAt = now;
     this.nextTickAt = now + this.route.options.groupIntervalMs;
+  }
+
+  /** The last log entry's fingerprints as sets, made at the first flush that needs them. */
+  private toldSets(): EntrySets | undefined {
+    const last = this.lastNotifiedEntry;
+    return last && (this.lastNotifiedSets ??= entrySets(last));
   }
 
   private record(entry: NotificationLogEntry): void {

@@ -2,7 +2,7 @@
 /**
  * vigil's CPU per 10,000 alerts on the router path, A/B between two builds in one run: a shared,
  * busy machine moves rates by 30% or more, CPU seconds much less. Each round starts each build's
- * `vigil serve` (alternating, ROUNDS times), posts ALERTS alerts over GROUPS groups in batches of
+ * `vigil serve` (alternating, ROUNDS times), posts ALERTS alerts over AGG_GROUPS groups in batches of
  * BATCH with CONCURRENCY posters to a loopback webhook (group_wait/group_interval 1s, as
  * bench/router.mjs), waits until every alert was notified, and reports per build: the process's
  * CPU seconds per 10k alerts (all threads, and the main thread alone), wall time of the POSTs,
@@ -23,7 +23,7 @@ import { withVigil } from './lib/servers.mjs';
 import { REPO_DIR, env, log, saveResult, table } from './lib/stats.mjs';
 
 const ALERTS = env('ALERTS', 10_000);
-const GROUPS = env('GROUPS', 100);
+const GROUPS = env('AGG_GROUPS', 100); // not GROUPS: bash keeps that name for itself, and an assignment to it is silently dropped
 const BATCH = env('BATCH', 64);
 const CONCURRENCY = env('CONCURRENCY', 1);
 const ROUNDS = env('ROUNDS', 3);

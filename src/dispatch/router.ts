@@ -186,6 +186,8 @@ export class Router {
   private lastReceiveAt = -Infinity;
   private pendingSince = 0;
   private lastTickAt = -Infinity;
+  /** A flush pass is going over its due groups, a budget a turn; the next pass starts when it ends. */
+  private passUnderWay = false;
 
   /** A router that starts from what its store kept: the notification log and the notified alerts (their resolve is still sent). */
   static async open(opts: RouterOptions): Promise<Router> {
@@ -522,6 +524,9 @@ export class Router {
     const now = this.now();
     this.lastTickAt = now;
     this.endEpisodesDue(now);
+    // groups still waiting in the pass under way are due again now: popping and sorting them every tick fed on itself under load
+    if (this.passUnderWay) return;
+    this.passUnderWay = true;
     this.flushDue(this.dispatcher.due(now), now, 0);
   }
 
@@ -562,10 +567,16 @@ export class Router {
     if (i < groups.length) {
       setImmediate(() => {
         if (!this.stopped && dispatcher === this.dispatcher) this.flushDue(groups, now, i);
+        else this.endPass(); // a reload's groups start a pass of their own
       });
       return;
     }
     this.gc(now);
+    this.endPass();
+  }
+
+  private endPass(): void {
+    this.passUnderWay = false;
     this.schedule();
   }
 

@@ -4,11 +4,10 @@
  * group sets its end (PATCH /api/annotations/:id with timeEnd). The id is kept in the Store, so
  * a restart ends the region it started.
  */
-import type http from 'node:http';
 import type { GrafanaAnnotationConfig } from '../config/index.js';
 import type { Labels, RoutedAlert } from '../route/index.js';
 import type { AnnotationRecord } from '../store/index.js';
-import { agentFor, request, type HttpAnswer } from './http.js';
+import { agentFor, request, type HttpAgent, type HttpAnswer } from './http.js';
 import { errorForStatus } from './policy.js';
 import { headline, truncate } from './render.js';
 import { NotifyError, type Delivery, type Integration, type IntegrationContext } from './types.js';
@@ -78,7 +77,7 @@ export class GrafanaAnnotationIntegration implements Integration {
   /** The resolve is what ends the region: always taken. */
   readonly sendResolved = true;
   readonly timeoutMs: number;
-  private readonly agent: http.Agent;
+  private readonly agent: HttpAgent;
   private readonly base: string;
   /** Without a Store (tests, `vigil eval`) the open annotations live here, for this process only. */
   private readonly memory = new Map<string, AnnotationRecord>();

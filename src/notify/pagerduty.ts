@@ -1,10 +1,9 @@
 /** PagerDuty Events API v2: one alert per aggregation group, keyed by a dedup_key derived from the group key. */
 import { createHash } from 'node:crypto';
-import type http from 'node:http';
 import type { EventPayloadV2, Link, Severity as PdSeverity } from '@pagerduty/pdjs/build/src/events.js';
 import type { PagerdutyConfig } from '../config/index.js';
 import type { RoutedAlert } from '../route/index.js';
-import { agentFor, post } from './http.js';
+import { agentFor, post, type HttpAgent } from './http.js';
 import { errorForStatus } from './policy.js';
 import { headline, highestSeverity, iso, rateLimitNotice, refiresOf, safeURL, stormCounts, truncate, formatLabels } from './render.js';
 import type { Delivery, Integration } from './types.js';
@@ -126,7 +125,7 @@ export class PagerdutyIntegration implements Integration {
   readonly kind = 'pagerduty';
   readonly sendResolved: boolean;
   readonly timeoutMs: number;
-  private readonly agent: http.Agent;
+  private readonly agent: HttpAgent;
 
   constructor(private readonly config: PagerdutyConfig, readonly index = 0) {
     this.sendResolved = config.sendResolved;

@@ -1,9 +1,8 @@
 /** Slack incoming webhook: one Block Kit message per delivery, every alert-supplied text escaped. */
-import type http from 'node:http';
 import { IncomingWebhook, type FetchFunction, type IncomingWebhookSendArguments } from '@slack/webhook';
 import type { SlackConfig } from '../config/index.js';
 import type { RoutedAlert } from '../route/index.js';
-import { agentFor, post, type HttpAnswer } from './http.js';
+import { agentFor, post, type HttpAgent, type HttpAnswer } from './http.js';
 import { classifyError, errorForStatus } from './policy.js';
 import { formatLabels, headline, highestSeverity, rateLimitNotice, refiresOf, safeURL, stormCounts, truncate, type Severity } from './render.js';
 import type { Delivery, Integration } from './types.js';
@@ -117,7 +116,7 @@ export function slackMessage(config: Pick<SlackConfig, 'mention' | 'maxAlerts' |
 }
 
 /** A fetch for @slack/webhook that goes through our agent (CA), stops on our signal, and remembers the answer's headers. */
-function fetchVia(agent: http.Agent, signal: AbortSignal, seen: { answer?: HttpAnswer }): FetchFunction {
+function fetchVia(agent: HttpAgent, signal: AbortSignal, seen: { answer?: HttpAnswer }): FetchFunction {
   return async (url, init) => {
     const answer = await post(String(url), init?.body ?? '', agent, signal, init?.headers ?? {});
     seen.answer = answer;
@@ -139,7 +138,7 @@ export class SlackIntegration implements Integration {
   readonly kind = 'slack';
   readonly sendResolved: boolean;
   readonly timeoutMs: number;
-  private readonly agent: http.Agent;
+  private readonly agent: HttpAgent;
 
   constructor(private readonly config: SlackConfig, readonly index = 0) {
     this.sendResolved = config.sendResolved;

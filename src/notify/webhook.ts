@@ -1,8 +1,7 @@
 /** Outgoing webhook with Alertmanager's payload, version 4, so anything that reads Alertmanager's webhooks reads vigil's. */
-import type http from 'node:http';
 import type { WebhookConfig } from '../config/index.js';
 import type { Labels, RoutedAlert } from '../route/index.js';
-import { agentFor, post } from './http.js';
+import { agentFor, post, type HttpAgent } from './http.js';
 import { errorForStatus } from './policy.js';
 import { commonLabels, truncate } from './render.js';
 import type { Delivery, Integration } from './types.js';
@@ -116,7 +115,7 @@ export class WebhookIntegration implements Integration {
   readonly kind = 'webhook';
   readonly sendResolved: boolean;
   readonly timeoutMs: number;
-  private readonly agent: http.Agent;
+  private readonly agent: HttpAgent;
 
   constructor(private readonly config: WebhookConfig, readonly index = 0) {
     this.sendResolved = config.sendResolved;

@@ -87,6 +87,31 @@ describe('webhook: Alertmanager payload version 4', () => {
   });
 });
 
+describe('webhook: the connection', () => {
+  test("the URL's user:password goes as basic auth, and is not part of the path", async () => {
+    const { result } = await send(testDelivery({ firing: [a] }), { url: `${hook.url.replace('https://', 'https://ops%40corp:p%3Ass@')}/alerts?x=1` });
+    expect(result.ok).toBe(true);
+    const rec = hook.requests.at(-1)!;
+    expect(rec.path).toBe('/alerts?x=1');
+    expect(rec.headers.authorization).toBe(`Basic ${Buffer.from('ops@corp:p:ss').toString('base64')}`);
+    expect(rec.headers['content-type']).toBe('application/json');
+  });
+
+  test('600 sends at once go over at most 256 connections, which the next 600 reuse', async () => {
+    const integration = new WebhookIntegration(config());
+    const before = hook.requests.length;
+    const wave = () => Promise.all(Array.from({ length: 600 }, () => deliver([integration], testDelivery({ firing: [a] }), { deadline: Date.now() + 30_000 })));
+    const first = await wave();
+    const ports = new Set(hook.requests.slice(before).map((r) => r.remotePort));
+    await wave();
+    const all = new Set(hook.requests.slice(before).map((r) => r.remotePort));
+    expect([...first.flat()].every((r) => r.ok)).toBe(true);
+    expect(hook.requests.length - before).toBe(1200);
+    expect(ports.size).toBeLessThanOrEqual(256);
+    expect(all.size).toBe(ports.size); // kept alive: the second wave opened none
+  });
+});
+
 describe('buildIntegrations', () => {
   test('one integration per config entry, numbered per kind, each sending to its own URL', async () => {
     const other = await startWebhookReceiver();

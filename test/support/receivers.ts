@@ -26,6 +26,8 @@ export interface RecordedRequest {
   status?: number;
   /** When the client's connection closed (for a hung request: the client gave up). */
   closedAt?: number;
+  /** The client's port: requests with the same one came over the same connection. */
+  remotePort?: number;
 }
 
 /** How to answer one request instead of checking it: a status (with body and headers), or never. */
@@ -101,7 +103,7 @@ async function startReceiver(handler: Handler, tls: boolean): Promise<LoopbackRe
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const rec: RecordedRequest = { at: Date.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+      const rec: RecordedRequest = { at: Date.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, remotePort: req.socket.remotePort };
       try {
         rec.json = JSON.parse(body);
       } catch {

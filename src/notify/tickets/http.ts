@@ -1,11 +1,10 @@
 /** JSON requests to a ticket tracker (GET, POST, PATCH): the agent of http.ts, aborted by the signal, a non-2xx answer as a NotifyError. */
-import type http from 'node:http';
-import { request } from '../http.js';
+import { request, type HttpAgent } from '../http.js';
 import { errorForStatus } from '../policy.js';
 import { truncate } from '../render.js';
 
 export interface TrackerHttp {
-  agent: http.Agent;
+  agent: HttpAgent;
   /** Auth and API headers; never part of an error message. */
   headers: Record<string, string>;
   /** "Jira" or "GitHub", for error messages. */

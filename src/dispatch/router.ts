@@ -19,6 +19,7 @@ import {
   mergeAlert,
   runDeliveryStages,
   runGroupStages,
+  type Delivery,
   type DeliveryStage,
   type GroupFlush,
   type GroupStage,
@@ -620,14 +621,19 @@ export class Router {
       this.recordNotification(n, r, r.ok ? 'success' : 'failure');
     }
     dispatcher.ack(n, ok ? 'success' : 'failure');
+    this.logSend(n, guarded, outcomes.length, results, ok);
+    this.wakeForGroup(dispatcher, n.groupKey);
+  }
+
+  private logSend(n: Notification, guarded: Delivery, integrations: number, results: IntegrationResult[], ok: boolean): void {
+    const log = this.opts.logger;
+    if (!log.isLevelEnabled(ok ? 'info' : 'warn')) return; // the fields of a line nobody logs were a tenth of a send's garbage at 10,000 groups
     const fields = { firing: n.firing.length, resolved: n.resolved.length, new: n.changes.new.length, storm: guarded.storm !== undefined };
-    const deduped = outcomes.length - results.length;
+    const deduped = integrations - results.length;
     // a child logger's fields, without a child: pino serializes a child's bindings when it is made, even at a level that logs nothing
     const about = { receiver: n.receiver, group: n.groupLabels, reason: n.reason };
-    const log = this.opts.logger;
     if (ok) log.info({ ...about, ...fields, integrations: results.length, deduped }, results.length ? 'notified' : 'nothing new for any integration');
     else log.warn({ ...about, ...fields, failed: results.filter((r) => !r.ok) }, 'notification failed; the failed integrations retry at the next group_interval');
-    this.wakeForGroup(dispatcher, n.groupKey);
   }
 
   /** After one group's ack only its own next flush can be earlier than the timer: no scan of every group per notification. */

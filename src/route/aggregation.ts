@@ -152,6 +152,8 @@ export function needsNotify(
 }
 
 const NONE: ReadonlySet<string> = new Set();
+/** No resolved alerts to delete: never written to (see revsOf). */
+const NO_REVS: Map<string, number> = new Map();
 
 function intersect(a: readonly string[], b: ReadonlySet<string>): ReadonlySet<string> {
   return a.length === 0 || b.size === 0 ? NONE : new Set(a.filter((x) => b.has(x)));
@@ -377,6 +379,8 @@ export interface AggregationGroupInit {
   flapping?: FlapDetector;
   /** Called with every entry this group writes to the notification log. */
   onLog?: (entry: NotificationLogEntry) => void;
+  /** Its place among groups due at the same time: the dispatcher numbers groups as it creates them. */
+  seq?: number;
 }
 
 interface Held {
@@ -413,6 +417,7 @@ export class AggregationGroup {
   readonly groupLabels: Labels;
   readonly receiver: string;
   readonly sendResolved: boolean;
+  readonly seq: number;
   /** When the first alert arrived; undefined before. */
   createdAt: number | undefined;
   hasFlushed = false;
@@ -442,6 +447,7 @@ export class AggregationGroup {
     this.lastNotifiedEntry = init.lastNotified;
     this.flapDetector = init.flapping;
     this.onLog = init.onLog;
+    this.seq = init.seq ?? 0;
   }
 
   /** What was last notified successfully for this group and receiver. */
@@ -522,15 +528,17 @@ export class AggregationGroup {
     const firing: string[] = [];
     const resolved: string[] = [];
     const flapping: string[] = [];
-    const muted: string[] = [];
-    const mutedResolved: string[] = [];
+    // made only when something is muted: every idle group is flushed every group_interval
+    let muted: string[] | undefined;
+    let mutedResolved: string[] | undefined;
     let told: ReadonlySet<string> | undefined;
     const flaps = this.flapDetector?.anyRefired() ? this.flapDetector : undefined;
     for (const { alert } of this.alertsByFp.values()) {
       const fp = alert.fingerprint;
       const isResolved = alert.endsAt <= now;
       if (mute && (!isResolved || !(told ??= this.toldSets()?.firing ?? NONE).has(fp)) && mute(alert)) {
-        (isResolved ? mutedResolved : muted).push(fp);
+        if (isResolved) (mutedResolved ??= []).push(fp);
+        else (muted ??= []).push(fp);
         continue;
       }
       (isResolved ? resolved : firing).push(fp);
@@ -563,7 +571,7 @@ export class AggregationGroup {
     const decision: FlushDecision = { at: now, reason, collapsedByFlapping: reason === null && plain !== null, delivered: false };
     this.lastDecision = decision;
 
-    const resolvedRevs = new Map([...cand.resolved, ...(cand.mutedResolved ?? [])].map((fp) => [fp, (this.alertsByFp.get(fp) as Held).rev]));
+    const resolvedRevs = this.revsOf(cand.resolved, cand.mutedResolved);
     if (reason === null) {
       // a resolved alert known to flap stays until it stops flapping, so that its final resolution is still told
       const knownFlapping = intersect(cand.flapping, this.toldSets()?.flapping ?? NONE);
@@ -609,6 +617,15 @@ export class AggregationGroup {
     this.record(f.entry);
     this.deleteResolved(f.resolvedRevs);
     return f.entry;
+  }
+
+  /** The revisions of the resolved alerts a flush saw, to delete them after unless they changed; nothing is made when none resolved. */
+  private revsOf(resolved: string[], mutedResolved: string[] | undefined): Map<string, number> {
+    if (resolved.length === 0 && !mutedResolved) return NO_REVS;
+    const revs = new Map<string, number>();
+    for (const fp of resolved) revs.set(fp, (this.alertsByFp.get(fp) as Held).rev);
+    for (const fp of mutedResolved ?? []) revs.set(fp, (this.alertsByFp.get(fp) as Held).rev);
+    return revs;
   }
 
   /** Abandons a notification whose deadline passed, as failed. */

@@ -110,6 +110,7 @@ export class Dispatcher {
           sendResolved: this.sendResolved(route.options.receiver),
           flapping: this.flapDetector,
           onLog: (entry) => this.logged(entry),
+          seq: this.count.groupsCreated,
         });
         this.byKey.set(key, group);
         this.count.groupsCreated++;
@@ -158,7 +159,7 @@ export class Dispatcher {
     return this.timers.peek();
   }
 
-  /** The groups whose flush time has come at `now`, earliest first. Abandons notifications past their deadline. */
+  /** The groups whose flush time has come at `now`, earliest first, then oldest first. Abandons notifications past their deadline. */
   due(now: number): AggregationGroup[] {
     const popped: AggregationGroup[] = [];
     for (this.dropStale(); this.timers.size > 0 && (this.timers.peek() as number) <= now; this.dropStale()) {
@@ -176,7 +177,8 @@ export class Dispatcher {
       if (t !== undefined && t <= now && !g.notifying) due.push([t, g]);
       this.queue(g, true); // a due group stays queued (due) until it is flushed; one queued too early moves to its time
     }
-    return due.sort((a, b) => a[0] - b[0] || (a[1].key < b[1].key ? -1 : 1)).map(([, g]) => g);
+    // ties oldest group first: comparing 10,000 keys a tick cost more than the flushes
+    return due.sort((a, b) => a[0] - b[0] || a[1].seq - b[1].seq).map(([, g]) => g);
   }
 
   /** Flushes every due group; returns the notifications to deliver. Report each with `ack`. `mute`: silences and inhibition. */

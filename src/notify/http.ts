@@ -26,7 +26,8 @@ const KEEP_ALIVE_MS = 5_000;
  */
 export function agentFor(url: string, config: HttpConfig): HttpAgent {
   const tls = new URL(url).protocol === 'https:' ? { connect: { ca: config.ca, rejectUnauthorized: !config.insecureSkipVerify } } : {};
-  return new Agent({ connections: MAX_CONNECTIONS, keepAliveTimeout: KEEP_ALIVE_MS, ...tls });
+  // undici's own headers and body timeouts (300 s) are off: the attempt's signal is the one timeout (http_config's)
+  return new Agent({ connections: MAX_CONNECTIONS, keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: 0, bodyTimeout: 0, ...tls });
 }
 
 /**

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { classifyError, deliver, parseRetryAfter, NotifyError, WebhookIntegration, type AttemptInfo, type Integration } from '../../src/notify/index.js';
 import type { WebhookConfig } from '../../src/config/index.js';
 import { startWebhookReceiver, testAlert, testDelivery, type LoopbackReceiver } from '../support/receivers.js';
@@ -174,5 +176,26 @@ describe('parseRetryAfter and classifyError', () => {
     expect(classifyError(new TypeError('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) })).retryable).toBe(true);
     expect(classifyError(new DOMException('aborted', 'AbortError')).retryable).toBe(true);
     expect(classifyError(new TypeError("Cannot read properties of undefined (reading 'x')")).retryable).toBe(false);
+  });
+
+  test('a receiver that drops the connection without an answer is tried again', async () => {
+    let seen = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => (++seen === 1 ? req.socket.destroy() : res.end('ok')));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const integration = new WebhookIntegration({ url, maxAlerts: 0, sendResolved: true, http: { insecureSkipVerify: false, timeoutMs: 5000 } });
+      const attempts: AttemptInfo[] = [];
+      const [res] = await deliver([integration], firing, { deadline: Date.now() + 10_000, baseBackoffMs: 1, onAttempt: (a) => attempts.push(a) });
+      expect(res).toMatchObject({ ok: true, attempts: 2 });
+      expect(attempts[0]).toMatchObject({ ok: false, error: { retryable: true } });
+      expect(attempts[0].error?.message).toMatch(/^network error: UND_ERR_SOCKET/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

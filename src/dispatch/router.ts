@@ -567,7 +567,8 @@ export class Router {
     this.writeEvents();
     if (i < groups.length) {
       setImmediate(() => {
-        if (!this.stopped && dispatcher === this.dispatcher) this.flushDue(groups, now, i);
+        // each turn flushes at its own time: a group flushed late in a long pass waits its whole group_interval from then
+        if (!this.stopped && dispatcher === this.dispatcher) this.flushDue(groups, this.now(), i);
         else this.endPass(); // a reload's groups start a pass of their own
       });
       return;

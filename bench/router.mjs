@@ -9,8 +9,8 @@
  * Reported per server: alerts/s ingested (alerts ÷ wall time of all POSTs, one at a time
  * as one Prometheus does, and CONCURRENCY at a time), ingest-to-notify latency p50/p99
  * (from the POST that carried an alert to the first webhook that contains it), CPU seconds,
- * peak RSS, and the webhooks the sink took meanwhile. Both run group_wait 1s and group_interval 1s, so ~1s of every latency is
- * the configured wait, not work. Each server first takes one unmeasured pass of WARMUP alerts
+ * peak RSS, and the webhooks the sink took meanwhile. Both run group_wait 1s and group_interval
+ * 1s, so ~1s of every latency is the configured wait, not work. Each server first takes one unmeasured pass of WARMUP alerts
  * (10000; 0 for a cold start), as a server that has run a while: vigil's JIT compiles on the
  * first requests, which cost the first measured run 40–100 ms of p99 (bench/README.md, "Cold and
  * warm"). Knobs: ALERTS (10000), AGG_GROUPS (100), BATCH (64), CONCURRENCY (4), WARMUP,

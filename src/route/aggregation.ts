@@ -191,29 +191,34 @@ export interface IntegrationDecision {
 export function decideForIntegration(n: Notification, last: NotificationLogEntry | undefined, sendResolved: boolean, now: number): IntegrationDecision | undefined {
   const fps = (alerts: RoutedAlert[]) => alerts.map((a) => a.fingerprint).sort();
   const cand: FlushCandidate = { firing: fps(n.firing), resolved: fps(n.resolved), flapping: n.flapping.map((f) => f.fingerprint).sort(), muted: n.muted };
-  const reason = needsNotify(last, cand, now, n.repeatIntervalMs, sendResolved);
+  const told = last && entrySets(last);
+  const reason = needsNotify(last, cand, now, n.repeatIntervalMs, sendResolved, told);
   if (reason === null) return undefined;
-  const told = new Set(last?.firingFingerprints ?? []);
   const entry: NotificationLogEntry = {
     groupKey: n.groupKey,
     receiver: n.receiver,
-    firingFingerprints: [...cand.firing, ...n.muted.filter((fp) => told.has(fp))].sort(),
+    firingFingerprints: [...cand.firing, ...n.muted.filter((fp) => told?.firing.has(fp))].sort(),
     resolvedFingerprints: cand.resolved,
     flappingFingerprints: cand.flapping,
     at: n.at,
     expiresAt: n.at + 2 * n.repeatIntervalMs,
   };
-  const knownFlapping = intersect(cand.flapping, new Set(last?.flappingFingerprints));
-  const lastResolved = new Set(last?.resolvedFingerprints ?? []);
-  const changes: NotificationChanges = {
-    new: cand.firing.filter((fp) => !told.has(fp) && !knownFlapping.has(fp)),
-    stillFiring: cand.firing.filter((fp) => told.has(fp)),
-    resolved: n.sendResolved ? cand.resolved.filter((fp) => !lastResolved.has(fp) && !knownFlapping.has(fp)) : [],
-  };
   return {
-    notification: { ...n, reason, isRepeat: reason === 'repeat', changes },
+    notification: { ...n, reason, isRepeat: reason === 'repeat', changes: changesSince(cand, told, n.sendResolved) },
     entry,
     send: cand.firing.length > 0 || sendResolved,
+  };
+}
+
+/** What changed since the log entry whose sets are `told`: the group's notification and each integration's share of it say the same. */
+function changesSince(cand: FlushCandidate, told: EntrySets | undefined, sendResolved: boolean): NotificationChanges {
+  const knownFlapping = intersect(cand.flapping, told?.flapping ?? NONE);
+  const lastFiring = told?.firing ?? NONE;
+  const lastResolved = told?.resolved ?? NONE;
+  return {
+    new: cand.firing.filter((fp) => !lastFiring.has(fp) && !knownFlapping.has(fp)),
+    stillFiring: cand.firing.filter((fp) => lastFiring.has(fp)),
+    resolved: sendResolved ? cand.resolved.filter((fp) => !lastResolved.has(fp) && !knownFlapping.has(fp)) : [],
   };
 }
 
@@ -639,13 +644,8 @@ export class AggregationGroup {
 
   private notification(cand: FlushCandidate, reason: NotifyReason, now: number): Notification {
     const last = this.lastNotifiedEntry;
-    const told = this.toldSets();
-    const knownFlapping = intersect(cand.flapping, told?.flapping ?? NONE);
-    const lastFiring = told?.firing ?? NONE;
-    const lastResolved = told?.resolved ?? NONE;
-    const pick = (fps: string[]) => sortAlerts(fps.map((fp) => (this.alertsByFp.get(fp) as Held).alert));
     // the held alerts themselves, not copies: an insert replaces a held alert, it never changes one in place
-    const copy = (a: RoutedAlert): RoutedAlert => a;
+    const pick = (fps: string[]) => sortAlerts(fps.map((fp) => (this.alertsByFp.get(fp) as Held).alert));
     return {
       groupKey: this.key,
       routeKey: this.route.key,
@@ -655,13 +655,9 @@ export class AggregationGroup {
       deadline: now + Math.max(this.route.options.groupIntervalMs, MIN_NOTIFY_TIMEOUT_MS),
       reason,
       isRepeat: reason === 'repeat',
-      firing: pick(cand.firing).map(copy),
-      resolved: this.sendResolved ? pick(cand.resolved).map(copy) : [],
-      changes: {
-        new: cand.firing.filter((fp) => !lastFiring.has(fp) && !knownFlapping.has(fp)),
-        stillFiring: cand.firing.filter((fp) => lastFiring.has(fp)),
-        resolved: this.sendResolved ? cand.resolved.filter((fp) => !lastResolved.has(fp) && !knownFlapping.has(fp)) : [],
-      },
+      firing: pick(cand.firing),
+      resolved: this.sendResolved ? pick(cand.resolved) : [],
+      changes: changesSince(cand, this.toldSets(), this.sendResolved),
       flapping: cand.flapping.map((fp) => ({
         fingerprint: fp,
         refires: (this.flapDetector as FlapDetector).state(fp, now).refires,

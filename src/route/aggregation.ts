@@ -29,11 +29,11 @@ export interface NotificationLogEntry {
   groupKey: string;
   receiver: string;
   /** Sorted fingerprints of the alerts that were firing at the notified flush. */
-  firingFingerprints: string[];
+  firingFingerprints: readonly string[];
   /** Sorted fingerprints of the alerts that were resolved at the notified flush. */
-  resolvedFingerprints: string[];
+  resolvedFingerprints: readonly string[];
   /** Sorted fingerprints the receiver was told are flapping. */
-  flappingFingerprints: string[];
+  flappingFingerprints: readonly string[];
   /** The flush time of the notification (not the time its send finished). */
   at: number;
   /** After this the entry may be forgotten if no group holds it: at + 2 × repeat_interval, as Alertmanager. */
@@ -171,7 +171,19 @@ export interface EntrySets {
 }
 
 function entrySets(entry: NotificationLogEntry): EntrySets {
-  return { firing: new Set(entry.firingFingerprints), resolved: new Set(entry.resolvedFingerprints), flapping: new Set(entry.flappingFingerprints) };
+  return { firing: setOf(entry.firingFingerprints), resolved: setOf(entry.resolvedFingerprints), flapping: setOf(entry.flappingFingerprints) };
+}
+
+/** A log entry's empty list, shared (and frozen): most entries have no resolved and no flapping alerts, and every group keeps one or two entries. */
+const NO_FINGERPRINTS: readonly string[] = Object.freeze([]);
+
+function orNone(fps: readonly string[]): readonly string[] {
+  return fps.length === 0 ? NO_FINGERPRINTS : fps;
+}
+
+/** An empty list shares one empty set: most entries have no resolved and no flapping alerts, and 10,000 groups each kept two. */
+function setOf(fps: readonly string[]): ReadonlySet<string> {
+  return fps.length === 0 ? NONE : new Set(fps);
 }
 
 /** One integration's share of a group notification: why it notifies, what changed for it, and what it logs once sent. */
@@ -197,9 +209,9 @@ export function decideForIntegration(n: Notification, last: NotificationLogEntry
   const entry: NotificationLogEntry = {
     groupKey: n.groupKey,
     receiver: n.receiver,
-    firingFingerprints: [...cand.firing, ...n.muted.filter((fp) => told?.firing.has(fp))].sort(),
-    resolvedFingerprints: cand.resolved,
-    flappingFingerprints: cand.flapping,
+    firingFingerprints: orNone([...cand.firing, ...n.muted.filter((fp) => told?.firing.has(fp))].sort()),
+    resolvedFingerprints: orNone(cand.resolved),
+    flappingFingerprints: orNone(cand.flapping),
     at: n.at,
     expiresAt: n.at + 2 * n.repeatIntervalMs,
   };
@@ -589,9 +601,9 @@ export class AggregationGroup {
       groupKey: this.key,
       receiver: this.receiver,
       // a muted alert the receiver was told fires stays told, so that its resolution is told too
-      firingFingerprints: [...cand.firing, ...(cand.muted ?? []).filter((fp) => this.toldSets()?.firing.has(fp))].sort(),
-      resolvedFingerprints: cand.resolved,
-      flappingFingerprints: cand.flapping,
+      firingFingerprints: orNone([...cand.firing, ...(cand.muted ?? []).filter((fp) => this.toldSets()?.firing.has(fp))].sort()),
+      resolvedFingerprints: orNone(cand.resolved),
+      flappingFingerprints: orNone(cand.flapping),
       at: now,
       expiresAt: now + 2 * repeatIntervalMs,
     };

@@ -60,14 +60,22 @@ export function fingerprint(labels: Labels): string {
       }
     }
   }
-  return hex32(hi) + hex32(lo);
+  return hex64(hi, lo);
 }
 
-const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));
 
-/** Eight hex digits from a table: toString(16) and padStart were half of a fingerprint's time on ingest. */
-function hex32(x: number): string {
-  return HEX_BYTE[x >>> 24] + HEX_BYTE[(x >>> 16) & 0xff] + HEX_BYTE[(x >>> 8) & 0xff] + HEX_BYTE[x & 0xff];
+/**
+ * 16 hex digits as one flat string. Joined with `+`, two halves made a rope of three strings (80 bytes
+ * instead of 32), kept for every alert held, and slower as a Map key (bench/README.md).
+ */
+function hex64(hi: number, lo: number): string {
+  return String.fromCharCode(
+    HEX[hi >>> 28], HEX[(hi >>> 24) & 15], HEX[(hi >>> 20) & 15], HEX[(hi >>> 16) & 15],
+    HEX[(hi >>> 12) & 15], HEX[(hi >>> 8) & 15], HEX[(hi >>> 4) & 15], HEX[hi & 15],
+    HEX[lo >>> 28], HEX[(lo >>> 24) & 15], HEX[(lo >>> 20) & 15], HEX[(lo >>> 16) & 15],
+    HEX[(lo >>> 12) & 15], HEX[(lo >>> 8) & 15], HEX[(lo >>> 4) & 15], HEX[lo & 15],
+  );
 }
 
 /** A label set in Prometheus' notation, for messages: {a="1", b="2"}. */

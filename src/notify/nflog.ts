@@ -20,7 +20,8 @@ export interface LogKey {
   index: number;
 }
 
-const keyOf = (k: LogKey) => `${k.receiver}\u0000${k.groupKey}\u0000${k.integration}\u0000${k.index}`;
+// joined, not concatenated: a concatenation is a rope of seven strings, kept as the Map's key for every group
+const keyOf = (k: LogKey) => [k.receiver, k.groupKey, k.integration, k.index].join('\u0000');
 
 export class IntegrationLog {
   private readonly entries = new Map<string, IntegrationLogEntry>();

@@ -54,7 +54,8 @@ export interface DispatcherCounters {
 /** `suppressed`: a volume guard held it back; like a failure the next tick tries again, but it is not counted as one. */
 export type NotifyOutcome = 'success' | 'failure' | 'suppressed';
 
-const logKey = (groupKey: string, receiver: string) => `${receiver}\u0000${groupKey}`;
+// joined, not concatenated: one flat string as the Map's key rather than a rope for every group
+const logKey = (groupKey: string, receiver: string) => [receiver, groupKey].join('\u0000');
 
 export class Dispatcher {
   private readonly routing: Routing;

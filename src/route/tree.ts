@@ -277,7 +277,8 @@ const sortedGroupBy = new WeakMap<readonly string[], string[]>();
  * the same matchers (a `continue` fan-out) never share a group.
  */
 export function groupKey(route: Route, labels: Labels): string {
-  return `${route.key}:${formatLabelSet(groupLabels(route, labels))}`;
+  // joined, not concatenated: every group and log entry keeps its key, as one flat string rather than a rope
+  return [route.key, formatLabelSet(groupLabels(route, labels))].join(':');
 }
 
 /**

@@ -3,7 +3,7 @@
  * flushes, but the sends it starts run their first steps (the stages, the body, the write to a
  * connection) in the microtasks right after it. At 10,000 due groups one turn started 1,200 sends,
  * and the event loop then went 150–550 ms without reading a response or a POST: the pages already
- * out waited behind the ones being started (bench/README.md, "A flush pass paced by the loop").
+ * out waited behind the ones being started (bench/README.md, "A flush pass paced by the event loop").
  * So each turn is sized from the whole loop turn before it, the sends' steps and the I/O included.
  */
 export class TurnPacer {

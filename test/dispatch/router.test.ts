@@ -150,6 +150,21 @@ describe('the router at run time', () => {
     await router.stop();
   });
 
+  test('a pass over more due groups than one turn starts (the pacer splits it) notifies every group once, in creation order', async () => {
+    const { router, sent } = await setup();
+    const alerts = Array.from({ length: 300 }, (_, i) => alert({ alertname: 'AgentToolFailure', agent_id: `agent-${i}`, severity: 'P3' }, T0));
+    router.receive(alerts, 'api-v2');
+    await advance(29 * S);
+    expect(sent).toEqual([]);
+    await keepFiring(router, alerts, 6 * MIN);
+    // 300 first notifications at group_wait (later turns a moment later), none twice; the next group_interval has nothing new
+    expect(sent.map((s) => s.delivery.notification.reason)).toEqual(Array.from({ length: 300 }, () => 'first'));
+    for (const s of sent) expect(s.at - T0).toBeGreaterThanOrEqual(30 * S);
+    for (const s of sent) expect(s.at - T0).toBeLessThan(31 * S);
+    expect(sent.map((s) => s.delivery.notification.groupLabels.agent_id)).toEqual(alerts.map((a) => a.labels.agent_id));
+    await router.stop();
+  });
+
   test("a rule group's evaluation is the whole group: an alert missing from it resolves at once, not when its endsAt passes", async () => {
     const { router, sent } = await setup();
     const group = 'rules.yaml;agents';

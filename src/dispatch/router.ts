@@ -136,7 +136,7 @@ const HISTORY_WRITE_DELAY_MS = 100;
 const HISTORY_PAUSE_MS = 20;
 /** ...but no event waits longer than this (a wave of 10,000 groups takes 2–4 s), and no more rows than HISTORY_MAX_PENDING. */
 const HISTORY_MAX_DELAY_MS = 5_000;
-const HISTORY_MAX_PENDING = 20_000;
+const HISTORY_MAX_PENDING = 50_000;
 /** History rows written per turn of the event loop. */
 const HISTORY_WRITE_CHUNK = 2_000;
 /** How often re-sent notified alerts' endsAt is persisted. */

@@ -131,7 +131,7 @@ const HISTORY_WRITE_DELAY_MS = 100;
  * While alerts keep arriving, the history waits for a pause of this long between receives: its
  * commits were a fifth of the event loop's work in a burst (bench/README.md, "The history waits for a pause").
  * It also waits while a flush pass or its sends are under way: written in the middle of 10,000 groups'
- * notifications, it delayed the last of them (bench/README.md, "The history yields to the notifications").
+ * notifications, it delayed the last of them (bench/README.md, "a history that yields to the wave").
  */
 const HISTORY_PAUSE_MS = 20;
 /** ...but no event waits longer than this (a wave of 10,000 groups takes 2–4 s), and no more rows than HISTORY_MAX_PENDING. */

@@ -34,8 +34,8 @@ export function agentFor(url: string, config: HttpConfig): HttpAgent {
  * One request; `body` (a string is sent as is) as JSON; returns whatever the server answered;
  * throws only when no answer came. Not axios: at 10,000 groups a second, axios' per-request
  * config merging and adapter chain cost more than the send. undici's dispatch with a handler of
- * its own rather than its request(): the response stream and promise layers of request() took
- * half of a send's CPU (bench/README.md, "A send through undici's dispatch").
+ * its own rather than its request(): request()'s response stream and promise layers cost as much
+ * CPU as the rest of the send (bench/README.md, "Sends through undici's dispatch").
  */
 export function request(
   method: 'GET' | 'POST' | 'PATCH' | 'PUT',

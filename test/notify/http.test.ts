@@ -28,9 +28,11 @@ beforeAll(async () => {
 afterEach(() => {
   for (const res of open) res.destroy();
 });
-afterAll(() => new Promise((r) => server.close(r)));
-
 const agent = agentFor('http://127.0.0.1', { insecureSkipVerify: false, timeoutMs: 5000 });
+afterAll(async () => {
+  await agent.close();
+  await new Promise((r) => server.close(r));
+});
 const never = () => new AbortController().signal;
 
 describe('request: what a notifier sends and gets back', () => {

@@ -45,19 +45,19 @@ export function request(
   signal: AbortSignal,
   headers: Record<string, string> = {},
 ): Promise<HttpAnswer> {
-  const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const target = new URL(url);
-  const head: Record<string, string> = { accept: 'application/json, text/plain, */*', 'user-agent': 'vigil' };
-  if (data !== undefined) head['content-type'] = 'application/json';
-  // user:password@ in the URL becomes basic auth, as with axios; no proxy and no redirects are followed
-  if (target.username || target.password) {
-    head.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
-  }
-  for (const [k, v] of Object.entries(headers)) head[k.toLowerCase()] = v; // the caller's win, whatever their case
+  // all of it inside the executor: a bad URL, a circular body or an unsendable header rejects, as from an async function, rather than throwing
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
-    const answer = new Answer(resolve, reject, signal);
-    agent.dispatch({ origin: target.origin, path: target.pathname + target.search, method, headers: head, body: data }, answer);
+    const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const target = new URL(url);
+    const head: Record<string, string> = { accept: 'application/json, text/plain, */*', 'user-agent': 'vigil' };
+    if (data !== undefined) head['content-type'] = 'application/json';
+    // user:password@ in the URL becomes basic auth, as with axios; no proxy and no redirects are followed
+    if (target.username || target.password) {
+      head.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+    }
+    for (const [k, v] of Object.entries(headers)) head[k.toLowerCase()] = v; // the caller's win, whatever their case
+    agent.dispatch({ origin: target.origin, path: target.pathname + target.search, method, headers: head, body: data }, new Answer(resolve, reject, signal));
   });
 }
 

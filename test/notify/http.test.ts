@@ -9,6 +9,9 @@ let base: string;
 let answer: (req: IncomingMessage, res: ServerResponse) => void;
 const received: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] = [];
 const open = new Set<ServerResponse>();
+/** Resolved when the server has taken its next request (and holds its response in `open`). */
+let arrived: () => void = () => undefined;
+const nextRequest = () => new Promise<void>((r) => (arrived = r));
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -20,6 +23,7 @@ beforeAll(async () => {
       open.add(res);
       res.on('close', () => open.delete(res));
       answer(req, res);
+      arrived();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -70,8 +74,9 @@ describe('request: what a notifier sends and gets back', () => {
   test('an abort while the server holds the answer rejects with the signal reason and closes the request', async () => {
     answer = () => undefined; // never answers
     const ctrl = new AbortController();
+    const held = nextRequest();
     const sent = post(`${base}/slow`, {}, agent, ctrl.signal);
-    await until(() => open.size === 1);
+    await held;
     const [res] = open;
     const closed = new Promise((r) => res.on('close', r));
     ctrl.abort(new Error('timed out after 50ms'));
@@ -87,8 +92,9 @@ describe('request: what a notifier sends and gets back', () => {
 
     answer = () => undefined;
     const one = new Agent({ connections: 1 });
+    const held = nextRequest();
     const first = post(`${base}/first`, {}, one, new AbortController().signal).catch(() => undefined);
-    await until(() => open.size === 1);
+    await held;
     const ctrl = new AbortController();
     const queued = post(`${base}/queued`, {}, one, ctrl.signal);
     ctrl.abort(new Error('aborted in the queue'));
@@ -96,6 +102,15 @@ describe('request: what a notifier sends and gets back', () => {
     expect(received.slice(before).map((r) => r.url)).toEqual(['/first']);
     await one.destroy();
     await first;
+  });
+
+  test('a bad URL or a header that cannot be sent rejects (it does not throw) and names what is wrong; nothing is sent', async () => {
+    const before = received.length;
+    let sent: Promise<unknown> | undefined;
+    expect(() => (sent = post('http://[::1', {}, agent, never()))).not.toThrow();
+    await expect(sent).rejects.toThrow(/Invalid URL/);
+    await expect(post(`${base}/h`, {}, agent, never(), { 'X-Bad': 'a\r\nInjected: 1' })).rejects.toThrow(/x-bad/i);
+    expect(received.length).toBe(before);
   });
 
   test('no answer at all rejects with the network error code', async () => {
@@ -106,7 +121,3 @@ describe('request: what a notifier sends and gets back', () => {
     await expect(post(`http://127.0.0.1:${port}/`, {}, agent, never())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });
-
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setImmediate(r));
-}
